@@ -1,0 +1,188 @@
+// Package session keeps the console's browser sessions on the server.
+//
+// The browser holds only a cookie with a random 256-bit session ID. Everything else (the user, the OIDC
+// tokens or the OSCAR basic-auth password, the active endpoint, wizard drafts, the pending login state)
+// lives in a Backend: a directory of files by default, or Redis when several replicas share sessions.
+// Stored values are encrypted with AES-256-GCM before they are written, and the backend key is a hash of
+// the session ID, so a copy of the store yields neither tokens nor usable cookies.
+//
+// Store implements github.com/gorilla/sessions.Store over a Backend; Manager is the typed layer that the
+// handlers use (Load, Save, Renew, Destroy, Lock, Reload).
+package session
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Session kinds stored in Data.Kind.
+const (
+	KindOIDC  = "oidc"
+	KindBasic = "basic"
+)
+
+// maxRecentEndpoints bounds Data.RecentEndpoints so a session cannot grow without limit.
+const maxRecentEndpoints = 8
+
+// Data is everything the console keeps for one browser session, server-side only.
+type Data struct {
+	Kind       string   `json:"kind,omitempty"`     // "" (anonymous), "oidc" or "basic"
+	Provider   string   `json:"provider,omitempty"` // auth provider ID (oidc)
+	Subject    string   `json:"sub,omitempty"`
+	VOPersonID string   `json:"voperson_id,omitempty"`
+	Name       string   `json:"name,omitempty"`
+	Email      string   `json:"email,omitempty"`
+	VOs        []string `json:"vos,omitempty"`
+
+	AccessToken  string          `json:"at,omitempty"`
+	RefreshToken string          `json:"rt,omitempty"`
+	IDToken      string          `json:"idt,omitempty"`
+	Expiry       time.Time       `json:"exp,omitempty"`
+	Scopes       []string        `json:"scopes,omitempty"`
+	UserInfo     json.RawMessage `json:"userinfo,omitempty"`
+
+	BasicUser     string `json:"bu,omitempty"`
+	BasicPassword string `json:"bp,omitempty"`
+
+	Endpoint        string   `json:"endpoint,omitempty"` // active OSCAR endpoint (normalised URL)
+	RecentEndpoints []string `json:"recent,omitempty"`
+
+	Login  json.RawMessage            `json:"login,omitempty"`  // pending OIDC login state (auth.LoginState as JSON)
+	Drafts map[string]json.RawMessage `json:"drafts,omitempty"` // wizard drafts: key "new" or "edit:<name>"
+	Flash  []string                   `json:"flash,omitempty"`
+
+	Created  time.Time `json:"created"`
+	LastSeen time.Time `json:"seen"`
+}
+
+// SignedIn reports whether the session belongs to a signed-in user: an OIDC session with an access
+// token, or a basic-auth session with a user name. A session half way through a login is not signed in.
+func (d *Data) SignedIn() bool {
+	switch d.Kind {
+	case KindOIDC:
+		return d.AccessToken != ""
+	case KindBasic:
+		return d.BasicUser != ""
+	}
+	return false
+}
+
+// AddFlash queues a one-time message for the next page the user sees.
+func (d *Data) AddFlash(msg string) {
+	d.Flash = append(d.Flash, msg)
+}
+
+// TakeFlash returns the queued messages and clears them, so each is shown once (after the next Save).
+func (d *Data) TakeFlash() []string {
+	f := d.Flash
+	d.Flash = nil
+	return f
+}
+
+// Remember makes endpoint the active OSCAR endpoint and puts it first in the list of recent endpoints
+// (no duplicates, at most 8). An empty endpoint is ignored.
+func (d *Data) Remember(endpoint string) {
+	if endpoint == "" {
+		return
+	}
+	d.Endpoint = endpoint
+	recent := make([]string, 0, maxRecentEndpoints)
+	recent = append(recent, endpoint)
+	for _, e := range d.RecentEndpoints {
+		if len(recent) == maxRecentEndpoints {
+			break
+		}
+		if e != endpoint && e != "" && !slices.Contains(recent, e) {
+			recent = append(recent, e)
+		}
+	}
+	d.RecentEndpoints = recent
+}
+
+// String describes the session for logs and debugging. Like oauth2-proxy's SessionState.String it
+// shows only whether a secret is present ("at:true"), never a token, password, the pending login state
+// or the raw UserInfo.
+func (d Data) String() string {
+	var b strings.Builder
+	b.WriteString("session.Data{")
+	field := func(name string, v any) {
+		if b.Len() > len("session.Data{") {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%s:%v", name, v)
+	}
+	if d.Kind != "" {
+		field("kind", d.Kind)
+	}
+	if d.Provider != "" {
+		field("provider", d.Provider)
+	}
+	if d.Subject != "" {
+		field("sub", d.Subject)
+	}
+	if d.VOPersonID != "" {
+		field("voperson_id", d.VOPersonID)
+	}
+	if d.Name != "" {
+		field("name", d.Name)
+	}
+	if d.Email != "" {
+		field("email", d.Email)
+	}
+	if len(d.VOs) > 0 {
+		field("vos", d.VOs)
+	}
+	field("at", d.AccessToken != "")
+	field("rt", d.RefreshToken != "")
+	field("idt", d.IDToken != "")
+	if !d.Expiry.IsZero() {
+		field("exp", d.Expiry.UTC().Format(time.RFC3339))
+	}
+	if len(d.Scopes) > 0 {
+		field("scopes", d.Scopes)
+	}
+	if d.BasicUser != "" {
+		field("bu", d.BasicUser)
+	}
+	field("bp", d.BasicPassword != "")
+	if d.Endpoint != "" {
+		field("endpoint", d.Endpoint)
+	}
+	if len(d.RecentEndpoints) > 0 {
+		field("recent", len(d.RecentEndpoints))
+	}
+	field("login", len(d.Login) > 0)
+	if len(d.Drafts) > 0 {
+		field("drafts", len(d.Drafts))
+	}
+	if len(d.Flash) > 0 {
+		field("flash", len(d.Flash))
+	}
+	field("created", d.Created.UTC().Format(time.RFC3339))
+	field("seen", d.LastSeen.UTC().Format(time.RFC3339))
+	b.WriteByte('}')
+	return b.String()
+}
+
+// tokens is the part of Data that a token refresh rewrites. Store.Save uses it to avoid writing back
+// tokens that another request has rotated in the meantime (see Store.Save).
+type tokens struct {
+	AccessToken, RefreshToken, IDToken string
+	Expiry                             time.Time
+}
+
+func (d *Data) tokens() tokens {
+	return tokens{d.AccessToken, d.RefreshToken, d.IDToken, d.Expiry}
+}
+
+func (d *Data) setTokens(t tokens) {
+	d.AccessToken, d.RefreshToken, d.IDToken, d.Expiry = t.AccessToken, t.RefreshToken, t.IDToken, t.Expiry
+}
+
+func (t tokens) equal(u tokens) bool {
+	return t.AccessToken == u.AccessToken && t.RefreshToken == u.RefreshToken &&
+		t.IDToken == u.IDToken && t.Expiry.Equal(u.Expiry)
+}

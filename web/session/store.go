@@ -1,0 +1,381 @@
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/sessions"
+)
+
+const (
+	// CookieName is the session cookie's name. The __Host- prefix makes browsers refuse it unless it is
+	// Secure, has Path=/ and no Domain, so a sibling subdomain cannot plant a session ID.
+	CookieName = "__Host-oscar-console"
+	// InsecureCookieName is used when the console runs on plain http on localhost (development), where
+	// browsers reject __Host- cookies.
+	InsecureCookieName = "oscar-console"
+
+	// DefaultIdleTimeout and DefaultMaxLifetime apply when Options leaves them zero.
+	DefaultIdleTimeout = time.Hour
+	DefaultMaxLifetime = 12 * time.Hour
+
+	idBytes = 32 // 256-bit session IDs
+)
+
+var idLen = base64.RawURLEncoding.EncodedLen(idBytes)
+
+// Options configures a Store or Manager.
+type Options struct {
+	// Keys encrypt the stored sessions: the first encrypts, all decrypt (rotation). Each must be at
+	// least MinKeyLen bytes.
+	Keys [][]byte
+	// Secure selects the __Host- cookie with the Secure flag. Only a console on plain http on
+	// localhost sets it false.
+	Secure bool
+	// IdleTimeout ends a session that has not been saved for this long (default 1 h).
+	IdleTimeout time.Duration
+	// MaxLifetime ends a session this long after sign-in, however active (default 12 h).
+	MaxLifetime time.Duration
+	// Log receives warnings (nil: discarded). Nothing secret is ever logged.
+	Log *slog.Logger
+	// Now is the clock (nil: time.Now); tests inject one to check expiry.
+	Now func() time.Time
+}
+
+// valueKey is the type of the keys this package puts in sessions.Session.Values, unexported so no other
+// package reads or writes them directly.
+type valueKey int
+
+const (
+	dataKey   valueKey = iota // *Data
+	loadedKey                 // loadedState: what the backend held when this session was loaded
+)
+
+// loadedState remembers the tokens as they were loaded, so Save can tell whether this request changed
+// them or another request rotated them meanwhile.
+type loadedState struct {
+	tokens tokens
+}
+
+// Store is a github.com/gorilla/sessions.Store that keeps sessions server-side in a Backend. The
+// cookie carries only a random 256-bit ID; the backend key is a SHA-256 hash of it; the value is the
+// session's Data as JSON, sealed with AES-256-GCM (the backend key as additional data). Idle timeout and
+// absolute lifetime are checked on every load, and also set as the backend expiry.
+//
+// Session values hold one *Data; use DataOf to reach it.
+type Store struct {
+	backend Backend
+	sealer  *sealer
+	name    string
+	cookie  sessions.Options
+	idle    time.Duration
+	max     time.Duration
+	now     func() time.Time
+	log     *slog.Logger
+}
+
+var _ sessions.Store = (*Store)(nil)
+
+// NewStore returns a Store over b.
+func NewStore(b Backend, o Options) (*Store, error) {
+	if b == nil {
+		return nil, errors.New("session: nil backend")
+	}
+	sl, err := newSealer(o.Keys)
+	if err != nil {
+		return nil, err
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.MaxLifetime == 0 {
+		o.MaxLifetime = DefaultMaxLifetime
+	}
+	if o.IdleTimeout < 0 || o.MaxLifetime < 0 {
+		return nil, errors.New("session: negative timeout")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &Store{
+		backend: b,
+		sealer:  sl,
+		name:    CookieName,
+		cookie: sessions.Options{
+			Path:     "/",
+			Secure:   true,
+			HttpOnly: true,
+			// Lax, not Strict: the sign-in callback is a cross-site navigation from the IdP, and a
+			// Strict cookie set there would not come back on the redirect that follows.
+			SameSite: http.SameSiteLaxMode,
+		},
+		idle: o.IdleTimeout,
+		max:  o.MaxLifetime,
+		now:  o.Now,
+		log:  o.Log,
+	}
+	if !o.Secure {
+		s.name = InsecureCookieName
+		s.cookie.Secure = false
+	}
+	return s, nil
+}
+
+// CookieName returns the name of the session cookie.
+func (s *Store) CookieName() string { return s.name }
+
+// DataOf returns the Data of a session made by a Store, creating an empty one if it is missing.
+func DataOf(sess *sessions.Session) *Data {
+	if d, ok := sess.Values[dataKey].(*Data); ok && d != nil {
+		return d
+	}
+	d := &Data{}
+	sess.Values[dataKey] = d
+	return d
+}
+
+// Get returns the session for name from the request's gorilla registry (loaded once per request).
+func (s *Store) Get(r *http.Request, name string) (*sessions.Session, error) {
+	return sessions.GetRegistry(r).Get(s, name)
+}
+
+// New loads the session named by the request's cookie. Like every gorilla store it always returns a
+// session: a new, empty one (IsNew) when there is no cookie, or when the ID is unknown, expired (the
+// stored copy is then deleted) or fails decryption. The error is non-nil only when the backend could
+// not be asked; it then wraps ErrUnavailable.
+func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
+	sess := s.newSession(name)
+	c, err := r.Cookie(name)
+	if err != nil || !validID(c.Value) {
+		return sess, nil
+	}
+	d, err := s.load(r.Context(), c.Value)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return sess, nil
+	case err != nil:
+		return sess, fmt.Errorf("session: load: %w", err)
+	}
+	sess.ID = c.Value
+	sess.IsNew = false
+	sess.Values[dataKey] = d
+	sess.Values[loadedKey] = loadedState{tokens: d.tokens()}
+	return sess, nil
+}
+
+func (s *Store) newSession(name string) *sessions.Session {
+	sess := sessions.NewSession(s, name)
+	opts := s.cookie
+	sess.Options = &opts
+	sess.IsNew = true
+	sess.Values[dataKey] = &Data{}
+	return sess
+}
+
+// load reads, decrypts and checks the session with the given ID. It returns ErrNotFound for a missing,
+// undecryptable or expired session, deleting an expired one.
+func (s *Store) load(ctx context.Context, id string) (*Data, error) {
+	key := backendKey(id)
+	blob, err := s.backend.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := s.sealer.open(key, blob)
+	if err != nil {
+		// Tampering, or a key removed from the rotation too early. Either way the user starts over.
+		s.log.Warn("session: stored session does not decrypt with any session key; starting a new session")
+		return nil, ErrNotFound
+	}
+	d := &Data{}
+	if err := json.Unmarshal(plain, d); err != nil {
+		s.log.Warn("session: stored session is not valid JSON; starting a new session", "err", err)
+		return nil, ErrNotFound
+	}
+	if s.expired(d) {
+		if err := s.backend.Delete(ctx, key); err != nil {
+			s.log.Warn("session: delete expired session", "err", err)
+		}
+		return nil, ErrNotFound
+	}
+	return d, nil
+}
+
+// expired reports whether d has passed its idle timeout or absolute lifetime.
+func (s *Store) expired(d *Data) bool {
+	if d.Created.IsZero() || d.LastSeen.IsZero() {
+		return true
+	}
+	now := s.now()
+	return now.Sub(d.LastSeen) >= s.idle || now.Sub(d.Created) >= s.max
+}
+
+// Save writes the session to the backend and sets the cookie. A session with Options.MaxAge < 0 is
+// deleted and its cookie expired instead. A session without an ID gets a new random one.
+//
+// Two requests of one browser may run at once and both save; the last write wins, with two
+// exceptions that keep sign-out and token rotation safe:
+//   - a session that was loaded from the store but has been deleted since (logout in another tab,
+//     expiry) is not written back; its cookie is expired instead;
+//   - tokens that this request did not change are taken from the stored copy, so a refresh made by a
+//     concurrent request (under Manager.Lock) is not overwritten with the old, now revoked, tokens.
+func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
+	ctx := r.Context()
+	d := DataOf(sess)
+	if sess.Options == nil {
+		opts := s.cookie
+		sess.Options = &opts
+	}
+	if sess.Options.MaxAge < 0 {
+		return s.end(ctx, w, sess)
+	}
+	now := s.now()
+	if d.Created.IsZero() {
+		d.Created = now
+	}
+	remaining := d.Created.Add(s.max).Sub(now)
+	if remaining <= 0 {
+		s.log.Info("session: lifetime over while saving; session ended")
+		return s.end(ctx, w, sess)
+	}
+	if loaded, ok := sess.Values[loadedKey].(loadedState); ok && sess.ID != "" {
+		gone, err := s.merge(ctx, sess.ID, d, loaded)
+		if err != nil {
+			return err
+		}
+		if gone {
+			s.log.Info("session: session ended by another request; not written back")
+			return s.end(ctx, w, sess)
+		}
+	}
+	if sess.ID == "" {
+		sess.ID = newID()
+	}
+	d.LastSeen = now
+	plain, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("session: save: %w", err)
+	}
+	key := backendKey(sess.ID)
+	if err := s.backend.Set(ctx, key, s.sealer.seal(key, plain), min(s.idle, remaining)); err != nil {
+		return fmt.Errorf("session: save: %w", err)
+	}
+	sess.IsNew = false
+	sess.Values[loadedKey] = loadedState{tokens: d.tokens()}
+	opts := *sess.Options
+	opts.MaxAge = max(1, int(remaining/time.Second))
+	setCookie(w, sessions.NewCookie(sess.Name(), sess.ID, &opts))
+	return nil
+}
+
+// merge compares the stored copy of session id with what was loaded. gone is true when the stored copy
+// no longer exists. If this request left the tokens alone but the stored ones changed, d takes them.
+func (s *Store) merge(ctx context.Context, id string, d *Data, loaded loadedState) (gone bool, err error) {
+	key := backendKey(id)
+	blob, err := s.backend.Get(ctx, key)
+	if errors.Is(err, ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("session: save: %w", err)
+	}
+	plain, err := s.sealer.open(key, blob)
+	if err != nil {
+		return false, nil // unreadable: ours replaces it
+	}
+	var stored Data
+	if err := json.Unmarshal(plain, &stored); err != nil {
+		return false, nil
+	}
+	if d.tokens().equal(loaded.tokens) && !stored.tokens().equal(loaded.tokens) {
+		d.setTokens(stored.tokens())
+	}
+	return false, nil
+}
+
+// end deletes the stored session and expires its cookie; the session is left without an ID, so a later
+// Save starts a new one under a new ID.
+func (s *Store) end(ctx context.Context, w http.ResponseWriter, sess *sessions.Session) error {
+	if sess.ID != "" {
+		if err := s.backend.Delete(ctx, backendKey(sess.ID)); err != nil {
+			return fmt.Errorf("session: delete: %w", err)
+		}
+	}
+	sess.ID = ""
+	sess.IsNew = true
+	delete(sess.Values, loadedKey)
+	opts := *sess.Options
+	opts.MaxAge = -1
+	setCookie(w, sessions.NewCookie(sess.Name(), "", &opts))
+	return nil
+}
+
+// renew moves the session to a new ID: the old one is deleted first (so it can never be used again,
+// even if writing the new one fails), then the data is saved under a new ID with Created reset.
+func (s *Store) renew(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
+	if sess.ID != "" {
+		if err := s.backend.Delete(r.Context(), backendKey(sess.ID)); err != nil {
+			return fmt.Errorf("session: renew: %w", err)
+		}
+	}
+	sess.ID = ""
+	delete(sess.Values, loadedKey)
+	d := DataOf(sess)
+	d.Created = time.Time{}
+	if sess.Options == nil || sess.Options.MaxAge < 0 {
+		opts := s.cookie
+		sess.Options = &opts
+	}
+	return s.Save(r, w, sess)
+}
+
+// setCookie adds c to the response, replacing a Set-Cookie for the same name written earlier in this
+// response (for example Destroy followed by Save), so the browser gets one clear answer.
+func setCookie(w http.ResponseWriter, c *http.Cookie) {
+	h := w.Header()
+	if old := h.Values("Set-Cookie"); len(old) > 0 {
+		prefix := c.Name + "="
+		kept := make([]string, 0, len(old))
+		for _, v := range old {
+			if !strings.HasPrefix(v, prefix) {
+				kept = append(kept, v)
+			}
+		}
+		h["Set-Cookie"] = kept
+	}
+	http.SetCookie(w, c)
+}
+
+// newID returns a fresh random session ID: 256 bits, base64url without padding (43 characters).
+func newID() string {
+	b := make([]byte, idBytes)
+	rand.Read(b) // never fails (Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func validID(id string) bool {
+	if len(id) != idLen {
+		return false
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(id)
+	return err == nil && len(b) == idBytes
+}
+
+// backendKey is the key a session is stored under: a hash of its ID, so that the store's contents (a
+// Redis dump, a directory listing) never reveal a usable cookie value.
+func backendKey(id string) string {
+	sum := sha256.Sum256([]byte("oscar-console session\x00" + id))
+	return hex.EncodeToString(sum[:])
+}
