@@ -1,0 +1,224 @@
+// Command oscar-console serves OSCAR Console, a web console for OSCAR serverless clusters: sign-in
+// with EGI Check-in (or any OpenID provider) or an OSCAR account, and every screen to define, run and
+// watch OSCAR services, with all credentials kept on the server.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/oscarconsole/oscar-console/handlers"
+	"github.com/oscarconsole/oscar-console/static"
+	"github.com/oscarconsole/oscar-console/web"
+	"github.com/oscarconsole/oscar-console/web/auth"
+	"github.com/oscarconsole/oscar-console/web/oscar"
+	"github.com/oscarconsole/oscar-console/web/session"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "oscar-console: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// shutdownGrace bounds how long in-flight requests may take to finish after SIGINT/SIGTERM.
+const shutdownGrace = 15 * time.Second
+
+// run starts the console and serves until ctx ends. It is main without the process: tests call it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := loadConfig(args, getenv, stdout)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := newLogger(cfg, stdout)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	app, err := build(ctx, cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer app.close()
+
+	srv := &http.Server{
+		Handler:           app.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		// Form posts are small; the streamed upload and download handlers extend these deadlines
+		// for their own requests with http.ResponseController.
+		ReadTimeout:  60 * time.Second,
+		WriteTimeout: 90 * time.Second, // service creation takes 6 s or more in OSCAR, up to 30 s
+		IdleTimeout:  120 * time.Second,
+		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:  func(net.Listener) context.Context { return ctx },
+	}
+	if cfg.TLSCert != "" {
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	errc := make(chan error, 1)
+	go func() {
+		log.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.publicURL.String(), "tls", cfg.TLSCert != "")
+		if cfg.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", shutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// app is the console built from its configuration.
+type app struct {
+	handler http.Handler
+	close   func()
+}
+
+// build wires the console: session store, OSCAR client, identity providers, pages and router.
+func build(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	keys, err := sessionKeys(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	backend, err := session.OpenBackend(cfg.SessionStore, cfg.DataDir, log)
+	if err != nil {
+		return nil, fmt.Errorf("session store: %w", err)
+	}
+	secure := cfg.publicURL.Scheme == "https"
+	if !secure {
+		log.Warn("the public URL is plain http on localhost: the session cookie is not Secure and has no __Host- prefix; use https anywhere else", "public_url", cfg.publicURL.String())
+	}
+	sessions, err := session.NewManager(backend, session.Options{
+		Keys: keys, Secure: secure, IdleTimeout: cfg.SessionIdle, MaxLifetime: cfg.SessionMax, Log: log,
+	})
+	if err != nil {
+		backend.Close()
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	if r, ok := backend.(interface{ Run(context.Context) }); ok {
+		go r.Run(ctx) // sweep expired file sessions
+	}
+	metrics := web.NewMetrics(sessions.Count)
+	client := oscar.New(oscar.Options{Policy: cfg.policy, Logger: log, Observe: metrics.ObserveUpstream})
+
+	var providers []*auth.Provider
+	var formActions []string
+	idpClient := &http.Client{Timeout: 15 * time.Second}
+	for _, pc := range cfg.oidcProviders() {
+		p := auth.New(pc, idpClient, log)
+		go p.Run(ctx) // discovery, retried in the background while the provider is down
+		providers = append(providers, p)
+		if u, err := url.Parse(pc.Issuer); err == nil {
+			formActions = append(formActions, u.Scheme+"://"+u.Host)
+		}
+	}
+	if len(providers) == 0 {
+		log.Info("no OpenID provider configured (CONSOLE_OIDC_CLIENT_ID unset): only OSCAR basic-auth sign-in is offered")
+	}
+	assets, err := static.Default()
+	if err != nil {
+		return nil, fmt.Errorf("static assets: %w", err)
+	}
+	pages := handlers.New(handlers.Deps{
+		Log: log, Sessions: sessions, OSCAR: client, Providers: providers, Policy: cfg.policy,
+		Clusters: cfg.clusters, RequiredVOs: cfg.RequiredVOs, PublicURL: cfg.publicURL, Version: version(),
+		MaxUpload: cfg.MaxUpload, LoginRate: cfg.LoginRate,
+	})
+	h := web.New(web.Options{
+		Log: log, Pages: pages, Assets: assets, Metrics: metrics, HSTS: secure,
+		FormActions: formActions, Ready: sessions.Ping,
+	})
+	return &app{handler: h, close: func() { backend.Close() }}, nil
+}
+
+// sessionKeys reads the session keys, or creates one in the data directory on first start.
+func sessionKeys(cfg *config, log *slog.Logger) ([][]byte, error) {
+	path := cfg.SessionKeyFile
+	if path == "" {
+		path = filepath.Join(cfg.DataDir, "session.key")
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			var b [48]byte
+			if _, err := rand.Read(b[:]); err != nil {
+				return nil, fmt.Errorf("session key: %w", err)
+			}
+			if err := os.WriteFile(path, []byte(base64.RawURLEncoding.EncodeToString(b[:])+"\n"), 0o600); err != nil {
+				return nil, fmt.Errorf("session key: %w", err)
+			}
+			log.Info("generated a session key; set CONSOLE_SESSION_KEY_FILE to share one between replicas", "path", path)
+		} else {
+			log.Info("using the session key from the data directory", "path", path)
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("session key: %w", err)
+	}
+	var keys [][]byte
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			if len(line) < 32 {
+				return nil, fmt.Errorf("session key file %s: each key must be 32 bytes or more (for example: openssl rand -base64 48)", path)
+			}
+			keys = append(keys, []byte(line))
+		}
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("session key file %s holds no key", path)
+	}
+	return keys, nil
+}
+
+func newLogger(cfg *config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// version is the module version the binary was built from, or "dev".
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}

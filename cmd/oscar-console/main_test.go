@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's log writes and the test's reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+var servingRE = regexp.MustCompile(`msg=serving addr=(\S+)`)
+
+// startConsole runs the real program on a free port and returns its base URL.
+func startConsole(t *testing.T, vars map[string]string) (string, *syncBuffer, func() error) {
+	t.Helper()
+	if vars == nil {
+		vars = map[string]string{}
+	}
+	if vars["CONSOLE_DATA_DIR"] == "" {
+		vars["CONSOLE_DATA_DIR"] = t.TempDir()
+	}
+	if vars["CONSOLE_ADDR"] == "" {
+		vars["CONSOLE_ADDR"] = "127.0.0.1:0"
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, env(vars), out) }()
+	stop := func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(20 * time.Second):
+			return errors.New("run did not return after cancel")
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := servingRE.FindStringSubmatch(out.String()); m != nil {
+			t.Cleanup(func() { _ = stop() })
+			return "http://" + m[1], out, stop
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run returned before serving: %v\n%s", err, out)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	cancel()
+	t.Fatalf("console did not start:\n%s", out)
+	return "", nil, nil
+}
+
+func TestRunStartsWithNoConfiguration(t *testing.T) {
+	base, out, stop := startConsole(t, nil)
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(body)) != "ok" {
+		t.Fatalf("GET /healthz = %d %q, want 200 ok", resp.StatusCode, body)
+	}
+	resp, err = http.Get(base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /readyz = %d, want 200", resp.StatusCode)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("run after cancel: %v", err)
+	}
+	if !strings.Contains(out.String(), "generated a session key") {
+		t.Errorf("log does not say a session key was generated:\n%s", out)
+	}
+}
+
+func TestSessionKeyIsGeneratedOnceAndReused(t *testing.T) {
+	dir := t.TempDir()
+	_, _, stop := startConsole(t, map[string]string{"CONSOLE_DATA_DIR": dir})
+	_ = stop()
+	key := filepath.Join(dir, "session.key")
+	fi, err := os.Stat(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("session key mode = %v, want 0600", fi.Mode().Perm())
+	}
+	first, _ := os.ReadFile(key)
+	_, out, stop := startConsole(t, map[string]string{"CONSOLE_DATA_DIR": dir})
+	_ = stop()
+	second, _ := os.ReadFile(key)
+	if !bytes.Equal(first, second) {
+		t.Error("the session key changed on the second start")
+	}
+	if !strings.Contains(out.String(), "using the session key from the data directory") {
+		t.Errorf("second start did not say it reused the key:\n%s", out)
+	}
+}
+
+func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
+	base, _, stop := startConsole(t, nil)
+	// A request whose headers are still arriving when the stop signal comes: the server must let it
+	// finish and answer it before run returns.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // let the server start reading the request
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	time.Sleep(200 * time.Millisecond) // shutdown is now waiting for this connection
+	select {
+	case err := <-stopped:
+		t.Fatalf("run returned before the in-flight request finished: %v", err)
+	default:
+	}
+	if _, err := io.WriteString(conn, "Connection: close\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("in-flight request got no answer: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("in-flight request = %d, want 200", resp.StatusCode)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("the console still answers after shutdown")
+	}
+}
+
+func TestBadSettingsStopTheStartWithOneMessageEach(t *testing.T) {
+	keyDir := t.TempDir()
+	shortKey := filepath.Join(keyDir, "short")
+	if err := os.WriteFile(shortKey, []byte("too-short\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{
+		"CONSOLE_DATA_DIR":         t.TempDir(),
+		"CONSOLE_ADDR":             "not-an-address",
+		"CONSOLE_PUBLIC_URL":       "ftp//broken",
+		"CONSOLE_SESSION_KEY_FILE": filepath.Join(keyDir, "missing.key"),
+		"CONSOLE_LOG_FORMAT":       "xml",
+		"CONSOLE_SESSION_IDLE":     "soon",
+		"CONSOLE_OSCAR_ENDPOINTS":  "Prod=ftp://oscar.example.org",
+		"CONSOLE_OIDC_CLIENT_ID":   "console",
+	}
+	err := run(context.Background(), nil, env(vars), io.Discard)
+	if err == nil {
+		t.Fatal("run accepted a broken configuration")
+	}
+	msg := err.Error()
+	for _, want := range []string{"CONSOLE_ADDR", "CONSOLE_PUBLIC_URL", "CONSOLE_SESSION_KEY_FILE", "CONSOLE_LOG_FORMAT",
+		"CONSOLE_SESSION_IDLE", "CONSOLE_OSCAR_ENDPOINTS", "CONSOLE_OIDC_CLIENT_SECRET"} {
+		if n := strings.Count(msg, want); n < 1 {
+			t.Errorf("error does not mention %s:\n%s", want, msg)
+		}
+	}
+	if lines := strings.Count(msg, "\n"); lines < 7 {
+		t.Errorf("want one line per problem (7+), got %d:\n%s", lines+1, msg)
+	}
+
+	// A key that is too short is refused at start, with its own message.
+	vars = map[string]string{"CONSOLE_DATA_DIR": t.TempDir(), "CONSOLE_ADDR": "127.0.0.1:0", "CONSOLE_SESSION_KEY_FILE": shortKey}
+	err = run(context.Background(), nil, env(vars), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "32 bytes or more") {
+		t.Errorf("short key: err = %v, want a message about 32 bytes", err)
+	}
+}
+
+func TestFlagsOverrideEnvironment(t *testing.T) {
+	c, err := loadConfig([]string{"--addr", "127.0.0.1:9999", "--log-format", "json"},
+		env(map[string]string{"CONSOLE_ADDR": "127.0.0.1:1", "HOME": t.TempDir()}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9999" || c.LogFormat != "json" {
+		t.Errorf("addr, format = %q, %q; want the flag values", c.Addr, c.LogFormat)
+	}
+	if got, want := c.publicURL.String(), "http://127.0.0.1:9999"; got != want {
+		t.Errorf("default public URL = %q, want %q", got, want)
+	}
+}
+
+func TestPlainHTTPPublicURLOnlyOnLocalhost(t *testing.T) {
+	_, err := loadConfig(nil, env(map[string]string{"CONSOLE_PUBLIC_URL": "http://console.example.org", "HOME": t.TempDir()}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "must be https") {
+		t.Errorf("err = %v, want https required off localhost", err)
+	}
+}
+
+func TestHelpListsEverySetting(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--help"}, env(nil), &out); err != nil {
+		t.Fatalf("--help: %v", err)
+	}
+	for _, name := range envNames() {
+		if !strings.Contains(out.String(), "$"+name) {
+			t.Errorf("--help does not list %s", name)
+		}
+	}
+}
+
+func TestReadmeDocumentsEverySetting(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range envNames() {
+		if !strings.Contains(string(b), "`"+name+"`") {
+			t.Errorf("README.md does not document %s", name)
+		}
+	}
+}

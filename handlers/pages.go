@@ -1,0 +1,193 @@
+// Package handlers holds the console's pages: one Pages struct with every dependency, one file per
+// screen, and routes.go listing every route. Handlers return error; one adapter (errors.go) turns an
+// error into the right page, so users never see err.Error().
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/oscarconsole/oscar-console/templates"
+	"github.com/oscarconsole/oscar-console/web/auth"
+	"github.com/oscarconsole/oscar-console/web/oscar"
+	"github.com/oscarconsole/oscar-console/web/session"
+)
+
+// Cluster is an OSCAR endpoint listed by the operator (CONSOLE_OSCAR_ENDPOINTS).
+type Cluster struct {
+	Label    string
+	Endpoint oscar.Endpoint
+}
+
+// Deps is everything the pages need, built by cmd/oscar-console.
+type Deps struct {
+	Log         *slog.Logger
+	Sessions    *session.Manager
+	OSCAR       *oscar.Client
+	Providers   []*auth.Provider
+	Policy      oscar.Policy
+	Clusters    []Cluster
+	RequiredVOs []string
+	PublicURL   *url.URL
+	Version     string
+	// MaxUpload bounds one streamed object upload (bytes); 0 means no bound beyond the disk of MinIO.
+	MaxUpload int64
+	// LoginRate bounds sign-in attempts per client address per minute; 0 means the default (20).
+	LoginRate int
+	Now       func() time.Time
+}
+
+// Pages serves every screen of the console.
+type Pages struct {
+	Deps
+	limits *limiter
+}
+
+// New builds the pages. Zero-valued optional dependencies get their defaults.
+func New(d Deps) *Pages {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.LoginRate <= 0 {
+		d.LoginRate = 20
+	}
+	return &Pages{Deps: d, limits: newLimiter(d.LoginRate, time.Minute, d.Now)}
+}
+
+type ctxKey int
+
+const sessionKey ctxKey = 1
+
+// withSession loads the browser's session once per request and keeps it in the context. A session
+// store that cannot be reached gives a 503 page, never a silent sign-out.
+func (p *Pages) withSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := p.Sessions.Load(r)
+		if err != nil {
+			p.fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey, s)))
+	})
+}
+
+// session returns the request's session (loaded by withSession).
+func (p *Pages) session(r *http.Request) *session.Session {
+	s, _ := r.Context().Value(sessionKey).(*session.Session)
+	if s == nil {
+		return &session.Session{}
+	}
+	return s
+}
+
+// creds returns the active OSCAR endpoint and the credentials to call it with.
+func (p *Pages) creds(r *http.Request) (oscar.Endpoint, oscar.Creds) {
+	d := &p.session(r).Data
+	if d.Kind == "basic" {
+		return oscar.Endpoint(d.Endpoint), oscar.Creds{User: d.BasicUser, Password: d.BasicPassword}
+	}
+	return oscar.Endpoint(d.Endpoint), oscar.Creds{Token: d.AccessToken}
+}
+
+// layout fills the page frame for the current user and takes the pending flash messages.
+func (p *Pages) layout(r *http.Request, title, nav string) templates.Layout {
+	s := p.session(r)
+	l := templates.Layout{
+		Title:     title,
+		Nav:       nav,
+		RequestID: middleware.GetReqID(r.Context()),
+		Version:   p.Version,
+	}
+	if s.Data.SignedIn() {
+		l.SignedIn = true
+		l.AuthKind = s.Data.Kind
+		l.UserName = displayName(&s.Data)
+		l.Endpoint = s.Data.Endpoint
+		l.Recent = s.Data.RecentEndpoints
+	}
+	l.Flash = s.Data.TakeFlash()
+	return l
+}
+
+func displayName(d *session.Data) string {
+	switch {
+	case d.Kind == "basic":
+		return d.BasicUser + " (OSCAR account)"
+	case d.Name != "":
+		return d.Name
+	case d.Email != "":
+		return d.Email
+	default:
+		return d.Subject
+	}
+}
+
+// render renders c into a buffer first, so a failing component never leaves half a page behind a 200,
+// saves the session (flash taken, activity noted), then writes status and body. Every HTML page is
+// no-store: pages carry user data.
+func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) error {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		return err
+	}
+	if err := p.save(w, r); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// save writes the request's session back (and its cookie). An anonymous visitor with nothing to keep
+// gets no session at all, so crawlers and health checks do not fill the store.
+func (p *Pages) save(w http.ResponseWriter, r *http.Request) error {
+	if p.Sessions == nil {
+		return nil
+	}
+	s := p.session(r)
+	d := &s.Data
+	worth := d.SignedIn() || len(d.Login) > 0 || len(d.Flash) > 0 || len(d.Drafts) > 0 || d.Endpoint != ""
+	if !worth && !p.hasCookie(r) {
+		return nil
+	}
+	return p.Sessions.Save(w, r, s)
+}
+
+func (p *Pages) hasCookie(r *http.Request) bool {
+	_, err := r.Cookie(p.Sessions.CookieName())
+	return err == nil
+}
+
+// redirect saves the session and answers 303 See Other (post/redirect/get). Only same-site paths.
+func (p *Pages) redirect(w http.ResponseWriter, r *http.Request, to string) error {
+	if !SafeNext(to) {
+		to = "/"
+	}
+	if err := p.save(w, r); err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+// handle adapts a handler that returns an error.
+func (p *Pages) handle(fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			p.fail(w, r, err)
+		}
+	}
+}

@@ -1,0 +1,102 @@
+// OSCAR Console: small progressive enhancements. Every page works without this file; it only adds
+// copy buttons, secret reveal, a busy state on slow forms and auto-refresh. Loaded with defer under a
+// strict CSP (no inline script), so it wires itself up through data- attributes.
+(function () {
+  "use strict";
+
+  function target(el, attr) {
+    var sel = el.getAttribute(attr);
+    return sel ? document.querySelector(sel) : null;
+  }
+
+  function say(el, text) {
+    var live = document.getElementById("live");
+    if (live) { live.textContent = text; }
+    var old = el.textContent;
+    el.textContent = text;
+    setTimeout(function () { el.textContent = old; }, 1500);
+  }
+
+  // Copy buttons: <button type="button" data-copy="#field">Copy</button>
+  document.querySelectorAll("[data-copy]").forEach(function (btn) {
+    btn.hidden = false;
+    btn.addEventListener("click", function () {
+      var t = target(btn, "data-copy");
+      if (!t) { return; }
+      var text = ("value" in t && t.value !== undefined) ? t.value : t.textContent;
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(text).then(function () { say(btn, "Copied"); },
+          function () { say(btn, "Copy failed: select and copy by hand"); });
+      } else {
+        if (t.select) { t.select(); }
+        say(btn, "Press Ctrl+C to copy");
+      }
+    });
+  });
+
+  // Reveal buttons: <button type="button" data-reveal="#field" aria-pressed="false">Reveal</button>
+  document.querySelectorAll("[data-reveal]").forEach(function (btn) {
+    btn.hidden = false;
+    btn.addEventListener("click", function () {
+      var t = target(btn, "data-reveal");
+      if (!t) { return; }
+      var show = t.getAttribute("type") === "password";
+      t.setAttribute("type", show ? "text" : "password");
+      btn.setAttribute("aria-pressed", show ? "true" : "false");
+      btn.textContent = show ? "Hide" : "Reveal";
+    });
+  });
+
+  // Slow forms (service creation takes 6 s or more in OSCAR): block a second submit and say it is working.
+  document.querySelectorAll("form[data-busy]").forEach(function (form) {
+    form.addEventListener("submit", function (ev) {
+      if (form.getAttribute("aria-busy") === "true") { ev.preventDefault(); return; }
+      form.setAttribute("aria-busy", "true");
+      var msg = form.getAttribute("data-busy");
+      var submitter = ev.submitter;
+      setTimeout(function () {
+        form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (b) {
+          b.setAttribute("aria-busy", "true");
+          b.disabled = true;
+        });
+        if (submitter && msg) { submitter.textContent = msg; }
+        var live = document.getElementById("live");
+        if (live && msg) { live.textContent = msg; }
+      }, 0);
+    });
+  });
+
+  // Confirmations for destructive buttons that also have a server-side confirmation page.
+  document.querySelectorAll("[data-confirm]").forEach(function (el) {
+    el.addEventListener("click", function (ev) {
+      if (!window.confirm(el.getAttribute("data-confirm"))) { ev.preventDefault(); }
+    });
+  });
+
+  // Auto-refresh: <div data-autorefresh="10"> reloads the page every N seconds while visible.
+  var auto = document.querySelector("[data-autorefresh]");
+  if (auto) {
+    var secs = parseInt(auto.getAttribute("data-autorefresh"), 10) || 10;
+    setInterval(function () {
+      if (document.visibilityState === "visible") { window.location.reload(); }
+    }, secs * 1000);
+  }
+
+  // Upload progress: <form data-upload> with a file input and <progress> inside.
+  document.querySelectorAll("form[data-upload]").forEach(function (form) {
+    form.addEventListener("submit", function (ev) {
+      var bar = form.querySelector("progress");
+      if (!bar || !window.XMLHttpRequest || !window.FormData) { return; }
+      ev.preventDefault();
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      bar.hidden = false;
+      xhr.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable) { bar.max = e.total; bar.value = e.loaded; }
+      });
+      xhr.addEventListener("load", function () { window.location.href = xhr.responseURL || form.action; });
+      xhr.addEventListener("error", function () { form.submit(); });
+      xhr.send(new FormData(form));
+    });
+  });
+})();
