@@ -1,0 +1,285 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/oscarconsole/oscar-console/handlers"
+	"github.com/oscarconsole/oscar-console/static"
+	"github.com/oscarconsole/oscar-console/web/session"
+)
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+type testServer struct {
+	*httptest.Server
+	logs    *lockedBuffer
+	metrics *Metrics
+}
+
+func newTestServer(t *testing.T, edit func(*Options)) *testServer {
+	t.Helper()
+	logs := &lockedBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	backend, err := session.NewFileBackend(t.TempDir(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { backend.Close() })
+	mgr, err := session.NewManager(backend, session.Options{Keys: [][]byte{[]byte("0123456789abcdef0123456789abcdef-web")}, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assets, err := static.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMetrics(mgr.Count)
+	o := Options{Log: log, Pages: handlers.New(handlers.Deps{Log: log, Sessions: mgr}), Assets: assets, Metrics: m, Ready: mgr.Ping}
+	if edit != nil {
+		edit(&o)
+	}
+	srv := httptest.NewServer(New(o))
+	t.Cleanup(srv.Close)
+	return &testServer{Server: srv, logs: logs, metrics: m}
+}
+
+func (s *testServer) do(t *testing.T, method, path string, body io.Reader, hdr map[string]string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, s.URL+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func TestEveryResponseCarriesSecurityHeaders(t *testing.T) {
+	s := newTestServer(t, nil)
+	cssPath := static.Path("css/console.css")
+	for _, tc := range []struct{ method, path string }{
+		{"GET", "/healthz"}, {"GET", "/readyz"}, {"GET", "/metrics"}, {"GET", "/"}, {"GET", "/login"},
+		{"GET", "/no-such-page"}, {"GET", cssPath}, {"DELETE", "/healthz"},
+	} {
+		resp, _ := s.do(t, tc.method, tc.path, nil, nil)
+		h := resp.Header
+		csp := h.Get("Content-Security-Policy")
+		for _, want := range []string{"default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "base-uri 'none'", "object-src 'none'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("%s %s: CSP %q lacks %q", tc.method, tc.path, csp, want)
+			}
+		}
+		if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
+			t.Errorf("%s %s: CSP allows inline code: %q", tc.method, tc.path, csp)
+		}
+		if got := h.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("%s %s: X-Content-Type-Options = %q", tc.method, tc.path, got)
+		}
+		if got := h.Get("Referrer-Policy"); got != "no-referrer" {
+			t.Errorf("%s %s: Referrer-Policy = %q", tc.method, tc.path, got)
+		}
+		if got := h.Get("Strict-Transport-Security"); got != "" {
+			t.Errorf("%s %s: HSTS over plain http: %q", tc.method, tc.path, got)
+		}
+		if h.Get("X-Request-Id") == "" {
+			t.Errorf("%s %s: no X-Request-Id", tc.method, tc.path)
+		}
+	}
+}
+
+func TestHSTSWhenServedOverHTTPS(t *testing.T) {
+	s := newTestServer(t, func(o *Options) { o.HSTS = true })
+	resp, _ := s.do(t, "GET", "/healthz", nil, nil)
+	if got := resp.Header.Get("Strict-Transport-Security"); !strings.HasPrefix(got, "max-age=") {
+		t.Errorf("HSTS = %q, want max-age=...", got)
+	}
+}
+
+func TestFormActionAllowsIdentityProviders(t *testing.T) {
+	s := newTestServer(t, func(o *Options) { o.FormActions = []string{"https://aai.egi.eu"} })
+	resp, _ := s.do(t, "GET", "/healthz", nil, nil)
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' https://aai.egi.eu") {
+		t.Errorf("CSP = %q, want form-action to include the provider", csp)
+	}
+}
+
+func TestCrossSitePostIsRefused(t *testing.T) {
+	s := newTestServer(t, nil)
+	for _, tc := range []struct {
+		name string
+		hdr  map[string]string
+		want int
+	}{
+		{"Sec-Fetch-Site cross-site", map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+		{"foreign Origin without Sec-Fetch-Site", map[string]string{"Origin": "https://attacker.example"}, http.StatusForbidden},
+		{"same-site subdomain", map[string]string{"Sec-Fetch-Site": "same-site"}, http.StatusForbidden},
+	} {
+		resp, body := s.do(t, "POST", "/logout", strings.NewReader(""), tc.hdr)
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: status = %d, want %d", tc.name, resp.StatusCode, tc.want)
+		}
+		if !strings.Contains(body, "Request refused") {
+			t.Errorf("%s: the refusal is not the console's error page", tc.name)
+		}
+	}
+	// A same-origin POST gets through the guard (whatever the page then answers).
+	resp, _ := s.do(t, "POST", "/logout", strings.NewReader(""), map[string]string{"Sec-Fetch-Site": "same-origin"})
+	if resp.StatusCode == http.StatusForbidden {
+		t.Errorf("same-origin POST refused with 403")
+	}
+}
+
+func TestAccessLogHasNoSecrets(t *testing.T) {
+	s := newTestServer(t, nil)
+	s.do(t, "GET", "/healthz?token=query-secret-3", nil, map[string]string{
+		"Authorization": "Bearer header-secret-1",
+		"Cookie":        "__Host-oscar-console=cookie-secret-2",
+	})
+	logs := s.logs.String()
+	if !strings.Contains(logs, "route=/healthz") || !strings.Contains(logs, "status=200") || !strings.Contains(logs, "request_id=") {
+		t.Fatalf("access log line missing route, status or request ID:\n%s", logs)
+	}
+	for _, secret := range []string{"header-secret-1", "cookie-secret-2", "query-secret-3", "Authorization", "Bearer"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("log contains %q:\n%s", secret, logs)
+		}
+	}
+}
+
+func TestStaticAssetsAreHashedAndCachedForever(t *testing.T) {
+	s := newTestServer(t, nil)
+	p := static.Path("css/console.css")
+	resp, body := s.do(t, "GET", p, nil, nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, "--accent") {
+		t.Fatalf("GET %s = %d", p, resp.StatusCode)
+	}
+	if cc := resp.Header.Get("Cache-Control"); !strings.Contains(cc, "immutable") || !strings.Contains(cc, "max-age=31536000") {
+		t.Errorf("Cache-Control = %q, want a year, immutable", cc)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/css") {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	resp, _ = s.do(t, "GET", "/static/0000/css/console.css", nil, nil)
+	if cc := resp.Header.Get("Cache-Control"); strings.Contains(cc, "immutable") {
+		t.Errorf("a stale hash is cached as immutable: %q", cc)
+	}
+	resp, _ = s.do(t, "GET", "/static/x/css/nope.css", nil, nil)
+	if resp.StatusCode != 404 {
+		t.Errorf("unknown asset = %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestReadyzFollowsTheSessionStore(t *testing.T) {
+	var down bool
+	s := newTestServer(t, func(o *Options) {
+		o.Ready = func(context.Context) error {
+			if down {
+				return errors.New("redis: connection refused")
+			}
+			return nil
+		}
+	})
+	if resp, _ := s.do(t, "GET", "/readyz", nil, nil); resp.StatusCode != 200 {
+		t.Errorf("ready store: %d", resp.StatusCode)
+	}
+	down = true
+	if resp, _ := s.do(t, "GET", "/readyz", nil, nil); resp.StatusCode != 503 {
+		t.Errorf("store down: %d, want 503", resp.StatusCode)
+	}
+}
+
+func TestMetricsCountRequestsPerRoute(t *testing.T) {
+	s := newTestServer(t, nil)
+	s.do(t, "GET", "/healthz", nil, nil)
+	s.do(t, "GET", "/healthz", nil, nil)
+	s.metrics.ObserveUpstream("https://oscar.example.org", "services.list", 200, 5e6)
+	_, body := s.do(t, "GET", "/metrics", nil, nil)
+	for _, want := range []string{
+		`console_http_requests_total{code="200",method="GET",route="/healthz"} 2`,
+		`console_http_request_duration_seconds_bucket{route="/healthz"`,
+		`console_oscar_requests_total{code="200",op="services.list"} 1`,
+		`console_sessions_active 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
+
+func TestPanicGivesErrorPageWithoutStack(t *testing.T) {
+	logs := &lockedBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	backend, _ := session.NewFileBackend(t.TempDir(), log)
+	defer backend.Close()
+	mgr, _ := session.NewManager(backend, session.Options{Keys: [][]byte{[]byte("0123456789abcdef0123456789abcdef-web")}})
+	pages := handlers.New(handlers.Deps{Log: log, Sessions: mgr})
+	r := chi.NewRouter()
+	r.Use(requestID, recoverer(log, pages.Problem))
+	r.Get("/boom", func(http.ResponseWriter, *http.Request) { panic("secret internal detail") })
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest("GET", "/boom", nil))
+	if rec.Code != 500 {
+		t.Fatalf("status = %d, want 500", rec.Code)
+	}
+	body := rec.Body.String()
+	if strings.Contains(body, "secret internal detail") || strings.Contains(body, "goroutine") {
+		t.Error("the panic leaked to the page")
+	}
+	if !strings.Contains(body, "Something went wrong") {
+		t.Error("no error page")
+	}
+	if !strings.Contains(logs.String(), "secret internal detail") {
+		t.Error("the panic was not logged")
+	}
+}
+
+func TestBodyLimitRefusesLargeForms(t *testing.T) {
+	var got error
+	lim := bodyLimit(10, streamedUpload)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, got = io.ReadAll(r.Body)
+	}))
+	lim.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/services/new/general", strings.NewReader(strings.Repeat("x", 11))))
+	var mbe *http.MaxBytesError
+	if !errors.As(got, &mbe) {
+		t.Errorf("large form read error = %v, want MaxBytesError", got)
+	}
+	got = nil
+	lim.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/buckets/b/upload", strings.NewReader(strings.Repeat("x", 11))))
+	if got != nil {
+		t.Errorf("upload path was limited: %v", got)
+	}
+}
