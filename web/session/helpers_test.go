@@ -83,11 +83,15 @@ func newRequest(cookies ...*http.Cookie) *http.Request {
 	return r
 }
 
-// responseCookie returns the only Set-Cookie named name in rec.
+// responseCookie returns the only Set-Cookie named name in the response headers written so far.
 func responseCookie(t testing.TB, rec *httptest.ResponseRecorder, name string) *http.Cookie {
 	t.Helper()
 	var found []*http.Cookie
-	for _, c := range rec.Result().Cookies() {
+	for _, h := range rec.Header().Values("Set-Cookie") {
+		c, err := http.ParseSetCookie(h)
+		if err != nil {
+			t.Fatalf("Set-Cookie %q: %v", h, err)
+		}
 		if c.Name == name {
 			found = append(found, c)
 		}

@@ -59,6 +59,12 @@ func NewRedisBackend(rawURL string) (*RedisBackend, error) {
 	// and are refused by older or managed Redis servers.
 	opt.DisableIdentity = true
 	opt.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+	// go-redis retries a failed dial 5 times inside each of its command retries; with Redis down that
+	// keeps a page waiting for seconds before it can answer 503. Two attempts per command retry still
+	// ride out a brief blip (a restart, a failover).
+	if opt.DialerRetries == 0 {
+		opt.DialerRetries = 2
+	}
 	return &RedisBackend{client: redis.NewClient(opt)}, nil
 }
 
