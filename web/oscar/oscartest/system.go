@@ -1,0 +1,215 @@
+package oscartest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+)
+
+// info handles GET /system/info.
+func (s *Server) info(w http.ResponseWriter, r *http.Request) {
+	if s.authSystem(w, r) == nil {
+		return
+	}
+	out := map[string]any{"version": "v4.1.2", "git_commit": "7ade09ee", "architecture": "amd64", "kubernetes_version": "v1.31.4"}
+	if s.opts.ServerlessBackend {
+		out["serverless_backend"] = map[string]string{"name": "knative", "version": "1.18.0"}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// config handles GET /system/config. minio_provider carries MinIO
+// credentials in clear text: the root keys for Basic auth, the user's own
+// keys for a bearer caller.
+func (s *Server) config(w http.ResponseWriter, r *http.Request) {
+	p := s.authSystem(w, r)
+	if p == nil {
+		return
+	}
+	groups := s.opts.OIDCGroups
+	if len(groups) == 0 {
+		groups = []string{""}
+	}
+	cfg := map[string]any{
+		"name": "oscar", "namespace": "oscar", "services_namespace": "oscar-svc", "controller_service_account": "oscar-sa",
+		"gpu_available": false, "interLink_available": false, "yunikorn_enable": false, "kueue_enable": true,
+		"volume_enable": true, "oidc_groups": groups, "minio_quota_enabled": s.opts.MaxBuckets > 0,
+	}
+	if s.opts.ServerlessBackend {
+		cfg["serverless_backend"] = "knative"
+	}
+	access, secret := MinIORootAccessKey, MinIORootSecretKey
+	if !p.basic {
+		s.mu.Lock()
+		access, secret = p.sub, s.minioUsers[p.sub]
+		s.mu.Unlock()
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"config":                     cfg,
+		"minio_provider":             map[string]any{"endpoint": s.URL() + "/minio", "verify": true, "access_key": access, "secret_key": secret, "region": "us-east-1"},
+		"allowed_image_repositories": []string{},
+	})
+}
+
+// MinIOSecret returns the MinIO secret key the fake provisioned for a
+// bearer user, or "" if they have made no /system call yet.
+func (s *Server) MinIOSecret(sub string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.minioUsers[sub]
+}
+
+// status handles GET /system/status; jobs and MinIO figures only for
+// admins.
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	p := s.authSystem(w, r)
+	if p == nil {
+		return
+	}
+	s.mu.Lock()
+	jobs, objects := 0, 0
+	for _, js := range s.jobs {
+		jobs += len(js)
+	}
+	for _, b := range s.buckets {
+		objects += len(b.objects)
+	}
+	buckets := len(s.buckets)
+	s.mu.Unlock()
+	if !p.admin {
+		jobs, objects, buckets = 0, 0, 0
+	}
+	groups := s.opts.OIDCGroups
+	if groups == nil {
+		groups = []string{}
+	}
+	node := map[string]any{"name": "node-1", "status": "Ready", "is_interlink": false, "gpu": 0,
+		"cpu":        map[string]any{"capacity_cores": 8000, "request_cores": 1200, "usage_cores": 800},
+		"memory":     map[string]any{"capacity_bytes": 16 << 30, "request_bytes": 2 << 30, "usage_bytes": 3 << 30},
+		"conditions": []map[string]any{{"type": "Ready", "status": true}}}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"cluster": map[string]any{"nodes_count": 1, "nodes": []any{node}, "metrics": map[string]any{
+			"cpu":    map[string]any{"total_free_cores": 6800, "max_free_on_node_cores": 6800, "total_schedulable_cores": 8000, "total_schedulable_on_node_cores": 8000},
+			"memory": map[string]any{"total_free_bytes": 14 << 30, "max_free_on_node_bytes": 14 << 30, "total_schedulable_bytes": 16 << 30, "max_schedulable_on_node_bytes": 16 << 30},
+			"gpu":    map[string]any{"total_gpu": 0},
+		}},
+		"oscar": map[string]any{"deployment_name": "oscar", "ready": true, "jobs_count": jobs,
+			"deployment": map[string]any{"available_replicas": 1, "ready_replicas": 1, "replicas": 1, "creation_timestamp": "2026-01-01T00:00:00Z", "strategy": "RollingUpdate", "labels": map[string]string{"app": "oscar"}},
+			"pods":       map[string]any{"total": 1, "states": map[string]int{"Running": 1}},
+			"oidc":       map[string]any{"enabled": s.opts.Tokens != nil, "issuers": []string{"https://aai.egi.eu/auth/realms/egi"}, "groups": groups}},
+		"minio": map[string]any{"buckets_count": buckets, "total_objects": objects},
+	})
+}
+
+// userQuota handles GET /system/quotas/user (bearer callers only).
+func (s *Server) userQuota(w http.ResponseWriter, r *http.Request) {
+	p := s.authSystem(w, r)
+	if p == nil {
+		return
+	}
+	if p.basic {
+		writePlain(w, http.StatusUnauthorized, "missing user identificator")
+		return
+	}
+	s.mu.Lock()
+	owned := s.ownedBuckets(p.sub)
+	s.mu.Unlock()
+	maxB := s.opts.MaxBuckets
+	if maxB == 0 {
+		maxB = 100
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"user_id": p.sub, "cluster_queue": "cq-" + namespaceFor(p),
+		"resources": map[string]any{"cpu": map[string]int64{"max": 4000, "used": 0}, "memory": map[string]int64{"max": 8 << 30, "used": 0}},
+		"volumes": map[string]any{"disk": map[string]string{"max": "10Gi", "used": "0"}, "volumes": map[string]string{"max": "5", "used": "0"},
+			"max_disk_per_volume": "5Gi", "min_disk_per_volume": "100Mi"},
+		"minio": map[string]any{"buckets": map[string]int{"max": maxB, "used": owned},
+			"storage_per_bucket": map[string]string{"max": "1Gi"}, "storage_total": map[string]string{"used": "0"}},
+	})
+}
+
+// PutService stores a service definition as is (seeding; no validation,
+// no server-set members added except a token if missing). def is a
+// json.RawMessage, []byte, string, or anything that encodes to a JSON
+// object with a "name".
+func (s *Server) PutService(def any) error {
+	var b []byte
+	switch d := def.(type) {
+	case json.RawMessage:
+		b = d
+	case []byte:
+		b = d
+	case string:
+		b = []byte(d)
+	default:
+		var err error
+		if b, err = json.Marshal(def); err != nil {
+			return fmt.Errorf("oscartest: put service: %w", err)
+		}
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil || raw == nil {
+		return fmt.Errorf("oscartest: put service: not a JSON object: %v", err)
+	}
+	sv := &service{raw: raw}
+	v := sv.view()
+	if v.Name == "" {
+		return fmt.Errorf("oscartest: put service: no name")
+	}
+	if v.Token == "" {
+		setMember(raw, "token", randomHex(32))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.services[v.Name] = sv
+	return nil
+}
+
+// StoredService returns a service as the fake stores it (secrets in
+// clear), or nil.
+func (s *Server) StoredService(name string) json.RawMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sv, ok := s.services[name]
+	if !ok {
+		return nil
+	}
+	b, err := json.Marshal(sv.raw)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// ServiceNames lists the stored services, sorted.
+func (s *Server) ServiceNames() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for n := range s.services {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ServiceToken returns a service's token (for /job and /run tests).
+func (s *Server) ServiceToken(name string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sv, ok := s.services[name]
+	if !ok {
+		return ""
+	}
+	return sv.view().Token
+}
+
+// SetDeploymentLogs sets the deployment log lines of a service.
+func (s *Server) SetDeploymentLogs(name string, lines ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sv, ok := s.services[name]; ok {
+		sv.deployLogs = slices.Clone(lines)
+	}
+}
