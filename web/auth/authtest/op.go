@@ -140,6 +140,8 @@ type Counts struct {
 	RevokeCalls     int
 	UserInfoCalls   int
 	EndSessionCalls int
+	// Refused counts requests answered 503 while the OP was down.
+	Refused int
 	// TokenRequests describe every token endpoint request, in order.
 	TokenRequests []TokenRequest
 }
@@ -345,6 +347,7 @@ func (p *OP) ValidateAccessToken(token string) (sub string, groups []string, ok 
 // requests and applying the hooks.
 func (p *OP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p.down.Load() {
+		p.count(func(c *Counts) { c.Refused++ })
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, "authtest: provider is down", http.StatusServiceUnavailable)
 		return
