@@ -24,7 +24,17 @@ type Session struct {
 
 // IsNew reports whether the session has not been stored yet (no cookie, or the old one was unknown or
 // expired).
-func (s *Session) IsNew() bool { return s.raw.IsNew }
+func (s *Session) IsNew() bool { return s.raw == nil || s.raw.IsNew }
+
+// bind attaches s to the Manager's store if it was not made by Load (a Session literal, as tests of
+// other packages may build), and points the gorilla session's values at s.Data.
+func (m *Manager) bind(s *Session) *sessions.Session {
+	if s.raw == nil {
+		s.raw = m.store.newSession(m.store.name)
+	}
+	s.raw.Values[dataKey] = &s.Data
+	return s.raw
+}
 
 // NewManager returns a Manager storing sessions in b. o.Keys must hold at least one key of at least
 // MinKeyLen bytes.
@@ -69,24 +79,22 @@ func wrap(raw *sessions.Session) *Session {
 // that comes first), records LastSeen and sets the cookie. Call it before writing the response body.
 // See Store.Save for how concurrent saves of one session are resolved.
 func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error {
-	s.raw.Values[dataKey] = &s.Data
-	return m.store.Save(r, w, s.raw)
+	return m.store.Save(r, w, m.bind(s))
 }
 
 // Renew moves the session to a new ID and saves it; call it right after sign-in, so an ID that existed
 // before the login (possibly planted by an attacker) is worthless. The old ID is deleted from the
 // store, the data is kept and Created is reset (the absolute lifetime starts at sign-in).
 func (m *Manager) Renew(w http.ResponseWriter, r *http.Request, s *Session) error {
-	s.raw.Values[dataKey] = &s.Data
-	return m.store.renew(r, w, s.raw)
+	return m.store.renew(r, w, m.bind(s))
 }
 
 // Destroy deletes the session from the store and expires the cookie. s is left empty; saving it later
 // (say, to carry a flash message) starts a new session under a new ID.
 func (m *Manager) Destroy(w http.ResponseWriter, r *http.Request, s *Session) error {
-	s.raw.Options.MaxAge = -1
-	s.raw.Values[dataKey] = &s.Data
-	if err := m.store.Save(r, w, s.raw); err != nil {
+	raw := m.bind(s)
+	raw.Options.MaxAge = -1
+	if err := m.store.Save(r, w, raw); err != nil {
 		return err
 	}
 	opts := m.store.cookie
@@ -100,7 +108,7 @@ func (m *Manager) Destroy(w http.ResponseWriter, r *http.Request, s *Session) er
 // meanwhile by another request or replica is seen and not repeated. It returns an error wrapping
 // ErrNotFound if the session has ended (or was never saved).
 func (m *Manager) Reload(ctx context.Context, s *Session) error {
-	if s.raw.ID == "" {
+	if s.raw == nil || s.raw.ID == "" {
 		return fmt.Errorf("session: reload: %w", ErrNotFound)
 	}
 	d, err := m.store.load(ctx, s.raw.ID)
@@ -118,7 +126,7 @@ func (m *Manager) Reload(ctx context.Context, s *Session) error {
 // is never called. A session that has never been saved exists only in this request, so it needs no
 // lock; its unlock does nothing.
 func (m *Manager) Lock(ctx context.Context, s *Session, ttl time.Duration) (unlock func(), err error) {
-	if s.raw.ID == "" {
+	if s.raw == nil || s.raw.ID == "" {
 		return func() {}, nil
 	}
 	unlock, err = m.store.backend.Lock(ctx, backendKey(s.raw.ID), ttl)

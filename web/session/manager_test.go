@@ -650,6 +650,22 @@ func TestLogoutIsNotUndone(t *testing.T) {
 	}
 }
 
+func TestSessionLiteral(t *testing.T) {
+	// Tests elsewhere may build a Session directly instead of through Load.
+	m, _ := newFileManager(t, nil)
+	s := &Session{Data: Data{Kind: KindBasic, BasicUser: "oscar"}}
+	if !s.IsNew() {
+		t.Error("IsNew() = false for a Session literal")
+	}
+	rec := httptest.NewRecorder()
+	if err := m.Save(rec, newRequest(), s); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustLoad(t, m, responseCookie(t, rec, m.CookieName())); got.Data.BasicUser != "oscar" {
+		t.Fatalf("saved literal loads as %v", got.Data)
+	}
+}
+
 func TestReloadOfEndedSession(t *testing.T) {
 	m, _ := newFileManager(t, nil)
 	fresh, err := m.Load(newRequest())
