@@ -138,10 +138,13 @@ func New(cfg Config, client *http.Client, log *slog.Logger) *Provider {
 	}
 }
 
-// Config returns the provider's configuration with defaults filled in.
+// Config returns the provider's configuration with defaults filled in and
+// ClientSecret left empty: nothing outside this package needs the secret,
+// and a page can then never show it (R19).
 func (p *Provider) Config() Config {
 	c := p.cfg
 	c.Scopes = slices.Clone(c.Scopes)
+	c.ClientSecret = ""
 	return c
 }
 

@@ -69,8 +69,11 @@ func TestError(t *testing.T) {
 }
 
 func TestConfigDefaults(t *testing.T) {
-	p := auth.New(auth.Config{Issuer: "https://aai.egi.eu/auth/realms/egi", ClientID: "c"}, nil, nil)
+	p := auth.New(auth.Config{Issuer: "https://aai.egi.eu/auth/realms/egi", ClientID: "c", ClientSecret: "s3cret"}, nil, nil)
 	cfg := p.Config()
+	if cfg.ClientSecret != "" {
+		t.Error("Config() returns the client secret")
+	}
 	if cfg.ID != auth.DefaultID || cfg.Name != auth.DefaultName {
 		t.Errorf("ID, Name = %q, %q", cfg.ID, cfg.Name)
 	}
