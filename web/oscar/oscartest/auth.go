@@ -31,6 +31,7 @@ func (s *Server) authSystem(w http.ResponseWriter, r *http.Request) *principal {
 	if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
 		p, status, msg := s.bearer(tok)
 		if p == nil {
+			w.Header().Set(middlewareHeader, "oidc")
 			writePlain(w, status, msg)
 			return nil
 		}
@@ -51,6 +52,12 @@ func (s *Server) authSystem(w http.ResponseWriter, r *http.Request) *principal {
 	}
 	return &principal{basic: true, admin: true}
 }
+
+// middlewareHeader marks answers of the auth middleware, which OSCAR
+// gives on every /system route whatever the route's contract lists
+// (oscar-api.md §1.1, §3.3: 400 for a malformed token). It is removed
+// before the answer leaves the fake.
+const middlewareHeader = "X-Oscartest-Middleware"
 
 // serviceTokenRE matches OSCAR service tokens (64 hex characters).
 const serviceTokenRE = `^[0-9a-f]{64}$`
