@@ -126,8 +126,10 @@ func TestOSCARMessages(t *testing.T) {
 			call:     func(e env) error { return e.c.CreateService(e.ctx, e.ep, admin(), minimal("dup")) },
 			wantKind: oscar.BadInput, wantMsg: `a service named "dup" already exists`},
 		{name: "bucket already exists",
-			seed:     func(e env) { e.srv.AddBucket("wflow", "cluster_admin", "private") },
-			call:     func(e env) error { return e.c.CreateService(e.ctx, e.ep, admin(), withInput("b", "minio.default", "wflow/in")) },
+			seed: func(e env) { e.srv.AddBucket("wflow", "cluster_admin", "private") },
+			call: func(e env) error {
+				return e.c.CreateService(e.ctx, e.ep, admin(), withInput("b", "minio.default", "wflow/in"))
+			},
 			wantKind: oscar.Server, wantMsg: `a bucket named "wflow" already exists; choose another bucket name`},
 		{name: "chained service on the same bucket",
 			seed: func(e env) {
@@ -135,10 +137,14 @@ func TestOSCARMessages(t *testing.T) {
 				a.Output = []oscar.StorageIOConfig{{StorageProvider: "minio.default", Path: "wflow/med"}}
 				_ = e.c.CreateService(e.ctx, e.ep, admin(), a)
 			},
-			call:     func(e env) error { return e.c.CreateService(e.ctx, e.ep, admin(), withInput("b", "minio.default", "wflow/med")) },
+			call: func(e env) error {
+				return e.c.CreateService(e.ctx, e.ep, admin(), withInput("b", "minio.default", "wflow/med"))
+			},
 			wantKind: oscar.Server, wantMsg: `a bucket named "wflow" already exists; choose another bucket name`},
 		{name: "onedata input",
-			call:     func(e env) error { return e.c.CreateService(e.ctx, e.ep, admin(), withInput("od", "onedata.x", "space/in")) },
+			call: func(e env) error {
+				return e.c.CreateService(e.ctx, e.ep, admin(), withInput("od", "onedata.x", "space/in"))
+			},
 			wantKind: oscar.BadInput, wantMsg: "inputs must be MinIO, WebDAV or Rucio storage (S3 and Onedata can only be outputs)"},
 		{name: "s3 input",
 			call:     func(e env) error { return e.c.CreateService(e.ctx, e.ep, admin(), withInput("s3", "s3.aws", "b/in")) },
@@ -184,10 +190,16 @@ func TestOSCARMessages(t *testing.T) {
 			call:     func(e env) error { return e.c.CreateService(e.ctx, e.ep, admin(), minimal("x")) },
 			wantKind: oscar.Server, wantMsg: "OSCAR could not register the service with its MinIO storage (MinIO may be down)"},
 		{name: "service token on /system",
-			call:     func(e env) error { _, err := e.c.Services(e.ctx, e.ep, oscar.Creds{Token: strings.Repeat("0f", 32)}, false); return err },
+			call: func(e env) error {
+				_, err := e.c.Services(e.ctx, e.ep, oscar.Creds{Token: strings.Repeat("0f", 32)}, false)
+				return err
+			},
 			wantKind: oscar.BadInput, wantMsg: "token is malformed: token contains an invalid number of segments"},
 		{name: "wrong password",
-			call:     func(e env) error { _, err := e.c.Info(e.ctx, e.ep, oscar.Creds{User: "oscar", Password: "wrong"}); return err },
+			call: func(e env) error {
+				_, err := e.c.Info(e.ctx, e.ep, oscar.Creds{User: "oscar", Password: "wrong"})
+				return err
+			},
 			wantKind: oscar.Unauthorized},
 	}
 	for _, tt := range tests {
