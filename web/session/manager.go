@@ -37,15 +37,11 @@ func (m *Manager) bind(s *Session) *sessions.Session {
 }
 
 // NewManager returns a Manager storing sessions in b. o.Keys must hold at least one key of at least
-// MinKeyLen bytes.
+// MinKeyLen bytes. With o.Secure false the caller is expected to warn the operator (cmd does).
 func NewManager(b Backend, o Options) (*Manager, error) {
 	st, err := NewStore(b, o)
 	if err != nil {
 		return nil, err
-	}
-	if !o.Secure {
-		st.log.Warn("session: cookie without Secure and __Host- prefix; use only for plain http on localhost",
-			"cookie", st.name)
 	}
 	return &Manager{store: st}, nil
 }
