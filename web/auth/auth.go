@@ -12,6 +12,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -174,7 +175,12 @@ func (p *Provider) Discover(ctx context.Context) error {
 		return fmt.Errorf("auth: discover %s: issuer and client id are required", p.cfg.ID)
 	}
 	op, err := oidc.NewProvider(p.ctx(ctx), p.cfg.Issuer)
-	if err != nil {
+	var mismatch *oidc.IssuerMismatchError
+	switch {
+	case errors.As(err, &mismatch):
+		// A configuration error (e.g. a trailing slash), not an outage.
+		return fmt.Errorf("auth: discover %s: %w", p.cfg.Issuer, err)
+	case err != nil:
 		return &Error{Kind: KindUnavailable, Message: "discovery failed", Err: fmt.Errorf("discover %s: %w", p.cfg.Issuer, err)}
 	}
 	var meta metadata

@@ -657,13 +657,18 @@ func TestDiscoverFails(t *testing.T) {
 				tt.edit(&cfg)
 			}
 			p := auth.New(cfg, nil, nil)
-			if err := p.Discover(t.Context()); err == nil {
+			err := p.Discover(t.Context())
+			if err == nil {
 				t.Fatal("Discover: err = nil")
+			}
+			// Only an unreachable provider is worth retrying as an outage.
+			if got := kindOf(err) == auth.KindUnavailable; got != tt.down {
+				t.Errorf("Discover error %q: KindUnavailable %t, want %t", err, got, tt.down)
 			}
 			if p.Ready() {
 				t.Error("Ready after a failed discovery")
 			}
-			_, _, err := p.AuthCodeURL("/", "")
+			_, _, err = p.AuthCodeURL("/", "")
 			wantKind(t, err, auth.KindUnavailable)
 			_, _, err = p.Exchange(t.Context(), auth.LoginState{}, url.Values{})
 			if err == nil {
