@@ -19,13 +19,14 @@ func (c *Client) checkPresigned(op, raw string) (*url.URL, error) {
 	if err != nil || len(raw) > 8192 {
 		return nil, &Error{Op: op, Kind: Refused, Message: "the presigned URL is not valid"}
 	}
-	base := u.Scheme + "://" + u.Host
-	_, err = ParseEndpoint(base, c.policy)
-	if err != nil || u.User != nil || u.Fragment != "" || u.Opaque != "" {
-		msg := "the presigned URL is not allowed"
-		if err != nil {
-			msg = strings.TrimPrefix(err.Error(), ErrEndpoint.Error()+": ")
-		}
+	if u.User != nil {
+		return nil, &Error{Op: op, Kind: Refused, Host: u.Host, Message: "the presigned URL must not contain a user name or password"}
+	}
+	if u.Fragment != "" || u.Opaque != "" {
+		return nil, &Error{Op: op, Kind: Refused, Host: u.Host, Message: "the presigned URL is not valid"}
+	}
+	if _, err := ParseEndpoint(u.Scheme+"://"+u.Host, c.policy); err != nil {
+		msg := strings.TrimPrefix(err.Error(), ErrEndpoint.Error()+": ")
 		return nil, &Error{Op: op, Kind: Refused, Host: u.Host, Message: msg, Err: err}
 	}
 	return u, nil
