@@ -10,10 +10,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +27,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/oscarconsole/oscar-console/handlers"
+	"github.com/oscarconsole/oscar-console/web"
 	"github.com/oscarconsole/oscar-console/web/session"
 )
 
@@ -383,6 +388,9 @@ func TestChartDefaults(t *testing.T) {
 	for _, tc := range []struct{ probe, path string }{{"livenessProbe", "/healthz"}, {"readinessProbe", "/readyz"}} {
 		if got := ystr(dig(c, tc.probe, "httpGet", "path")); got != tc.path {
 			t.Errorf("%s path = %q, want %q", tc.probe, got, tc.path)
+		}
+		if got := probeStatus(ystr(dig(c, tc.probe, "httpGet", "path"))); got != http.StatusOK {
+			t.Errorf("%s: the console answers %d on its path, want 200", tc.probe, got)
 		}
 		if got := ystr(dig(c, tc.probe, "httpGet", "port")); got != "http" {
 			t.Errorf("%s port = %q, want the http port", tc.probe, got)
@@ -757,6 +765,15 @@ func TestChartPreStopSleep(t *testing.T) {
 			t.Errorf("Kubernetes %s: preStop sleep = %v, want %v", tc.kube, got, tc.want)
 		}
 	}
+}
+
+// probeStatus is what the console's handler (web.New, as main builds it, with a session store that
+// answers) returns for a GET of path.
+func probeStatus(path string) int {
+	h := web.New(web.Options{Pages: handlers.New(handlers.Deps{}), Ready: func(context.Context) error { return nil }})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	return rec.Code
 }
 
 // checkOpens checks that the console's session package accepts the store URL (it parses it without
