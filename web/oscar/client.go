@@ -375,6 +375,12 @@ func readCapped(r io.Reader, limit int64) (data []byte, tooLarge bool, err error
 // transportError classifies an error from http.Client.Do or from reading
 // a body.
 func transportError(op, host string, err error) *Error {
+	// *url.Error repeats the full URL, and a presigned URL carries its
+	// signature in the query: keep only the cause.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
 	e := &Error{Op: op, Host: host, Err: err, Kind: Unreachable}
 	var ref *refusedError
 	var dnsErr *net.DNSError

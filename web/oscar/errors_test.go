@@ -256,3 +256,18 @@ func TestBadNamesNeverSent(t *testing.T) {
 		t.Errorf("%d requests reached OSCAR", n)
 	}
 }
+
+// TestTransportErrorHidesURL: a failed presigned download must not put the
+// URL's signature into the error text (which gets logged).
+func TestTransportErrorHidesURL(t *testing.T) {
+	srv := oscartest.New(oscartest.Options{})
+	e := clientFor(t, srv, oscar.Options{})
+	srv.Close()
+	_, _, _, err := e.c.GetObject(e.ctx, srv.URL()+"/minio/b/k?X-Amz-Signature=SECRETSIG")
+	if k := kindOf(t, err); k != oscar.Unreachable {
+		t.Errorf("kind %v, want Unreachable", k)
+	}
+	if strings.Contains(err.Error(), "SECRETSIG") {
+		t.Errorf("error text leaks the signature: %v", err)
+	}
+}

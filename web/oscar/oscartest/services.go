@@ -461,7 +461,11 @@ func (s *Server) updateService(w http.ResponseWriter, r *http.Request) {
 	}
 	nsv := &service{raw: raw}
 	v := nsv.view()
-	if strings.TrimSpace(v.Script) == "" || strings.TrimSpace(v.Image) == "" {
+	if strings.TrimSpace(v.Image) == "" {
+		writePlain(w, http.StatusBadRequest, ginMessage("image", "required"))
+		return
+	}
+	if strings.TrimSpace(v.Script) == "" {
 		writePlain(w, http.StatusBadRequest, ginMessage("script", "required"))
 		return
 	}
