@@ -1,0 +1,592 @@
+// Package fdl reads and writes OSCAR's Function Definition Language (FDL), the YAML files that
+// oscar-cli applies:
+//
+//	functions:
+//	  oscar:
+//	  - <cluster-id>:
+//	      name: grayify
+//	      image: ghcr.io/grycap/imagemagick
+//	      script: script.sh
+//	      ...
+//	storage_providers:
+//	  onedata:
+//	    <id>: {oneprovider_host: ..., token: ..., space: ...}
+//
+// Parse checks every key against OSCAR's service definition (oscar.Service and its parts, matched
+// case-insensitively as encoding/json does, which is why OSCAR's own examples may write
+// "Variables") and reports the line of the first problem. Marshal writes a service back in the same
+// shape, sanitised (no token, credentials, owner or namespace) unless asked for the complete
+// definition. ParseQuantity parses the Kubernetes quantities used for cpu and memory.
+//
+// Everything here is a pure function of its arguments: no I/O, no globals.
+package fdl
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/oscarconsole/oscar-console/web/oscar"
+)
+
+// MaxSize bounds the FDL files Parse accepts (bytes).
+const MaxSize = 1 << 20
+
+// maxNodes bounds the YAML nodes Parse visits, so that aliases cannot make a small file expand into
+// an enormous one ("billion laughs").
+const maxNodes = 100000
+
+// DefaultClusterID is the cluster key Marshal writes when the service names none.
+const DefaultClusterID = "oscar-cluster"
+
+// Error is a problem in an FDL file, with the line it was found on (0 when it concerns the whole
+// file). Msg is meant for the user.
+type Error struct {
+	Line int
+	Msg  string
+}
+
+// Error returns "fdl: line N: msg".
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("fdl: line %d: %s", e.Line, e.Msg)
+	}
+	return "fdl: " + e.Msg
+}
+
+// Function is one service of an FDL file.
+type Function struct {
+	// ClusterID is the key the service was listed under (oscar-cli's cluster name).
+	ClusterID string
+	// Service is the definition as written in the file; Script is empty when ScriptFile is set.
+	Service oscar.Service
+	// ScriptFile is the file name that script names ("script.sh"), "" when the script is written
+	// inline or missing. Only the base name is kept: the file is expected beside the FDL.
+	ScriptFile string
+	// Line is where the service's definition starts.
+	Line int
+}
+
+// File is a parsed FDL file.
+type File struct {
+	Functions []Function
+	// StorageProviders are the top-level providers, shared by every function.
+	StorageProviders *oscar.StorageProviders
+	// Clusters are the top-level clusters, shared by every function.
+	Clusters map[string]oscar.Cluster
+}
+
+// Parse reads an FDL file. Malformed YAML, unknown keys and values of the wrong type give an
+// *Error with the line.
+func Parse(data []byte) (*File, error) {
+	if len(data) > MaxSize {
+		return nil, &Error{Msg: fmt.Sprintf("the file is larger than %d KiB", MaxSize>>10)}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var root yaml.Node
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &Error{Msg: "the file is empty"}
+		}
+		return nil, yamlError(data, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, &Error{Line: extra.Line, Msg: "the file holds more than one YAML document; keep one"}
+	} else if !errors.Is(err, io.EOF) {
+		return nil, yamlError(data, err)
+	}
+	if root.Kind != yaml.DocumentNode || len(root.Content) != 1 {
+		return nil, &Error{Msg: "the file is empty"}
+	}
+	w := &walker{}
+	top, err := w.deref(root.Content[0])
+	if err != nil {
+		return nil, err
+	}
+	if top.Kind != yaml.MappingNode {
+		return nil, &Error{Line: top.Line, Msg: "an FDL file is a mapping that starts with \"functions:\""}
+	}
+	f := &File{}
+	var functions *yaml.Node
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		k, v := top.Content[i], top.Content[i+1]
+		if err := checkKey(k); err != nil {
+			return nil, err
+		}
+		switch strings.ToLower(k.Value) {
+		case "functions":
+			functions = v
+		case "storage_providers":
+			val, err := w.value(v, reflect.TypeFor[oscar.StorageProviders](), "storage providers")
+			if err != nil {
+				return nil, err
+			}
+			var sp oscar.StorageProviders
+			if err := convert(val, &sp, v.Line); err != nil {
+				return nil, err
+			}
+			f.StorageProviders = &sp
+		case "clusters":
+			val, err := w.value(v, reflect.TypeFor[map[string]oscar.Cluster](), "clusters")
+			if err != nil {
+				return nil, err
+			}
+			if err := convert(val, &f.Clusters, v.Line); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, &Error{Line: k.Line, Msg: fmt.Sprintf("%q is not an FDL key (expected functions, storage_providers or clusters)", k.Value)}
+		}
+	}
+	if functions == nil {
+		return nil, &Error{Line: top.Line, Msg: "the file has no \"functions:\" section"}
+	}
+	if err := w.functions(functions, f); err != nil {
+		return nil, err
+	}
+	if len(f.Functions) == 0 {
+		return nil, &Error{Line: functions.Line, Msg: "\"functions: oscar:\" lists no service"}
+	}
+	return f, nil
+}
+
+// functions reads "functions: {oscar: [{<cluster>: <service>}, ...]}".
+func (w *walker) functions(n *yaml.Node, f *File) error {
+	n, err := w.deref(n)
+	if err != nil {
+		return err
+	}
+	if n.Kind != yaml.MappingNode {
+		return &Error{Line: n.Line, Msg: "\"functions\" must be a mapping with an \"oscar\" list"}
+	}
+	var list *yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if err := checkKey(k); err != nil {
+			return err
+		}
+		if !strings.EqualFold(k.Value, "oscar") {
+			return &Error{Line: k.Line, Msg: fmt.Sprintf("%q is not supported under functions (only \"oscar\")", k.Value)}
+		}
+		list = n.Content[i+1]
+	}
+	if list == nil {
+		return &Error{Line: n.Line, Msg: "\"functions\" has no \"oscar\" list"}
+	}
+	if list, err = w.deref(list); err != nil {
+		return err
+	}
+	if list.Kind != yaml.SequenceNode {
+		return &Error{Line: list.Line, Msg: "\"oscar\" must be a list of \"- <cluster-id>: <service>\" entries"}
+	}
+	for _, item := range list.Content {
+		item, err := w.deref(item)
+		if err != nil {
+			return err
+		}
+		if item.Kind != yaml.MappingNode || len(item.Content) == 0 {
+			return &Error{Line: item.Line, Msg: "each entry of \"oscar\" must be \"<cluster-id>:\" followed by a service"}
+		}
+		for i := 0; i+1 < len(item.Content); i += 2 {
+			k, v := item.Content[i], item.Content[i+1]
+			if err := checkKey(k); err != nil {
+				return err
+			}
+			fn, err := w.function(k.Value, v)
+			if err != nil {
+				return err
+			}
+			f.Functions = append(f.Functions, fn)
+		}
+	}
+	return nil
+}
+
+func (w *walker) function(cluster string, n *yaml.Node) (Function, error) {
+	fn := Function{ClusterID: cluster, Line: n.Line}
+	d, err := w.deref(n)
+	if err != nil {
+		return fn, err
+	}
+	if d.Kind != yaml.MappingNode {
+		return fn, &Error{Line: d.Line, Msg: fmt.Sprintf("the service under %q must be a mapping of fields", cluster)}
+	}
+	val, err := w.value(d, reflect.TypeFor[oscar.Service](), "service")
+	if err != nil {
+		return fn, err
+	}
+	if err := convert(val, &fn.Service, d.Line); err != nil {
+		return fn, err
+	}
+	if name, ok := ScriptFileName(fn.Service.Script); ok {
+		fn.ScriptFile = name
+		fn.Service.Script = ""
+	}
+	return fn, nil
+}
+
+// scriptFileRE matches what oscar-cli takes for a file name: one word with a dot, no spaces.
+const scriptFileRE = `^[A-Za-z0-9_./-]*[A-Za-z0-9_-]\.[A-Za-z0-9]+$`
+
+// ScriptFileName reports whether an FDL's script value names a file (oscar-cli reads the script
+// from that file) rather than holding the script itself, and returns the file's base name.
+// "script.sh" and "scripts/run.py" are names; anything with a space or a line break is a script.
+func ScriptFileName(script string) (string, bool) {
+	s := strings.TrimSpace(script)
+	if s == "" || len(s) > 255 || !regexp.MustCompile(scriptFileRE).MatchString(s) {
+		return "", false
+	}
+	return path.Base(s), true
+}
+
+// Service returns function i ready to send to OSCAR: the top-level storage providers and clusters
+// are merged in (a provider the service defines itself wins), ClusterID is set from the FDL when
+// the service names none (as oscar-cli does), and a script named by file is taken from scripts
+// (base file name → content). missing is the script file name when it was named but not given.
+func (f *File) Service(i int, scripts map[string]string) (s oscar.Service, missing string) {
+	fn := f.Functions[i]
+	s = clone(fn.Service)
+	if s.ClusterID == "" {
+		s.ClusterID = fn.ClusterID
+	}
+	if fn.ScriptFile != "" {
+		if body, ok := scripts[fn.ScriptFile]; ok {
+			s.Script = body
+		} else {
+			missing = fn.ScriptFile
+		}
+	}
+	if f.StorageProviders != nil {
+		top := clone(oscar.Service{StorageProviders: f.StorageProviders}).StorageProviders
+		if s.StorageProviders == nil {
+			s.StorageProviders = top
+		} else {
+			mergeProviders(s.StorageProviders, top)
+		}
+	}
+	for k, c := range f.Clusters {
+		if s.Clusters == nil {
+			s.Clusters = map[string]oscar.Cluster{}
+		}
+		if _, ok := s.Clusters[k]; !ok {
+			s.Clusters[k] = c
+		}
+	}
+	return s, missing
+}
+
+// mergeProviders adds to dst the providers of src that dst does not define.
+func mergeProviders(dst, src *oscar.StorageProviders) {
+	dst.MinIO = mergeMap(dst.MinIO, src.MinIO)
+	dst.S3 = mergeMap(dst.S3, src.S3)
+	dst.Onedata = mergeMap(dst.Onedata, src.Onedata)
+	dst.WebDAV = mergeMap(dst.WebDAV, src.WebDAV)
+	dst.Rucio = mergeMap(dst.Rucio, src.Rucio)
+	dst.Extra = mergeMap(dst.Extra, src.Extra)
+}
+
+func mergeMap[V any](dst, src map[string]V) map[string]V {
+	for k, v := range src {
+		if dst == nil {
+			dst = make(map[string]V, len(src))
+		}
+		if _, ok := dst[k]; !ok {
+			dst[k] = v
+		}
+	}
+	return dst
+}
+
+// clone deep-copies a service through its JSON form (which keeps Extra members).
+func clone(s oscar.Service) oscar.Service {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return s
+	}
+	var c oscar.Service
+	if err := json.Unmarshal(b, &c); err != nil {
+		return s
+	}
+	return c
+}
+
+// Clone returns a deep copy of s (maps, slices and unknown members included).
+func Clone(s oscar.Service) oscar.Service { return clone(s) }
+
+// convert turns the JSON-ready value built by the walker into v through encoding/json, so that the
+// oscar types' own decoding (and their Extra members) apply.
+func convert(val any, v any, line int) error {
+	b, err := json.Marshal(val)
+	if err != nil {
+		return &Error{Line: line, Msg: "this part of the file cannot be read"}
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return &Error{Line: line, Msg: "this part of the file does not match OSCAR's service definition"}
+	}
+	return nil
+}
+
+const yamlLineRE = `line (\d+): (.+)`
+
+// maxScan bounds the files in which yamlError looks for the exact line of a syntax error.
+const maxScan = 64 << 10
+
+// yamlError turns a YAML syntax error into an *Error with its line. The YAML parser reports the
+// line where the enclosing block starts, which can be far above the mistake; for files of
+// ordinary size the first line after which the file no longer parses is reported instead.
+func yamlError(data []byte, err error) error {
+	msg := err.Error()
+	m := regexp.MustCompile(yamlLineRE).FindStringSubmatch(msg)
+	if m == nil {
+		return &Error{Msg: "the YAML is malformed: " + strings.TrimPrefix(msg, "yaml: ")}
+	}
+	line, _ := strconv.Atoi(m[1])
+	text := strings.TrimSpace(m[2])
+	if i := strings.IndexByte(text, '\n'); i >= 0 {
+		text = text[:i]
+	}
+	if len(data) <= maxScan {
+		line = firstFailingLine(data, line)
+	}
+	return &Error{Line: line, Msg: "the YAML is malformed: " + text}
+}
+
+// firstFailingLine returns the first line n >= from such that the file's first n lines do not
+// parse, or from when there is none.
+func firstFailingLine(data []byte, from int) int {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	for n := max(from, 1); n <= len(lines) && n < from+500; n++ {
+		var node yaml.Node
+		if err := yaml.Unmarshal(bytes.Join(lines[:n], nil), &node); err != nil {
+			return n
+		}
+	}
+	return from
+}
+
+func checkKey(k *yaml.Node) error {
+	if k.Kind != yaml.ScalarNode {
+		return &Error{Line: k.Line, Msg: "keys must be plain names"}
+	}
+	if k.Tag == "!!merge" {
+		return &Error{Line: k.Line, Msg: "merge keys (<<) are not supported; write the fields out"}
+	}
+	return nil
+}
+
+// walker converts YAML nodes into JSON-ready values, checked against a Go type described by its
+// JSON tags. It counts the nodes it visits (aliases included).
+type walker struct {
+	nodes int
+}
+
+// deref follows aliases and counts the node.
+func (w *walker) deref(n *yaml.Node) (*yaml.Node, error) {
+	for depth := 0; n.Kind == yaml.AliasNode; depth++ {
+		if n.Alias == nil || depth > 100 {
+			return nil, &Error{Line: n.Line, Msg: "an alias cannot be resolved"}
+		}
+		n = n.Alias
+	}
+	w.nodes++
+	if w.nodes > maxNodes {
+		return nil, &Error{Line: n.Line, Msg: "the file expands to too many values (aliases?)"}
+	}
+	return n, nil
+}
+
+// value converts n into a value that encoding/json can encode into type t. what names the thing
+// for messages ("service", "storage provider").
+func (w *walker) value(n *yaml.Node, t reflect.Type, what string) (any, error) {
+	n, err := w.deref(n)
+	if err != nil {
+		return nil, err
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil, nil
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		return w.object(n, t, what)
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			return nil, &Error{Line: n.Line, Msg: fmt.Sprintf("%s must be a mapping of names to values", what)}
+		}
+		out := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if err := checkKey(k); err != nil {
+				return nil, err
+			}
+			v, err := w.value(n.Content[i+1], t.Elem(), elemWhat(what, k.Value))
+			if err != nil {
+				return nil, err
+			}
+			out[k.Value] = v
+		}
+		return out, nil
+	case reflect.Slice:
+		if n.Kind == yaml.ScalarNode {
+			// A single value where a list is expected: oscar-cli users write "suffix: png", and
+			// OSCAR before v4.1 had a single api_port.
+			v, err := w.value(n, t.Elem(), what)
+			if err != nil {
+				return nil, err
+			}
+			return []any{v}, nil
+		}
+		if n.Kind != yaml.SequenceNode {
+			return nil, &Error{Line: n.Line, Msg: fmt.Sprintf("%s must be a list", what)}
+		}
+		out := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := w.value(c, t.Elem(), what)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			return nil, &Error{Line: n.Line, Msg: fmt.Sprintf("%s must be a single value, not a list or mapping", what)}
+		}
+		// The literal text: "cpu: 1.0" stays "1.0", as oscar-cli users expect.
+		return n.Value, nil
+	case reflect.Bool:
+		var b bool
+		if n.Kind != yaml.ScalarNode || n.Decode(&b) != nil {
+			return nil, &Error{Line: n.Line, Msg: fmt.Sprintf("%s must be true or false", what)}
+		}
+		return b, nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		var i int32
+		if n.Kind != yaml.ScalarNode || n.Decode(&i) != nil {
+			return nil, &Error{Line: n.Line, Msg: fmt.Sprintf("%s must be a whole number", what)}
+		}
+		return i, nil
+	}
+	return nil, &Error{Line: n.Line, Msg: fmt.Sprintf("%s cannot be read from an FDL file", what)}
+}
+
+// object converts a mapping into a struct's JSON object, refusing keys the struct does not have.
+func (w *walker) object(n *yaml.Node, t reflect.Type, what string) (any, error) {
+	if n.Kind != yaml.MappingNode {
+		return nil, &Error{Line: n.Line, Msg: fmt.Sprintf("%s must be a mapping of fields", what)}
+	}
+	fields := jsonFields(t)
+	out := make(map[string]any, len(n.Content)/2)
+	seen := make(map[string]int, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if err := checkKey(k); err != nil {
+			return nil, err
+		}
+		f, ok := lookup(fields, k.Value)
+		if !ok {
+			return nil, &Error{Line: k.Line, Msg: fmt.Sprintf("%q is not a field of %s (known fields: %s)", k.Value, article(what), knownList(fields))}
+		}
+		if prev, dup := seen[f.name]; dup {
+			return nil, &Error{Line: k.Line, Msg: fmt.Sprintf("%q is given twice (also on line %d)", k.Value, prev)}
+		}
+		seen[f.name] = k.Line
+		v, err := w.value(n.Content[i+1], f.typ, fieldWhat(what, f.name))
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			out[f.name] = v
+		}
+	}
+	return out, nil
+}
+
+type field struct {
+	name string
+	typ  reflect.Type
+}
+
+// jsonFields lists the JSON members of struct type t (exported fields, "-" skipped).
+func jsonFields(t reflect.Type) []field {
+	var out []field
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "" {
+			name = f.Name
+		}
+		out = append(out, field{name: name, typ: f.Type})
+	}
+	return out
+}
+
+// lookup matches a key to a field as encoding/json does: exact first, then case-insensitively.
+func lookup(fields []field, key string) (field, bool) {
+	for _, f := range fields {
+		if f.name == key {
+			return f, true
+		}
+	}
+	for _, f := range fields {
+		if strings.EqualFold(f.name, key) {
+			return f, true
+		}
+	}
+	return field{}, false
+}
+
+func knownList(fields []field) string {
+	names := make([]string, 0, len(fields))
+	for _, f := range fields {
+		names = append(names, f.name)
+	}
+	sort.Strings(names)
+	if len(names) > 12 {
+		return strings.Join(names[:12], ", ") + ", …"
+	}
+	return strings.Join(names, ", ")
+}
+
+func article(what string) string {
+	switch {
+	case what == "":
+		return "this mapping"
+	case strings.HasPrefix(what, "the "), strings.HasPrefix(what, "\""):
+		return what
+	}
+	return "the " + what
+}
+
+// fieldWhat names a field for messages: "service" + "input" → "the input of the service".
+func fieldWhat(parent, name string) string {
+	return fmt.Sprintf("%q (in %s)", name, article(parent))
+}
+
+func elemWhat(parent, key string) string {
+	switch parent {
+	case "storage providers":
+		return "storage provider kind " + strconv.Quote(key)
+	}
+	return fmt.Sprintf("%q (in %s)", key, article(parent))
+}

@@ -1,0 +1,444 @@
+package fdl
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/oscarconsole/oscar-console/web/oscar"
+)
+
+// examplesEnv overrides where OSCAR's FDL examples are read from; by default they are in
+// ../shared/fdl-examples next to the module root (they are not copied into this repository).
+const examplesEnv = "OSCAR_FDL_EXAMPLES"
+
+func examplesDir(t *testing.T) string {
+	t.Helper()
+	if d := os.Getenv(examplesEnv); d != "" {
+		return d
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "..", "shared", "fdl-examples")
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatalf("no go.mod above the working directory; set %s", examplesEnv)
+		}
+		dir = parent
+	}
+}
+
+func exampleFiles(t *testing.T) map[string][]byte {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(examplesDir(t), "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) == 0 {
+		t.Fatalf("no FDL examples found in %s (set %s)", examplesDir(t), examplesEnv)
+	}
+	out := map[string][]byte{}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[filepath.Base(p)] = b
+	}
+	return out
+}
+
+func scriptFor(name string) string { return "#!/bin/bash\necho \"" + name + "\" \"$INPUT_FILE_PATH\"\n" }
+
+func jsonOf(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestParseExamples imports every FDL example of OSCAR's repository, checks what each holds, and
+// checks that exporting it (complete, script by file name or inline) imports back to the same
+// service.
+func TestParseExamples(t *testing.T) {
+	type want struct {
+		names  []string
+		check  func(t *testing.T, s []oscar.Service)
+		script bool // the example names a script file
+	}
+	wants := map[string]want{
+		"cowsay.yaml": {names: []string{"cowsay"}, script: true, check: func(t *testing.T, s []oscar.Service) {
+			if s[0].CPU != "1.0" || s[0].Memory != "1Gi" || s[0].LogLevel != "CRITICAL" || s[0].Image != "ghcr.io/grycap/cowsay" {
+				t.Errorf("cowsay = cpu %q memory %q log %q image %q", s[0].CPU, s[0].Memory, s[0].LogLevel, s[0].Image)
+			}
+			if s[0].Environment == nil || s[0].Environment.Variables["INPUT_TYPE"] != "json" {
+				t.Errorf("environment.Variables not read: %+v", s[0].Environment)
+			}
+			if s[0].ClusterID != "oscar-replica" {
+				t.Errorf("cluster_id = %q, want oscar-replica", s[0].ClusterID)
+			}
+		}},
+		"grayify-mount.yaml": {names: []string{"grayifymount"}, script: true, check: func(t *testing.T, s []oscar.Service) {
+			if s[0].Mount == nil || s[0].Mount.Path != "grayifymount2/middle" || s[0].Mount.StorageProvider != "minio" {
+				t.Errorf("mount = %+v", s[0].Mount)
+			}
+		}},
+		"imagemagick.yaml": {names: []string{"grayify"}, script: true, check: func(t *testing.T, s []oscar.Service) {
+			if len(s[0].Input) != 1 || s[0].Input[0].Path != "grayify/in" || len(s[0].Output) != 1 || s[0].Output[0].Path != "grayify/out" {
+				t.Errorf("io = %+v / %+v", s[0].Input, s[0].Output)
+			}
+		}},
+		"mask-detector-workflow.yaml": {names: []string{"anon-and-split", "mask-detector"}, script: true, check: func(t *testing.T, s []oscar.Service) {
+			if s[1].Image != "grycap/mask-detector-yolo:full" || s[1].Input[0].Path != "mask-detector/intermediate" {
+				t.Errorf("second service = %+v", s[1])
+			}
+		}},
+		"plant-classification-sync.yaml": {names: []string{"plant-classification-sync"}, script: true},
+		"rucio-service.yaml": {names: []string{"rucio-example"}, check: func(t *testing.T, s []oscar.Service) {
+			sp := s[0].StorageProviders
+			if sp == nil || sp.Rucio["rucio"] == nil || sp.Rucio["rucio"].RSE != "<rse>" || sp.Rucio["rucio"].RefreshToken != "<oidc-token>" {
+				t.Fatalf("top-level rucio provider not merged: %+v", sp)
+			}
+			if s[0].Input[0].StorageProvider != "rucio.rucio" || s[0].VO != "<vo>" || s[0].FileStageIn {
+				t.Errorf("rucio service = %+v", s[0])
+			}
+		}},
+		"secret-usage.yaml": {names: []string{"cowsay-secret"}, script: true, check: func(t *testing.T, s []oscar.Service) {
+			e := s[0].Environment
+			if e == nil || e.Secrets["COWSAY_SECRET"] != "this-is-my-secret" || e.Variables["INPUT_TYPE"] != "json" {
+				t.Errorf("environment = %+v", e)
+			}
+		}},
+		"volume-demo.yaml": {names: []string{"volume-demo"}, script: true, check: func(t *testing.T, s []oscar.Service) {
+			if s[0].Volume == nil || s[0].Volume.Size != "1Gi" || s[0].Volume.MountPath != "/data" {
+				t.Errorf("volume = %+v", s[0].Volume)
+			}
+		}},
+	}
+	files := exampleFiles(t)
+	for name := range wants {
+		if _, ok := files[name]; !ok {
+			t.Errorf("example %s is missing from %s", name, examplesDir(t))
+		}
+	}
+	for name, data := range files {
+		t.Run(name, func(t *testing.T) {
+			w, ok := wants[name]
+			if !ok {
+				t.Fatalf("no expectations written for example %s: add them", name)
+			}
+			f, err := Parse(data)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			var names []string
+			var services []oscar.Service
+			for i, fn := range f.Functions {
+				names = append(names, fn.Service.Name)
+				scripts := map[string]string{}
+				if fn.ScriptFile != "" {
+					scripts[fn.ScriptFile] = scriptFor(fn.Service.Name)
+				}
+				s, missing := f.Service(i, scripts)
+				if missing != "" {
+					t.Errorf("%s: script %q reported missing although given", fn.Service.Name, missing)
+				}
+				if w.script && (fn.ScriptFile == "" || s.Script != scriptFor(fn.Service.Name)) {
+					t.Errorf("%s: script file %q, script %q", fn.Service.Name, fn.ScriptFile, s.Script)
+				}
+				services = append(services, s)
+			}
+			if !slices.Equal(names, w.names) {
+				t.Fatalf("services = %v, want %v", names, w.names)
+			}
+			if w.check != nil {
+				w.check(t, services)
+			}
+			for _, s := range services {
+				for _, byFile := range []bool{true, false} {
+					opts := ExportOptions{Complete: true}
+					if byFile {
+						opts.ScriptFile = s.Name + ".sh"
+					}
+					out, err := Marshal(s, opts)
+					if err != nil {
+						t.Fatalf("Marshal: %v", err)
+					}
+					back, err := Parse(out)
+					if err != nil {
+						t.Fatalf("Parse(Marshal()): %v\n%s", err, out)
+					}
+					if len(back.Functions) != 1 {
+						t.Fatalf("exported %d functions, want 1", len(back.Functions))
+					}
+					got, missing := back.Service(0, map[string]string{s.Name + ".sh": s.Script})
+					if missing != "" {
+						t.Errorf("re-import misses %q", missing)
+					}
+					if g, w := jsonOf(t, got), jsonOf(t, s); g != w {
+						t.Errorf("export (script by file %v) does not import back equal:\n got %s\nwant %s\nFDL:\n%s", byFile, g, w, out)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestParseErrorsGiveTheLine(t *testing.T) {
+	for _, tc := range []struct {
+		name, fdl string
+		line      int
+		contains  string
+	}{
+		{"malformed", "functions:\n  oscar:\n  - c:\n      name: x\n     image: y\n", 5, "malformed"},
+		{"unknown service key", "functions:\n  oscar:\n  - c:\n      name: x\n      imagee: y\n", 5, `"imagee" is not a field`},
+		{"unknown io key", "functions:\n  oscar:\n  - c:\n      name: x\n      input:\n      - storage_provider: minio\n        paht: a/b\n", 7, `"paht"`},
+		{"unknown provider kind", "functions:\n  oscar:\n  - c: {name: x}\nstorage_providers:\n  ftp:\n    a: {}\n", 5, `"ftp"`},
+		{"unknown provider field", "functions:\n  oscar:\n  - c: {name: x}\nstorage_providers:\n  onedata:\n    dh:\n      tokn: x\n", 7, `"tokn"`},
+		{"unknown top key", "function:\n  oscar: []\n", 1, `"function" is not an FDL key`},
+		{"no functions", "storage_providers: {}\n", 1, "no \"functions:\""},
+		{"list for a string", "functions:\n  oscar:\n  - c:\n      name: [a, b]\n", 4, "single value"},
+		{"bad bool", "functions:\n  oscar:\n  - c:\n      name: a\n      alpine: maybe\n", 5, "true or false"},
+		{"bad int", "functions:\n  oscar:\n  - c:\n      name: a\n      synchronous: {min_scale: lots}\n", 5, "whole number"},
+		{"twice", "functions:\n  oscar:\n  - c:\n      name: a\n      Name: b\n", 5, "given twice"},
+		{"merge key", "base: &b {image: x}\nfunctions:\n  oscar:\n  - c:\n      <<: *b\n      name: a\n", 1, `"base"`},
+		{"merge key in service", "functions:\n  oscar:\n  - c:\n      <<: {image: x}\n      name: a\n", 4, "merge keys"},
+		{"empty list", "functions:\n  oscar: []\n", 2, "lists no service"},
+		{"not a mapping", "- a\n- b\n", 1, "mapping"},
+		{"two documents", "functions:\n  oscar:\n  - c: {name: a}\n---\nfunctions: {}\n", 4, "more than one YAML document"},
+		{"oscar not a list", "functions:\n  oscar: {c: {name: a}}\n", 2, "must be a list"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.fdl))
+			var fe *Error
+			if !errors.As(err, &fe) {
+				t.Fatalf("err = %v, want *Error", err)
+			}
+			if fe.Line != tc.line {
+				t.Errorf("line = %d, want %d (%s)", fe.Line, tc.line, fe.Msg)
+			}
+			if !strings.Contains(fe.Msg, tc.contains) {
+				t.Errorf("message %q does not contain %q", fe.Msg, tc.contains)
+			}
+		})
+	}
+	for _, empty := range []string{"", "   \n", "# only a comment\n"} {
+		var fe *Error
+		if _, err := Parse([]byte(empty)); !errors.As(err, &fe) || !strings.Contains(fe.Msg, "empty") {
+			t.Errorf("Parse(%q) = %v, want an empty-file error", empty, err)
+		}
+	}
+}
+
+func TestParseRefusesAliasExpansion(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 9; i++ {
+		b.WriteString("a" + string(rune('0'+i)) + ": &a" + string(rune('0'+i)) + " [")
+		for j := range 10 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("*a" + string(rune('0'+i-1)))
+		}
+		b.WriteString("]\n")
+	}
+	b.WriteString("functions:\n  oscar:\n  - c:\n      name: x\n      image_pull_secrets: *a8\n")
+	_, err := Parse([]byte(b.String()))
+	if err == nil {
+		t.Fatal("an alias bomb was accepted")
+	}
+}
+
+func TestParseAcceptsFriendlyForms(t *testing.T) {
+	f, err := Parse([]byte(`functions:
+  oscar:
+  - one:
+      name: a
+      cpu: 1.0
+      script: |
+        #!/bin/sh
+        echo hi
+      output:
+      - storage_provider: onedata.dh
+        path: results
+        suffix: png
+      expose:
+        api_port: 8080
+    two:
+      name: b
+      script: echo one line
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Functions) != 2 || f.Functions[1].ClusterID != "two" {
+		t.Fatalf("functions = %+v", f.Functions)
+	}
+	a := f.Functions[0].Service
+	if a.CPU != "1.0" {
+		t.Errorf("cpu = %q, want the literal 1.0", a.CPU)
+	}
+	if a.Script != "#!/bin/sh\necho hi\n" || f.Functions[0].ScriptFile != "" {
+		t.Errorf("inline script = %q (file %q)", a.Script, f.Functions[0].ScriptFile)
+	}
+	if !slices.Equal(a.Output[0].Suffix, []string{"png"}) {
+		t.Errorf("suffix = %v", a.Output[0].Suffix)
+	}
+	if a.Expose == nil || !slices.Equal(a.Expose.APIPort, []int{8080}) {
+		t.Errorf("expose = %+v", a.Expose)
+	}
+	if b := f.Functions[1].Service.Script; b != "echo one line" {
+		t.Errorf("one-line script = %q", b)
+	}
+}
+
+func TestScriptFileName(t *testing.T) {
+	for _, tc := range []struct {
+		in, name string
+		ok       bool
+	}{
+		{"script.sh", "script.sh", true},
+		{"scripts/run.py", "run.py", true},
+		{"./blurry-faces.sh", "blurry-faces.sh", true},
+		{"echo hi", "", false},
+		{"#!/bin/sh\necho", "", false},
+		{"run", "", false},
+		{"", "", false},
+		{"a.", "", false},
+	} {
+		name, ok := ScriptFileName(tc.in)
+		if name != tc.name || ok != tc.ok {
+			t.Errorf("ScriptFileName(%q) = %q, %v; want %q, %v", tc.in, name, ok, tc.name, tc.ok)
+		}
+	}
+}
+
+func secretService() oscar.Service {
+	return oscar.Service{
+		Name: "svc", Image: "img", Script: "echo", Token: "tok-0123456789abcdef", Owner: "alice@egi.eu", Namespace: "oscar-svc-alice",
+		Labels:      map[string]string{"owner_name": "Alice", "team": "blue"},
+		Environment: &oscar.Environment{Variables: map[string]string{"A": "1"}, Secrets: map[string]string{"API_KEY": "sek-api"}},
+		StorageProviders: &oscar.StorageProviders{
+			MinIO:   map[string]*oscar.MinIOProvider{"default": {Endpoint: "https://minio", AccessKey: "hidden", SecretKey: "hidden"}, "other": {Endpoint: "https://m2", AccessKey: "ak-minio", SecretKey: "sk-minio"}},
+			S3:      map[string]*oscar.S3Provider{"aws": {AccessKey: "ak-s3", SecretKey: "sk-s3", Region: "eu-west-1"}},
+			Onedata: map[string]*oscar.OnedataProvider{"dh": {OneproviderHost: "op.example.org", Token: "od-token", Space: "sp"}},
+			WebDAV:  map[string]*oscar.WebDAVProvider{"dc": {Hostname: "dcache.example.org", Login: "wd-login", Password: "wd-pass"}},
+			Rucio:   map[string]*oscar.RucioProvider{"r": {Host: "rucio.example.org", RefreshToken: "rucio-rt", Account: "acct"}},
+		},
+		Clusters:     map[string]oscar.Cluster{"c2": {Endpoint: "https://c2", AuthUser: "cl-user", AuthPassword: "cl-pass"}},
+		VolumeStatus: &oscar.VolumeStatus{Enabled: false},
+		BucketList:   []string{"b"},
+		Expose:       &oscar.Expose{APIPort: []int{0}},
+	}
+}
+
+func TestMarshalSanitisedLeavesNoSecrets(t *testing.T) {
+	s := secretService()
+	out, err := Marshal(s, ExportOptions{ScriptFile: "svc.sh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(out)
+	for _, secret := range []string{"tok-0123456789abcdef", "alice@egi.eu", "oscar-svc-alice", "Alice", "sek-api", "ak-minio", "sk-minio",
+		"ak-s3", "sk-s3", "od-token", "wd-login", "wd-pass", "rucio-rt", "cl-user", "cl-pass", "hidden", "volume_status", "bucket_list", "expose"} {
+		if strings.Contains(text, secret) {
+			t.Errorf("sanitised FDL contains %q:\n%s", secret, text)
+		}
+	}
+	for _, keep := range []string{"op.example.org", "dcache.example.org", "API_KEY", "team: blue", "script: svc.sh", "- svc:", "storage_providers:", "Fill in"} {
+		if keep == "- svc:" {
+			keep = "- " + DefaultClusterID + ":"
+		}
+		if !strings.Contains(text, keep) {
+			t.Errorf("sanitised FDL lacks %q:\n%s", keep, text)
+		}
+	}
+	if _, err := Parse(out); err != nil {
+		t.Errorf("the sanitised FDL does not parse: %v", err)
+	}
+	// The caller's service is not changed.
+	if s.Token == "" || s.StorageProviders.Onedata["dh"].Token != "od-token" {
+		t.Error("Marshal changed its argument")
+	}
+}
+
+func TestMarshalCompleteKeepsCredentials(t *testing.T) {
+	out, err := Marshal(secretService(), ExportOptions{Complete: true, ClusterID: "mine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(out)
+	for _, want := range []string{"tok-0123456789abcdef", "alice@egi.eu", "od-token", "wd-pass", "rucio-rt", "cl-pass", "- mine:"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("complete FDL lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "hidden") || strings.Contains(text, "bucket_list") {
+		t.Errorf("complete FDL carries server state:\n%s", text)
+	}
+}
+
+func TestMaskedHidesEverySecret(t *testing.T) {
+	m := Masked(secretService())
+	b := jsonOf(t, m)
+	for _, secret := range []string{"tok-0123456789abcdef", "sek-api", "sk-minio", "sk-s3", "od-token", "wd-pass", "rucio-rt", "cl-pass"} {
+		if strings.Contains(b, secret) {
+			t.Errorf("masked service contains %q", secret)
+		}
+	}
+	if m.StorageProviders.Onedata["dh"].Token != Mask || m.Environment.Secrets["API_KEY"] != Mask {
+		t.Errorf("masked values = %q, %q", m.StorageProviders.Onedata["dh"].Token, m.Environment.Secrets["API_KEY"])
+	}
+	if m.StorageProviders.Onedata["dh"].OneproviderHost != "op.example.org" {
+		t.Error("Masked hid a host name")
+	}
+}
+
+func TestServiceMergesTopLevelWithoutOverriding(t *testing.T) {
+	f, err := Parse([]byte(`functions:
+  oscar:
+  - c:
+      name: a
+      script: run.sh
+      storage_providers:
+        onedata:
+          dh: {oneprovider_host: own.example.org, token: t1, space: s}
+storage_providers:
+  onedata:
+    dh: {oneprovider_host: top.example.org, token: t2, space: s}
+    other: {oneprovider_host: other.example.org, token: t3, space: s}
+clusters:
+  c2: {endpoint: "https://c2.example.org", auth_user: u, auth_password: p, ssl_verify: true}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, missing := f.Service(0, nil)
+	if missing != "run.sh" {
+		t.Errorf("missing = %q, want run.sh", missing)
+	}
+	od := s.StorageProviders.Onedata
+	if od["dh"].OneproviderHost != "own.example.org" || od["other"] == nil {
+		t.Errorf("onedata = %+v", od)
+	}
+	if !reflect.DeepEqual(s.Clusters["c2"], oscar.Cluster{Endpoint: "https://c2.example.org", AuthUser: "u", AuthPassword: "p", SSLVerify: true}) {
+		t.Errorf("clusters = %+v", s.Clusters)
+	}
+	// The parsed file is not changed by Service.
+	if f.StorageProviders.Onedata["dh"].OneproviderHost != "top.example.org" {
+		t.Error("Service changed the file's providers")
+	}
+}

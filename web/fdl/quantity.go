@@ -1,0 +1,144 @@
+package fdl
+
+import (
+	"errors"
+	"math/big"
+	"strings"
+)
+
+// errQuantity is wrapped by every error of ParseQuantity.
+var errQuantity = errors.New("not a Kubernetes quantity")
+
+// IsQuantityError reports whether err came from ParseQuantity.
+func IsQuantityError(err error) bool { return errors.Is(err, errQuantity) }
+
+// maxQuantityLen bounds the text ParseQuantity reads; Kubernetes quantities are short.
+const maxQuantityLen = 64
+
+// maxExponent bounds the decimal exponent ("1e9"), so that a hostile value cannot make the exact
+// arithmetic below expensive.
+const maxExponent = 30
+
+// ParseQuantity parses a Kubernetes resource quantity (the format of OSCAR's cpu and memory) into
+// an exact number: "0.2" → 1/5, "200m" → 1/5, "256Mi" → 268435456, "1e3" → 1000, "1.5Gi",
+// "+2k". The grammar is Kubernetes':
+//
+//	quantity  = [sign] number [suffix]
+//	number    = digits | digits "." [digits] | "." digits
+//	suffix    = binarySI | decimalSI | ("e" | "E") [sign] digits
+//	binarySI  = "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei"
+//	decimalSI = "n" | "u" | "m" | "k" | "M" | "G" | "T" | "P" | "E"
+//
+// Surrounding spaces are not allowed (Kubernetes refuses them too).
+func ParseQuantity(s string) (*big.Rat, error) {
+	if s == "" {
+		return nil, errQuantity
+	}
+	if len(s) > maxQuantityLen {
+		return nil, errQuantity
+	}
+	i := 0
+	neg := false
+	if s[i] == '+' || s[i] == '-' {
+		neg = s[i] == '-'
+		i++
+	}
+	start := i
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	intPart := s[start:i]
+	frac := ""
+	if i < len(s) && s[i] == '.' {
+		i++
+		fs := i
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+		frac = s[fs:i]
+	}
+	if intPart == "" && frac == "" {
+		return nil, errQuantity
+	}
+	num, ok := new(big.Int).SetString(intPart+frac, 10)
+	if !ok {
+		return nil, errQuantity
+	}
+	v := new(big.Rat).SetFrac(num, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(len(frac))), nil))
+	mult, err := suffixValue(s[i:])
+	if err != nil {
+		return nil, err
+	}
+	v.Mul(v, mult)
+	if neg {
+		v.Neg(v)
+	}
+	return v, nil
+}
+
+// suffixValue is the multiplier a suffix stands for.
+func suffixValue(suf string) (*big.Rat, error) {
+	pow := func(base, exp int64) *big.Rat {
+		return new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(base), big.NewInt(exp), nil))
+	}
+	switch suf {
+	case "":
+		return big.NewRat(1, 1), nil
+	case "Ki":
+		return pow(2, 10), nil
+	case "Mi":
+		return pow(2, 20), nil
+	case "Gi":
+		return pow(2, 30), nil
+	case "Ti":
+		return pow(2, 40), nil
+	case "Pi":
+		return pow(2, 50), nil
+	case "Ei":
+		return pow(2, 60), nil
+	case "n":
+		return big.NewRat(1, 1_000_000_000), nil
+	case "u":
+		return big.NewRat(1, 1_000_000), nil
+	case "m":
+		return big.NewRat(1, 1000), nil
+	case "k":
+		return pow(10, 3), nil
+	case "M":
+		return pow(10, 6), nil
+	case "G":
+		return pow(10, 9), nil
+	case "T":
+		return pow(10, 12), nil
+	case "P":
+		return pow(10, 15), nil
+	case "E":
+		return pow(10, 18), nil
+	}
+	if suf[0] != 'e' && suf[0] != 'E' {
+		return nil, errQuantity
+	}
+	exp := suf[1:]
+	neg := false
+	if exp != "" && (exp[0] == '+' || exp[0] == '-') {
+		neg = exp[0] == '-'
+		exp = exp[1:]
+	}
+	if exp == "" || len(exp) > 3 || strings.TrimLeft(exp, "0123456789") != "" {
+		return nil, errQuantity
+	}
+	n := 0
+	for _, c := range exp {
+		n = n*10 + int(c-'0')
+	}
+	if n > maxExponent {
+		return nil, errQuantity
+	}
+	m := pow(10, int64(n))
+	if neg {
+		m.Inv(m)
+	}
+	return m, nil
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
