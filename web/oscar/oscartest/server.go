@@ -16,7 +16,20 @@
 // recorded.
 //
 // The fake listens on 127.0.0.1 over plain http, so a client under test
-// needs oscar.Policy{AllowPrivate: true, AllowHTTP: true}.
+// needs oscar.Policy{AllowPrivate: true, AllowHTTP: true}. In a handler
+// test:
+//
+//	fake := oscartest.NewT(t, oscartest.Options{Tokens: provider.Tokens, OIDCGroups: []string{"vo.example.eu"}})
+//	pol := oscar.Policy{AllowPrivate: true, AllowHTTP: true}
+//	ep, _ := oscar.ParseEndpoint(fake.URL(), pol)
+//	client := oscar.New(oscar.Options{Policy: pol})
+//	_ = fake.PutService(`{"name":"grey","image":"img","script":"echo","owner":"cluster_admin"}`)
+//	// ... drive the handler with client and ep, then assert on
+//	// fake.Requests(), fake.StoredService("grey"), fake.Jobs("grey") ...
+//
+// The Basic-auth account is oscar / oscar123 (DefaultBasicUser,
+// DefaultBasicPassword) and is the cluster admin; bearer tokens are
+// accepted through Options.Tokens. Options.Fault injects failures.
 package oscartest
 
 import (

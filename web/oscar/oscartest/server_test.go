@@ -176,3 +176,16 @@ func TestFindSpecPathEnv(t *testing.T) {
 		t.Error("LoadSpec of a missing file succeeded")
 	}
 }
+
+func TestRunRefusesBasicAuth(t *testing.T) {
+	s := NewT(t, Options{ServerlessBackend: true})
+	if err := s.PutService(`{"name":"svc","image":"i","script":"s","visibility":"public"}`); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, _ := do(t, s, "POST", "/run/svc", "text/plain", "x", ""); status != http.StatusUnauthorized {
+		t.Errorf("basic auth on /run: %d, want 401", status)
+	}
+	if status, body, _ := do(t, s, "POST", "/run/svc", "text/plain", "hello", "Bearer "+s.ServiceToken("svc")); status != http.StatusOK || body != "hello" {
+		t.Errorf("service token on /run: %d %q, want 200 and the echo", status, body)
+	}
+}
