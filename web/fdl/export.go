@@ -209,8 +209,8 @@ func eachSecret(s *oscar.Service, fn func(*string)) {
 
 func isZeroExpose(e *oscar.Expose) bool {
 	return !e.Exposed() && e.MinScale == 0 && e.MaxScale == 0 && e.CPUThreshold == 0 && !e.RewriteTarget &&
-			!e.DefaultCommand && !e.SetAuth && e.AuthType == "" && e.HealthPath == "" && e.ProbeMode == "" &&
-			len(e.Extra) == 0 && allZero(e.NodePort)
+		!e.DefaultCommand && !e.SetAuth && e.AuthType == "" && e.HealthPath == "" && e.ProbeMode == "" &&
+		len(e.Extra) == 0 && allZero(e.NodePort)
 }
 
 func allZero(xs []int) bool {

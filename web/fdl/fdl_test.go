@@ -58,7 +58,9 @@ func exampleFiles(t *testing.T) map[string][]byte {
 	return out
 }
 
-func scriptFor(name string) string { return "#!/bin/bash\necho \"" + name + "\" \"$INPUT_FILE_PATH\"\n" }
+func scriptFor(name string) string {
+	return "#!/bin/bash\necho \"" + name + "\" \"$INPUT_FILE_PATH\"\n"
+}
 
 func jsonOf(t *testing.T, v any) string {
 	t.Helper()
