@@ -1,6 +1,234 @@
 package handlers
 
-import "github.com/go-chi/chi/v5"
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
 
-// bucketRoutes registers this screen's routes. (Placeholder until the screen is built.)
-func (p *Pages) bucketRoutes(r chi.Router) {}
+	"github.com/go-chi/chi/v5"
+
+	"github.com/oscarconsole/oscar-console/templates"
+	"github.com/oscarconsole/oscar-console/web/oscar"
+	"github.com/oscarconsole/oscar-console/web/session"
+)
+
+// bucketRoutes registers the buckets screens: the list with its create form, a bucket's deletion,
+// and (buckets_objects.go) its objects, uploads, downloads, object deletion and presigned links.
+// Every object byte goes through the console or through a presigned URL that OSCAR signed: MinIO
+// keys never reach the browser.
+func (p *Pages) bucketRoutes(r chi.Router) {
+	r.Get("/buckets", p.handle(p.bucketsList))
+	r.Post("/buckets", p.handle(p.bucketCreate))
+	r.Get("/buckets/{bucket}", p.handle(p.bucketShow))
+	r.Get("/buckets/{bucket}/delete", p.handle(p.bucketDeleteConfirm))
+	r.Post("/buckets/{bucket}/delete", p.handle(p.bucketDelete))
+	// The router exempts POST /buckets/*/upload from the body limit (web.streamedUpload).
+	r.Post("/buckets/{bucket}/upload", p.handle(p.bucketUpload))
+	r.Get("/buckets/{bucket}/objects/*", p.handle(p.objectDownload))
+	r.Get("/buckets/{bucket}/object-delete", p.handle(p.objectDeleteConfirm))
+	r.Post("/buckets/{bucket}/object-delete", p.handle(p.objectDelete))
+	r.Get("/buckets/{bucket}/presign", p.handle(p.presignForm))
+	r.Post("/buckets/{bucket}/presign", p.handle(p.presign))
+}
+
+// bucketsList handles "GET /buckets".
+func (p *Pages) bucketsList(w http.ResponseWriter, r *http.Request) error {
+	props := templates.BucketsProps{Form: templates.BucketForm{Visibility: "private"}}
+	return p.renderBuckets(w, r, http.StatusOK, props)
+}
+
+// renderBuckets lists the buckets (one OSCAR call) around the create form in props.
+func (p *Pages) renderBuckets(w http.ResponseWriter, r *http.Request, status int, props templates.BucketsProps) error {
+	ep, cr := p.creds(r)
+	all, err := p.OSCAR.Buckets(r.Context(), ep, cr)
+	if err != nil {
+		return fmt.Errorf("handlers: list buckets: %w", err)
+	}
+	q := r.URL.Query()
+	props.Query = strings.TrimSpace(q.Get("q"))
+	props.Mine = q.Get("mine") == "1"
+	props.Total = len(all)
+	props.ClearURL = "/buckets"
+	props.Rows = bucketRows(all, props.Query, props.Mine, &p.session(r).Data)
+	return p.render(w, r, status, templates.BucketsPage(p.layout(r, "Buckets", "buckets"), props))
+}
+
+// bucketOwner is a bucket's owner as OSCAR reports it (the field, else the owner tag).
+func bucketOwner(b *oscar.Bucket) string {
+	return cmp.Or(b.Owner, b.Metadata["owner"])
+}
+
+// bucketRows filters and sorts the buckets by name.
+func bucketRows(all []oscar.Bucket, query string, mine bool, me *session.Data) []templates.BucketRow {
+	needle := strings.ToLower(query)
+	rows := make([]templates.BucketRow, 0, len(all))
+	for i := range all {
+		b := &all[i]
+		owner := bucketOwner(b)
+		isMine := ownerIsMe(me, owner)
+		if mine && !isMine {
+			continue
+		}
+		svc := cmp.Or(b.Metadata["from_service"], b.Metadata["service"])
+		if svc == "true" || svc == "false" {
+			svc = "" // the "service" tag is a flag on some OSCAR versions
+		}
+		if needle != "" && !strings.Contains(strings.ToLower(b.Name+" "+owner+" "+b.Metadata["owner_name"]+" "+svc), needle) {
+			continue
+		}
+		row := templates.BucketRow{
+			Name: b.Name, URL: bucketPath(b.Name), DeleteURL: bucketPath(b.Name, "delete"),
+			Owner: cmp.Or(b.Metadata["owner_name"], owner), Mine: isMine,
+			Visibility: cmp.Or(b.Visibility, "private"), Service: svc,
+		}
+		if svc != "" && validName(svc) {
+			row.ServiceURL = servicePath(svc)
+		}
+		rows = append(rows, row)
+	}
+	slices.SortFunc(rows, func(a, b templates.BucketRow) int { return strings.Compare(a.Name, b.Name) })
+	return rows
+}
+
+// bucketFieldOrder is the create form's field order, for the error summary.
+func bucketFieldOrder() []string { return []string{"name", "visibility", "allowed_users"} }
+
+// bucketCreate handles "POST /buckets": validates the form, then asks OSCAR to create the bucket.
+// Invalid input, or OSCAR refusing it, re-renders the list with the form and its messages (422).
+func (p *Pages) bucketCreate(w http.ResponseWriter, r *http.Request) error {
+	form, err := formValues(r)
+	if err != nil {
+		return err
+	}
+	f := templates.BucketForm{
+		Name:         strings.TrimSpace(form.Get("name")),
+		Visibility:   strings.TrimSpace(form.Get("visibility")),
+		AllowedUsers: form.Get("allowed_users"),
+	}
+	errs := templates.FieldErrors{}
+	if msg := checkBucketName(f.Name); msg != "" {
+		errs["name"] = msg
+	}
+	switch f.Visibility {
+	case "private", "public", "restricted":
+	default:
+		errs["visibility"] = "Choose private, restricted or public."
+	}
+	users := splitUsers(f.AllowedUsers)
+	if f.Visibility == "restricted" && len(users) == 0 {
+		errs["allowed_users"] = "A restricted bucket needs at least one allowed user (their EGI Check-in subject)."
+	}
+	for _, u := range users {
+		if len(u) > 256 || strings.ContainsAny(u, "<>\"'` ") {
+			errs["allowed_users"] = "An allowed user is an identifier such as 0123abcd…@egi.eu, one per line."
+			break
+		}
+	}
+	props := templates.BucketsProps{Form: f, Errors: errs}
+	if len(errs) > 0 {
+		return p.renderBuckets(w, r, http.StatusUnprocessableEntity, props)
+	}
+	b := &oscar.Bucket{Name: f.Name, Visibility: f.Visibility}
+	if f.Visibility == "restricted" {
+		b.AllowedUsers = users
+	}
+	ep, cr := p.creds(r)
+	if err := p.OSCAR.CreateBucket(r.Context(), ep, cr, b); err != nil {
+		var oe *oscar.Error
+		if !errors.As(err, &oe) || !(oe.BadInput() || oe.Kind == oscar.Forbidden) {
+			return fmt.Errorf("handlers: create bucket %q: %w", f.Name, err)
+		}
+		// OSCAR's words (a quota, a name taken) belong next to the form.
+		props.Problem = oe.UserMessage()
+		return p.renderBuckets(w, r, http.StatusUnprocessableEntity, props)
+	}
+	p.session(r).Data.AddFlash("Bucket " + f.Name + " created.")
+	return p.redirect(w, r, bucketPath(f.Name))
+}
+
+// checkBucketName applies the S3 bucket naming rules that MinIO enforces; "" means valid.
+func checkBucketName(name string) string {
+	switch {
+	case name == "":
+		return "Enter a bucket name."
+	case len(name) < 3 || len(name) > 63:
+		return "A bucket name has 3 to 63 characters."
+	case strings.HasPrefix(name, "xn--") || strings.HasSuffix(name, "-s3alias") || strings.HasSuffix(name, "--ol-s3"):
+		return "A bucket name cannot start with xn-- or end with -s3alias."
+	case strings.Contains(name, ".."):
+		return "A bucket name cannot have two dots in a row."
+	case net.ParseIP(name) != nil:
+		return "A bucket name cannot look like an IP address."
+	}
+	for i, c := range name {
+		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-'
+		if !ok {
+			return "Use only lower-case letters, digits, dots and hyphens."
+		}
+		if (i == 0 || i == len(name)-1) && (c == '.' || c == '-') {
+			return "A bucket name starts and ends with a letter or a digit."
+		}
+	}
+	return ""
+}
+
+// splitUsers reads a list of user identifiers separated by new lines or commas.
+func splitUsers(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == ';' }) {
+		f = strings.TrimSpace(f)
+		if f != "" && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// bucketName reads and checks the {bucket} path value.
+func bucketName(r *http.Request) (string, error) {
+	b := r.PathValue("bucket")
+	if !validName(b) {
+		return "", notFound("There is no bucket with that name.")
+	}
+	return b, nil
+}
+
+// bucketDeleteConfirm handles "GET /buckets/{bucket}/delete".
+func (p *Pages) bucketDeleteConfirm(w http.ResponseWriter, r *http.Request) error {
+	name, err := bucketName(r)
+	if err != nil {
+		return err
+	}
+	ep, cr := p.creds(r)
+	b, err := p.OSCAR.Bucket(r.Context(), ep, cr, name, "")
+	if err != nil {
+		return fmt.Errorf("handlers: get bucket %q to delete: %w", name, err)
+	}
+	svc := cmp.Or(b.Metadata["from_service"], b.Metadata["service"])
+	if svc == "true" || svc == "false" {
+		svc = ""
+	}
+	props := templates.BucketDeleteProps{Bucket: name, Service: svc, Action: bucketPath(name, "delete"), CancelURL: bucketPath(name)}
+	return p.render(w, r, http.StatusOK, templates.BucketDeletePage(p.layout(r, "Delete bucket "+name, "buckets"), props))
+}
+
+// bucketDelete handles "POST /buckets/{bucket}/delete".
+func (p *Pages) bucketDelete(w http.ResponseWriter, r *http.Request) error {
+	name, err := bucketName(r)
+	if err != nil {
+		return err
+	}
+	if _, err := formValues(r); err != nil {
+		return err
+	}
+	ep, cr := p.creds(r)
+	if err := p.OSCAR.DeleteBucket(r.Context(), ep, cr, name); err != nil {
+		return fmt.Errorf("handlers: delete bucket %q: %w", name, err)
+	}
+	p.session(r).Data.AddFlash("Bucket " + name + " deleted.")
+	return p.redirect(w, r, "/buckets")
+}

@@ -1,6 +1,645 @@
 package handlers
 
-import "github.com/go-chi/chi/v5"
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
 
-// serviceRoutes registers this screen's routes. (Placeholder until the screen is built.)
-func (p *Pages) serviceRoutes(r chi.Router) {}
+	"github.com/go-chi/chi/v5"
+
+	"github.com/oscarconsole/oscar-console/templates"
+	"github.com/oscarconsole/oscar-console/web/oscar"
+	"github.com/oscarconsole/oscar-console/web/session"
+)
+
+// serviceRoutes registers the services screens: the list (with bulk delete), a service's page and
+// its deletion, its jobs and logs (jobs.go) and its invocation (invoke.go). The wizard owns
+// /services/new/*, /services/import, /services/{name}/edit/* and /services/{name}/export.
+func (p *Pages) serviceRoutes(r chi.Router) {
+	r.Get("/services", p.handle(p.servicesList))
+	r.Post("/services/delete", p.handle(p.servicesDelete))
+	r.Get("/services/{name}", p.handle(p.serviceShow))
+	r.Get("/services/{name}/delete", p.handle(p.serviceDeleteConfirm))
+	r.Post("/services/{name}/delete", p.handle(p.serviceDelete))
+	p.jobRoutes(r)
+	p.invokeRoutes(r)
+}
+
+// servicesPerPage is the services list's page size.
+const servicesPerPage = 25
+
+// maxBulkDelete bounds one bulk deletion (each delete takes OSCAR seconds).
+const maxBulkDelete = 50
+
+// serviceQuery is the services list's filter, sort and page, read from the URL.
+type serviceQuery struct {
+	q    string
+	mine bool
+	sort string
+	dir  string
+	page int
+}
+
+// sortKey is a sortable column of a list.
+type sortKey struct{ key, label string }
+
+// serviceSortKeys are the services list's sortable columns, in display order.
+func serviceSortKeys() []sortKey {
+	return []sortKey{
+		{"name", "Name"}, {"image", "Image"}, {"cpu", "CPU"}, {"memory", "Memory"},
+		{"visibility", "Visibility"}, {"owner", "Owner"}, {"state", "Deployment"},
+	}
+}
+
+func readServiceQuery(r *http.Request) serviceQuery {
+	v := r.URL.Query()
+	q := serviceQuery{q: strings.TrimSpace(v.Get("q")), mine: v.Get("mine") == "1", sort: v.Get("sort"), dir: v.Get("dir")}
+	if len(q.q) > 200 {
+		q.q = q.q[:200]
+	}
+	if !slices.ContainsFunc(serviceSortKeys(), func(k sortKey) bool { return k.key == q.sort }) {
+		q.sort = "name"
+	}
+	if q.dir != "desc" {
+		q.dir = "asc"
+	}
+	q.page, _ = strconv.Atoi(v.Get("page"))
+	if q.page < 1 {
+		q.page = 1
+	}
+	return q
+}
+
+// values encodes the query for links; page 1 is left out.
+func (q serviceQuery) values(page int) url.Values {
+	v := url.Values{"q": {q.q}}
+	if q.mine {
+		v.Set("mine", "1")
+	}
+	if q.sort != "name" {
+		v.Set("sort", q.sort)
+	}
+	if q.dir != "asc" {
+		v.Set("dir", q.dir)
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	return v
+}
+
+// servicesList handles "GET /services": one OSCAR call with ?include=deployment for the whole list,
+// then filtering, sorting and paging here.
+func (p *Pages) servicesList(w http.ResponseWriter, r *http.Request) error {
+	ep, cr := p.creds(r)
+	all, err := p.OSCAR.Services(r.Context(), ep, cr, true)
+	if err != nil {
+		return fmt.Errorf("handlers: list services: %w", err)
+	}
+	props := buildServicesList(all, readServiceQuery(r), &p.session(r).Data)
+	return p.render(w, r, http.StatusOK, templates.ServicesPage(p.layout(r, "Services", "services"), props))
+}
+
+// buildServicesList filters, sorts and pages the services for the list page.
+func buildServicesList(all []oscar.Service, q serviceQuery, me *session.Data) templates.ServicesProps {
+	needle := strings.ToLower(q.q)
+	rows := make([]*oscar.Service, 0, len(all))
+	for i := range all {
+		s := &all[i]
+		if q.mine && !ownerIsMe(me, s.Owner) {
+			continue
+		}
+		if needle != "" && !serviceMatches(s, needle) {
+			continue
+		}
+		rows = append(rows, s)
+	}
+	sortServices(rows, q.sort, q.dir == "desc")
+
+	props := templates.ServicesProps{Query: q.q, Mine: q.mine, Sort: q.sort, Dir: q.dir, Total: len(all), Filtered: len(rows)}
+	clear := q
+	clear.q, clear.mine = "", false
+	props.ClearURL = withQuery("/services", clear.values(1))
+
+	pages := max(1, (len(rows)+servicesPerPage-1)/servicesPerPage)
+	page := min(q.page, pages)
+	from := (page - 1) * servicesPerPage
+	to := min(from+servicesPerPage, len(rows))
+	props.Pager = templates.Pager{Page: page, Pages: pages, Total: len(rows), From: from + 1, To: to}
+	if len(rows) == 0 {
+		props.Pager.From = 0
+	}
+	if page > 1 {
+		props.Pager.PrevURL = withQuery("/services", q.values(page-1))
+		props.Pager.FirstURL = withQuery("/services", q.values(1))
+	}
+	if page < pages {
+		props.Pager.NextURL = withQuery("/services", q.values(page+1))
+		props.Pager.LastURL = withQuery("/services", q.values(pages))
+	}
+
+	for _, k := range serviceSortKeys() {
+		c := templates.SortColumn{Label: k.label, AriaSort: "none"}
+		nq := q
+		nq.sort, nq.dir = k.key, "asc"
+		if q.sort == k.key {
+			if q.dir == "asc" {
+				c.AriaSort, nq.dir = "ascending", "desc"
+			} else {
+				c.AriaSort = "descending"
+			}
+		}
+		c.Href = withQuery("/services", nq.values(1))
+		props.Columns = append(props.Columns, c)
+	}
+
+	props.Rows = make([]templates.ServiceRow, 0, to-from)
+	for _, s := range rows[from:to] {
+		row := templates.ServiceRow{
+			Name: s.Name, URL: servicePath(s.Name), Image: s.Image, CPU: s.CPU, Memory: s.Memory,
+			Visibility: cmp.Or(s.Visibility, "private"), Owner: s.Owner, Mine: ownerIsMe(me, s.Owner),
+		}
+		if d := s.Deployment; d != nil {
+			row.State, row.StateClass, row.Reason = d.State, stateClass(d.State), d.Reason
+		}
+		props.Rows = append(props.Rows, row)
+	}
+	return props
+}
+
+// serviceMatches reports whether a lower-cased needle is in the service's name, image, owner,
+// visibility or VO.
+func serviceMatches(s *oscar.Service, needle string) bool {
+	for _, f := range []string{s.Name, s.Image, s.Owner, s.Visibility, s.VO} {
+		if strings.Contains(strings.ToLower(f), needle) {
+			return true
+		}
+	}
+	return false
+}
+
+// sortServices sorts in place by a column; ties are broken by name so pages are stable.
+func sortServices(rows []*oscar.Service, key string, desc bool) {
+	state := func(s *oscar.Service) string {
+		if s.Deployment == nil {
+			return ""
+		}
+		return s.Deployment.State
+	}
+	num := func(a, b float64) int {
+		// Unknown quantities sort last whatever the direction.
+		switch {
+		case math.IsNaN(a) && math.IsNaN(b):
+			return 0
+		case math.IsNaN(a):
+			return 1
+		case math.IsNaN(b):
+			return -1
+		}
+		return cmp.Compare(a, b)
+	}
+	slices.SortStableFunc(rows, func(a, b *oscar.Service) int {
+		var c int
+		switch key {
+		case "image":
+			c = strings.Compare(a.Image, b.Image)
+		case "cpu":
+			c = num(parseCPU(a.CPU), parseCPU(b.CPU))
+		case "memory":
+			c = num(parseMemory(a.Memory), parseMemory(b.Memory))
+		case "visibility":
+			c = strings.Compare(cmp.Or(a.Visibility, "private"), cmp.Or(b.Visibility, "private"))
+		case "owner":
+			c = strings.Compare(a.Owner, b.Owner)
+		case "state":
+			c = strings.Compare(state(a), state(b))
+		}
+		if desc {
+			c = -c
+		}
+		if c == 0 {
+			c = strings.Compare(a.Name, b.Name)
+			if desc && key == "name" {
+				c = -c
+			}
+		}
+		return c
+	})
+}
+
+// serviceBuckets lists the MinIO buckets OSCAR deletes with a service: those of its default-MinIO
+// inputs and outputs (a single-segment path is "<service>/<path>", so its bucket is the service's
+// name). Mounted buckets are kept by OSCAR and not listed.
+func serviceBuckets(s *oscar.Service) []string {
+	var out []string
+	add := func(io []oscar.StorageIOConfig) {
+		for _, c := range io {
+			prov, id, _ := strings.Cut(strings.ToLower(c.StorageProvider), ".")
+			if prov != "minio" || (id != "" && id != "default") {
+				continue
+			}
+			path := strings.Trim(strings.TrimSpace(c.Path), "/")
+			if path == "" {
+				continue
+			}
+			b, _, found := strings.Cut(path, "/")
+			if !found {
+				b = s.Name
+			}
+			if !slices.Contains(out, b) {
+				out = append(out, b)
+			}
+		}
+	}
+	add(s.Input)
+	add(s.Output)
+	return out
+}
+
+// servicesDelete handles "POST /services/delete": the bulk delete of the list. Without confirm=1 it
+// shows the confirmation page (names and the buckets OSCAR will delete with them); with it, it
+// deletes each service and reports what happened.
+func (p *Pages) servicesDelete(w http.ResponseWriter, r *http.Request) error {
+	form, err := formValues(r)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, n := range form["name"] {
+		n = strings.TrimSpace(n)
+		if n == "" || slices.Contains(names, n) {
+			continue
+		}
+		if !validName(n) {
+			return badRequest("One of the selected names is not a valid service name.")
+		}
+		names = append(names, n)
+	}
+	if len(names) == 0 {
+		p.session(r).Data.AddFlash("Select the services to delete first.")
+		return p.redirect(w, r, "/services")
+	}
+	if len(names) > maxBulkDelete {
+		return badRequest(fmt.Sprintf("Delete at most %d services at a time.", maxBulkDelete))
+	}
+	ep, cr := p.creds(r)
+	if form.Get("confirm") != "1" {
+		all, err := p.OSCAR.Services(r.Context(), ep, cr, false)
+		if err != nil {
+			return fmt.Errorf("handlers: list services to delete: %w", err)
+		}
+		props := templates.ServicesDeleteProps{Action: "/services/delete", Bulk: true, CancelURL: "/services"}
+		for _, n := range names {
+			d := templates.ServiceDeletion{Name: n, Missing: true}
+			for i := range all {
+				if all[i].Name == n {
+					d.Missing, d.Buckets = false, serviceBuckets(&all[i])
+					break
+				}
+			}
+			props.Services = append(props.Services, d)
+		}
+		return p.render(w, r, http.StatusOK, templates.ServicesDeletePage(p.layout(r, "Delete services", "services"), props))
+	}
+
+	var done, failed []string
+	for _, n := range names {
+		if r.Context().Err() != nil {
+			break
+		}
+		// Each deletion may take OSCAR tens of seconds (it restarts MinIO): keep the connection open.
+		extendDeadlines(w, 2*time.Minute)
+		if err := p.OSCAR.DeleteService(r.Context(), ep, cr, n); err != nil {
+			var oe *oscar.Error
+			if !errors.As(err, &oe) {
+				return fmt.Errorf("handlers: delete service %q: %w", n, err)
+			}
+			p.Log.InfoContext(r.Context(), "service not deleted", "service", n, "err", err)
+			failed = append(failed, fmt.Sprintf("%s (%s)", n, oe.UserMessage()))
+			continue
+		}
+		done = append(done, n)
+	}
+	d := &p.session(r).Data
+	if len(done) > 0 {
+		d.AddFlash("Deleted " + strings.Join(done, ", ") + ".")
+	}
+	for _, f := range failed {
+		d.AddFlash("Not deleted: " + f)
+	}
+	return p.redirect(w, r, "/services")
+}
+
+// serviceName reads and checks the {name} path value.
+func serviceName(r *http.Request) (string, error) {
+	n := r.PathValue("name")
+	if !validName(n) {
+		return "", notFound("There is no service with that name.")
+	}
+	return n, nil
+}
+
+// serviceShow handles "GET /services/{name}": the definition in readable sections, the token, the
+// invocation URLs and a summary of the jobs.
+func (p *Pages) serviceShow(w http.ResponseWriter, r *http.Request) error {
+	name, err := serviceName(r)
+	if err != nil {
+		return err
+	}
+	ep, cr := p.creds(r)
+	s, err := p.OSCAR.Service(r.Context(), ep, cr, name, true)
+	if err != nil {
+		return fmt.Errorf("handlers: get service %q: %w", name, err)
+	}
+	props := buildServiceProps(s, ep)
+	props.ShowToken = r.URL.Query().Get("show") == "token"
+
+	// The cluster's features say whether /run exists; they are cached by the client. A failure here
+	// does not hide the service: the page says /run may not exist.
+	if f, err := p.OSCAR.Features(r.Context(), ep, cr); err != nil {
+		p.Log.InfoContext(r.Context(), "features unavailable", "err", err)
+		props.RunUnknown = true
+	} else if !f.Run {
+		props.RunURL, props.CurlRun = "", ""
+	}
+
+	jobs, err := p.OSCAR.Jobs(r.Context(), ep, cr, name, "")
+	props.Summary = summarizeJobs(jobs, err)
+	if err != nil {
+		p.Log.InfoContext(r.Context(), "job summary unavailable", "service", name, "err", err)
+	}
+	return p.render(w, r, http.StatusOK, templates.ServicePage(p.layout(r, "Service "+name, "services"), props))
+}
+
+// buildServiceProps lays a service out in sections. Credentials of storage providers and federated
+// clusters, and secret values, never reach the page: only whether they are set.
+func buildServiceProps(s *oscar.Service, ep oscar.Endpoint) templates.ServiceProps {
+	name := s.Name
+	props := templates.ServiceProps{
+		Name:      name,
+		Script:    s.Script,
+		Token:     s.Token,
+		ShowURL:   servicePath(name) + "?show=token#token",
+		HideURL:   servicePath(name) + "#token",
+		EditURL:   servicePath(name, "edit", "general"),
+		ExportURL: servicePath(name, "export"),
+		JobsURL:   servicePath(name, "jobs"),
+		InvokeURL: servicePath(name, "invoke"),
+		DeleteURL: servicePath(name, "delete"),
+	}
+	kv := func(k, v string) {
+		if v != "" {
+			props.General = append(props.General, templates.KV{Key: k, Value: v})
+		}
+	}
+	kv("Image", s.Image)
+	kv("CPU", cmp.Or(s.CPU, "0.2 (OSCAR's default)"))
+	kv("Memory", cmp.Or(s.Memory, "256Mi (OSCAR's default)"))
+	if s.EnableGPU {
+		kv("GPU", "yes")
+	}
+	kv("Total CPU (YuniKorn)", s.TotalCPU)
+	kv("Total memory (YuniKorn)", s.TotalMemory)
+	kv("Ephemeral storage", s.EphemeralStorageRequest)
+	kv("Log level", s.LogLevel)
+	kv("Visibility", cmp.Or(s.Visibility, "private"))
+	if len(s.AllowedUsers) > 0 {
+		kv("Allowed users", strings.Join(s.AllowedUsers, ", "))
+	}
+	kv("Owner", s.Owner)
+	kv("VO", s.VO)
+	kv("Namespace", s.Namespace)
+	kv("Isolation", s.IsolationLevel)
+	kv("InterLink node", s.InterLinkNodeName)
+	if s.Alpine {
+		kv("Alpine image", "yes")
+	}
+	if len(s.ImagePullSecrets) > 0 {
+		kv("Image pull secrets", strings.Join(s.ImagePullSecrets, ", "))
+	}
+	if v := s.Volume; v != nil && v.Name+v.Size+v.MountPath != "" {
+		kv("Volume", strings.TrimSpace(fmt.Sprintf("%s %s at %s", v.Name, v.Size, v.MountPath)))
+	}
+	if s.Synchronous != nil {
+		kv("Synchronous scale", fmt.Sprintf("%d to %d", s.Synchronous.MinScale, s.Synchronous.MaxScale))
+	}
+	if d := s.Deployment; d != nil {
+		props.State, props.StateClass, props.Reason = d.State, stateClass(d.State), d.Reason
+	}
+
+	io := func(c oscar.StorageIOConfig) templates.IORow {
+		return templates.IORow{Provider: c.StorageProvider, Path: c.Path, Prefix: strings.Join(c.Prefix, ", "),
+			Suffix: strings.Join(c.Suffix, ", "), Options: c.Options}
+	}
+	for _, c := range s.Input {
+		props.Inputs = append(props.Inputs, io(c))
+	}
+	for _, c := range s.Output {
+		props.Outputs = append(props.Outputs, io(c))
+	}
+	if s.Mount != nil && s.Mount.Path != "" {
+		m := io(*s.Mount)
+		props.Mount = &m
+	}
+	props.Providers = maskedProviders(s)
+
+	if e := s.Environment; e != nil {
+		for _, k := range sortedKeys(e.Variables) {
+			props.Variables = append(props.Variables, templates.KV{Key: k, Value: e.Variables[k]})
+		}
+		props.Secrets = sortedKeys(e.Secrets)
+	}
+	for _, k := range sortedKeys(s.Annotations) {
+		props.Annotations = append(props.Annotations, templates.KV{Key: k, Value: s.Annotations[k]})
+	}
+	for _, k := range sortedKeys(s.Labels) {
+		props.Labels = append(props.Labels, templates.KV{Key: k, Value: s.Labels[k]})
+	}
+
+	base := strings.TrimRight(string(ep), "/")
+	props.JobURL = base + "/job/" + url.PathEscape(name)
+	props.RunURL = base + "/run/" + url.PathEscape(name)
+	props.CurlJob = "curl -X POST " + shellQuote(props.JobURL) + " \\\n" +
+		"  -H \"Authorization: Bearer $OSCAR_SERVICE_TOKEN\" \\\n" +
+		"  --data-binary @input.json"
+	props.CurlRun = "base64 -w0 input.png | curl -X POST " + shellQuote(props.RunURL) + " \\\n" +
+		"  -H \"Authorization: Bearer $OSCAR_SERVICE_TOKEN\" \\\n" +
+		"  --data-binary @- -o output.b64"
+	if s.Expose.Exposed() {
+		props.ExposedURL = base + "/system/services/" + url.PathEscape(name) + "/exposed/"
+	}
+	return props
+}
+
+// maskedProviders lists the storage providers and federated clusters of a service, with every
+// credential replaced by "hidden" (OSCAR returns them in clear; the page never shows them).
+func maskedProviders(s *oscar.Service) []templates.ProviderRow {
+	var out []templates.ProviderRow
+	secret := func(k, v string) templates.KV {
+		if v == "" {
+			return templates.KV{Key: k, Value: "not set", Secret: true}
+		}
+		return templates.KV{Key: k, Value: "hidden", Secret: true}
+	}
+	plain := func(k, v string) templates.KV { return templates.KV{Key: k, Value: v} }
+	sp := s.StorageProviders
+	if sp != nil {
+		for _, id := range sortedKeys(sp.MinIO) {
+			m := sp.MinIO[id]
+			if m == nil {
+				continue
+			}
+			out = append(out, templates.ProviderRow{Kind: "MinIO", ID: id, Fields: []templates.KV{
+				plain("Endpoint", m.Endpoint), plain("Region", m.Region), plain("Verify TLS", strconv.FormatBool(m.Verify)),
+				secret("Access key", m.AccessKey), secret("Secret key", m.SecretKey),
+			}})
+		}
+		for _, id := range sortedKeys(sp.S3) {
+			m := sp.S3[id]
+			if m == nil {
+				continue
+			}
+			out = append(out, templates.ProviderRow{Kind: "Amazon S3", ID: id, Fields: []templates.KV{
+				plain("Region", m.Region), secret("Access key", m.AccessKey), secret("Secret key", m.SecretKey),
+			}})
+		}
+		for _, id := range sortedKeys(sp.Onedata) {
+			m := sp.Onedata[id]
+			if m == nil {
+				continue
+			}
+			out = append(out, templates.ProviderRow{Kind: "Onedata", ID: id, Fields: []templates.KV{
+				plain("Oneprovider host", m.OneproviderHost), plain("Space", m.Space), secret("Token", m.Token),
+			}})
+		}
+		for _, id := range sortedKeys(sp.WebDAV) {
+			m := sp.WebDAV[id]
+			if m == nil {
+				continue
+			}
+			out = append(out, templates.ProviderRow{Kind: "WebDAV (dCache)", ID: id, Fields: []templates.KV{
+				plain("Host name", m.Hostname), secret("Login", m.Login), secret("Password", m.Password),
+			}})
+		}
+		for _, id := range sortedKeys(sp.Rucio) {
+			m := sp.Rucio[id]
+			if m == nil {
+				continue
+			}
+			out = append(out, templates.ProviderRow{Kind: "Rucio", ID: id, Fields: []templates.KV{
+				plain("Host", m.Host), plain("Auth host", m.AuthHost), plain("Account", m.Account), plain("RSE", m.RSE),
+				plain("OIDC audience", m.OIDCAudience), plain("Token endpoint", m.TokenEndpoint), secret("Refresh token", m.RefreshToken),
+			}})
+		}
+		for _, kind := range sortedKeys(sp.Extra) {
+			out = append(out, templates.ProviderRow{Kind: kind, ID: "", Fields: []templates.KV{
+				{Key: "Settings", Value: "hidden (a provider kind this console does not know)", Secret: true},
+			}})
+		}
+	}
+	for _, id := range sortedKeys(s.Clusters) {
+		c := s.Clusters[id]
+		out = append(out, templates.ProviderRow{Kind: "OSCAR cluster", ID: id, Fields: []templates.KV{
+			plain("Endpoint", c.Endpoint), plain("User", c.AuthUser), secret("Password", c.AuthPassword),
+			plain("Verify TLS", strconv.FormatBool(c.SSLVerify)),
+		}})
+	}
+	for i := range out {
+		// Drop empty plain fields so the section stays readable.
+		out[i].Fields = slices.DeleteFunc(out[i].Fields, func(kv templates.KV) bool { return !kv.Secret && kv.Value == "" })
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// summarizeJobs counts one page of jobs by state for the service page's bar.
+func summarizeJobs(jobs *oscar.JobsResponse, err error) templates.JobSummary {
+	var sum templates.JobSummary
+	if err != nil {
+		var oe *oscar.Error
+		sum.Problem = "The job summary is not available."
+		if errors.As(err, &oe) {
+			sum.Problem = "The job summary is not available: " + oe.UserMessage()
+		}
+		return sum
+	}
+	sum.Available = true
+	for _, j := range jobs.Jobs {
+		switch strings.ToLower(j.Status) {
+		case "succeeded":
+			sum.Succeeded++
+		case "failed":
+			sum.Failed++
+		case "running":
+			sum.Running++
+		case "pending", "suspended":
+			sum.Pending++
+		default:
+			sum.Other++
+		}
+	}
+	sum.Total = len(jobs.Jobs)
+	sum.More = jobs.NextPage != "" || jobs.RemainingJobs > 0
+	sum.Bar = bar(fmt.Sprintf("Jobs: %d succeeded, %d failed, %d running, %d pending", sum.Succeeded, sum.Failed, sum.Running, sum.Pending),
+		float64(sum.Total),
+		barPart{float64(sum.Succeeded), "ok", fmt.Sprintf("%d succeeded", sum.Succeeded)},
+		barPart{float64(sum.Failed), "bad", fmt.Sprintf("%d failed", sum.Failed)},
+		barPart{float64(sum.Running), "info", fmt.Sprintf("%d running", sum.Running)},
+		barPart{float64(sum.Pending), "warn", fmt.Sprintf("%d pending", sum.Pending)},
+		barPart{float64(sum.Other), "track", fmt.Sprintf("%d other", sum.Other)},
+	)
+	return sum
+}
+
+// serviceDeleteConfirm handles "GET /services/{name}/delete": the confirmation page, which names the
+// buckets that OSCAR deletes with the service.
+func (p *Pages) serviceDeleteConfirm(w http.ResponseWriter, r *http.Request) error {
+	name, err := serviceName(r)
+	if err != nil {
+		return err
+	}
+	ep, cr := p.creds(r)
+	s, err := p.OSCAR.Service(r.Context(), ep, cr, name, false)
+	if err != nil {
+		return fmt.Errorf("handlers: get service %q to delete: %w", name, err)
+	}
+	props := templates.ServicesDeleteProps{
+		Services:  []templates.ServiceDeletion{{Name: name, Buckets: serviceBuckets(s)}},
+		Action:    servicePath(name, "delete"),
+		CancelURL: servicePath(name),
+	}
+	return p.render(w, r, http.StatusOK, templates.ServicesDeletePage(p.layout(r, "Delete "+name, "services"), props))
+}
+
+// serviceDelete handles "POST /services/{name}/delete".
+func (p *Pages) serviceDelete(w http.ResponseWriter, r *http.Request) error {
+	name, err := serviceName(r)
+	if err != nil {
+		return err
+	}
+	if _, err := formValues(r); err != nil {
+		return err
+	}
+	ep, cr := p.creds(r)
+	extendDeadlines(w, 2*time.Minute)
+	if err := p.OSCAR.DeleteService(r.Context(), ep, cr, name); err != nil {
+		return fmt.Errorf("handlers: delete service %q: %w", name, err)
+	}
+	p.session(r).Data.AddFlash("Service " + name + " deleted, with its buckets.")
+	return p.redirect(w, r, "/services")
+}

@@ -1,0 +1,579 @@
+package handlers
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/oscarconsole/oscar-console/templates"
+	"github.com/oscarconsole/oscar-console/web/oscar"
+)
+
+// Objects of a bucket: listing with folders and pages, streamed upload and download, deletion and
+// presigned links. OSCAR's API lists a bucket's objects (all of them, flat, 70 a page) and signs
+// MinIO URLs for one object; the console reads and writes object bytes through those URLs with the
+// OSCAR client (PutObject, GetObject), which applies the same SSRF policy as every OSCAR call.
+
+const (
+	// objectsPerView is how many entries a bucket page aims to show.
+	objectsPerView = 70
+	// maxBucketScan bounds the OSCAR pages read for one bucket page: OSCAR has no prefix filter, so a
+	// folder's entries are found by reading the flat listing.
+	maxBucketScan = 10
+	// uploadLinkTTL is the lifetime (seconds) of the presigned URL the console uploads through.
+	uploadLinkTTL = 3600
+	// downloadLinkTTL is the lifetime (seconds) of the presigned URL the console downloads through.
+	downloadLinkTTL = 300
+	// maxKeyLen is S3's limit on object keys (bytes).
+	maxKeyLen = 1024
+	// streamIdle is how long a streamed upload or download may stall before the server gives up.
+	streamIdle = 2 * time.Minute
+)
+
+// bucketShow handles "GET /buckets/{bucket}": one folder (?prefix=) of a bucket, from the position
+// ?page= (OSCAR's continuation token) in its listing.
+func (p *Pages) bucketShow(w http.ResponseWriter, r *http.Request) error {
+	name, err := bucketName(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	prefix, ok := cleanPrefix(q.Get("prefix"))
+	if !ok {
+		return badRequest("That folder name is not valid.")
+	}
+	token := q.Get("page")
+	if len(token) > 4096 {
+		return badRequest("That page link is not valid.")
+	}
+	ep, cr := p.creds(r)
+	props, err := p.scanBucket(r.Context(), ep, cr, name, prefix, token)
+	if err != nil {
+		return err
+	}
+	return p.render(w, r, http.StatusOK, templates.BucketPage(p.layout(r, "Bucket "+name, "buckets"), props))
+}
+
+// scanBucket reads OSCAR's listing from token on and keeps the entries under prefix: objects, and
+// folders (the next path segment of deeper keys). It stops after objectsPerView entries, at the end
+// of the listing, or after maxBucketScan pages; NextURL then continues from there.
+func (p *Pages) scanBucket(ctx context.Context, ep oscar.Endpoint, cr oscar.Creds, name, prefix, token string) (templates.BucketProps, error) {
+	props := templates.BucketProps{
+		Name: name, Prefix: prefix, UploadAction: bucketPath(name, "upload"), LinkAction: bucketPath(name, "presign"),
+		DeleteURL: bucketPath(name, "delete"), CanDelete: p.objectDeleter() != nil,
+	}
+	if p.MaxUpload > 0 {
+		props.MaxUpload = humanBytes(p.MaxUpload)
+	}
+	props.Crumbs = crumbs(name, prefix)
+	seen := map[string]bool{}
+	next := ""
+	for i := 0; i < maxBucketScan; i++ {
+		page, err := p.OSCAR.Bucket(ctx, ep, cr, name, token)
+		if err != nil {
+			return props, fmt.Errorf("handlers: list bucket %q: %w", name, err)
+		}
+		props.Scanned++
+		if i == 0 {
+			props.Visibility = cmp.Or(page.Visibility, "private")
+			props.Owner = cmp.Or(page.Metadata["owner_name"], bucketOwner(&page.Bucket))
+			if u := page.StorageUsage; u != nil {
+				props.Usage = fmt.Sprintf("%s in %d objects", humanBytes(u.UsedBytes), u.Objects)
+			}
+		}
+		for _, o := range page.Objects {
+			rest, ok := strings.CutPrefix(o.Name, prefix)
+			if !ok || rest == "" {
+				continue
+			}
+			if dir, _, deeper := strings.Cut(rest, "/"); deeper {
+				if !seen[dir] {
+					seen[dir] = true
+					props.Folders = append(props.Folders, templates.FolderRow{
+						Name: dir + "/", URL: withQuery(bucketPath(name), url.Values{"prefix": {prefix + dir + "/"}}),
+					})
+				}
+				continue
+			}
+			props.Objects = append(props.Objects, templates.ObjectRow{
+				Name: rest, Key: o.Name, Size: humanBytes(o.Size), Modified: showTime(o.LastModified),
+				DownloadURL: objectPath(name, o.Name),
+				LinkURL:     withQuery(bucketPath(name, "presign"), url.Values{"key": {o.Name}}),
+				DeleteURL:   withQuery(bucketPath(name, "object-delete"), url.Values{"key": {o.Name}}),
+			})
+		}
+		if page.NextPage == "" || page.NextPage == token {
+			next = ""
+			break
+		}
+		token, next = page.NextPage, page.NextPage
+		if len(props.Objects)+len(props.Folders) >= objectsPerView {
+			break
+		}
+	}
+	if next != "" {
+		props.NextURL = withQuery(bucketPath(name), url.Values{"prefix": {prefix}, "page": {next}})
+	}
+	slices.SortFunc(props.Folders, func(a, b templates.FolderRow) int { return strings.Compare(a.Name, b.Name) })
+	return props, nil
+}
+
+// crumbs builds the breadcrumb of a folder: the bucket, then each folder down to the current one.
+func crumbs(bucket, prefix string) []templates.Crumb {
+	out := []templates.Crumb{{Label: bucket, URL: bucketPath(bucket)}}
+	acc := ""
+	for _, seg := range strings.Split(strings.TrimSuffix(prefix, "/"), "/") {
+		if seg == "" {
+			continue
+		}
+		acc += seg + "/"
+		out = append(out, templates.Crumb{Label: seg, URL: withQuery(bucketPath(bucket), url.Values{"prefix": {acc}})})
+	}
+	out[len(out)-1].URL = ""
+	return out
+}
+
+// cleanPrefix normalises a folder prefix ("a/b" → "a/b/"); ok is false for something no key has.
+func cleanPrefix(s string) (string, bool) {
+	s = strings.TrimLeft(s, "/")
+	if s == "" {
+		return "", true
+	}
+	if !strings.HasSuffix(s, "/") {
+		s += "/"
+	}
+	return s, validKey(s)
+}
+
+// validKey reports whether s can be an object key the console handles: S3's length limit, UTF-8,
+// no control characters, no "." or ".." segments (they would not survive a URL path).
+func validKey(s string) bool {
+	if s == "" || len(s) > maxKeyLen || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	for _, seg := range strings.Split(s, "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// uploadKey builds an uploaded file's key: the folder shown, an optional new sub-folder, and the
+// file's base name (browsers may send a path).
+func uploadKey(prefix, folder, filename string) (string, string) {
+	base := filename
+	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
+		base = base[i+1:]
+	}
+	folder = strings.Trim(strings.TrimSpace(folder), "/")
+	key := prefix
+	if folder != "" {
+		key += folder + "/"
+	}
+	key += base
+	if base == "" || !validKey(key) {
+		return "", "The file name " + strconv.Quote(filename) + " cannot be used as an object name."
+	}
+	return key, ""
+}
+
+// keepAlive extends the connection's read and write deadlines while bytes flow through r, so a big
+// upload or download is bounded by stalls (streamIdle), not by the server's overall timeouts.
+type keepAlive struct {
+	r    io.Reader
+	rc   *http.ResponseController
+	last time.Time
+}
+
+func newKeepAlive(r io.Reader, w http.ResponseWriter) *keepAlive {
+	return &keepAlive{r: r, rc: http.NewResponseController(w)}
+}
+
+func (k *keepAlive) Read(b []byte) (int, error) {
+	// Wall-clock time: these are network deadlines.
+	if now := time.Now(); now.Sub(k.last) >= time.Second {
+		k.last = now
+		_ = k.rc.SetReadDeadline(now.Add(streamIdle))
+		_ = k.rc.SetWriteDeadline(now.Add(streamIdle))
+	}
+	return k.r.Read(b)
+}
+
+// tooLarge is the error for an upload over the console's limit.
+func tooLarge(limit int64) error {
+	return &userError{http.StatusRequestEntityTooLarge, "The file is too large",
+		"This console accepts files of at most " + humanBytes(limit) + ". Ask the operator, or upload it with a presigned link."}
+}
+
+// uploadBroken means the browser's upload stopped half way (or was not a valid form).
+func uploadBroken() error {
+	return &userError{http.StatusBadRequest, "The upload did not complete",
+		"The file did not arrive completely. Check your connection and upload it again."}
+}
+
+// bucketUpload handles "POST /buckets/{bucket}/upload": a multipart form whose file parts are
+// streamed, one at a time and never held in memory, to presigned MinIO URLs. Fields before the files
+// ("prefix": the folder shown, "folder": an optional new sub-folder) place them. The router leaves
+// this path out of its body limit; p.MaxUpload bounds each file instead.
+func (p *Pages) bucketUpload(w http.ResponseWriter, r *http.Request) error {
+	name, err := bucketName(r)
+	if err != nil {
+		return err
+	}
+	r.Body = io.NopCloser(newKeepAlive(r.Body, w))
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return badRequest("Choose a file to upload, then press Upload.")
+	}
+	ep, cr := p.creds(r)
+	var prefix, folder string
+	var done []string
+	var total int64
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return uploadBroken()
+		}
+		switch {
+		case part.FileName() == "" && (part.FormName() == "prefix" || part.FormName() == "folder"):
+			v, err := io.ReadAll(io.LimitReader(part, maxKeyLen+1))
+			if err != nil {
+				return uploadBroken()
+			}
+			if part.FormName() == "folder" {
+				folder = string(v)
+				break
+			}
+			var ok bool
+			if prefix, ok = cleanPrefix(string(v)); !ok {
+				return badRequest("That folder name is not valid.")
+			}
+		case part.FormName() == "file" && part.FileName() != "":
+			key, msg := uploadKey(prefix, folder, part.FileName())
+			if msg != "" {
+				return badRequest(msg)
+			}
+			n, err := p.uploadObject(r.Context(), ep, cr, name, key, part)
+			if err != nil {
+				return err
+			}
+			done = append(done, key)
+			total += n
+		default:
+			// An empty file input or an unknown field: skip it (bounded).
+			if _, err := io.Copy(io.Discard, io.LimitReader(part, 1<<20)); err != nil {
+				return uploadBroken()
+			}
+		}
+		_ = part.Close()
+	}
+	d := &p.session(r).Data
+	dest := withQuery(bucketPath(name), url.Values{"prefix": {prefix}})
+	switch len(done) {
+	case 0:
+		d.AddFlash("Choose a file to upload first.")
+	case 1:
+		d.AddFlash(fmt.Sprintf("Uploaded %s (%s).", done[0], humanBytes(total)))
+	default:
+		d.AddFlash(fmt.Sprintf("Uploaded %d files (%s).", len(done), humanBytes(total)))
+	}
+	return p.redirect(w, r, dest)
+}
+
+// uploadObject sends one file part to MinIO through a presigned URL. MinIO (like S3) needs the
+// length of a PUT up front and browsers do not give a part's length, so the part is spooled to a
+// temporary file first (disk, not memory), unless the part declares its Content-Length, in which
+// case it streams straight through.
+func (p *Pages) uploadObject(ctx context.Context, ep oscar.Endpoint, cr oscar.Creds, bucket, key string, part *multipart.Part) (int64, error) {
+	presign := func() (*oscar.PresignResponse, error) {
+		pr := oscar.PresignRequest{ObjectKey: key, Operation: oscar.PresignUpload, ExpiresIn: uploadLinkTTL}
+		res, err := p.OSCAR.Presign(ctx, ep, cr, bucket, pr)
+		if err != nil {
+			return nil, fmt.Errorf("handlers: presign upload to %q: %w", bucket, err)
+		}
+		if res.Method != "" && !strings.EqualFold(res.Method, http.MethodPut) {
+			return nil, fmt.Errorf("handlers: presign upload to %q: OSCAR signed a %s, not a PUT", bucket, res.Method)
+		}
+		return res, nil
+	}
+	// Ask first, so a refusal (quota, permissions) comes before the bytes.
+	link, err := presign()
+	if err != nil {
+		return 0, err
+	}
+	signed := time.Now()
+	limit := p.MaxUpload
+
+	if n, err := strconv.ParseInt(part.Header.Get("Content-Length"), 10, 64); err == nil && n >= 0 {
+		if limit > 0 && n > limit {
+			return 0, tooLarge(limit)
+		}
+		if err := p.OSCAR.PutObject(ctx, link.URL, link.Headers, part, n); err != nil {
+			return 0, fmt.Errorf("handlers: upload %q to %q: %w", key, bucket, err)
+		}
+		return n, nil
+	}
+
+	f, err := os.CreateTemp("", "oscar-console-upload-*")
+	if err != nil {
+		return 0, fmt.Errorf("handlers: spool upload: %w", err)
+	}
+	defer func() {
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+	}()
+	var src io.Reader = part
+	if limit > 0 {
+		src = io.LimitReader(part, limit+1)
+	}
+	n, err := io.Copy(f, src)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return 0, fmt.Errorf("handlers: spool upload: %w", err)
+		}
+		return 0, uploadBroken()
+	}
+	if limit > 0 && n > limit {
+		return 0, tooLarge(limit)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return 0, fmt.Errorf("handlers: spool upload: %w", err)
+	}
+	if time.Since(signed) > uploadLinkTTL*time.Second/2 {
+		// The file took long to arrive: sign again rather than race the link's expiry.
+		if link, err = presign(); err != nil {
+			return 0, err
+		}
+	}
+	// The body is an *os.File wrapped so the transport does not close it under the deferred Close.
+	if err := p.OSCAR.PutObject(ctx, link.URL, link.Headers, io.LimitReader(f, n), n); err != nil {
+		return 0, fmt.Errorf("handlers: upload %q to %q: %w", key, bucket, err)
+	}
+	return n, nil
+}
+
+// objectKeyParam reads the object key of a download path (/buckets/{bucket}/objects/<key>).
+func objectKeyParam(r *http.Request, bucket string) (string, error) {
+	key, ok := strings.CutPrefix(r.URL.Path, "/buckets/"+bucket+"/objects/")
+	if !ok {
+		k, err := url.PathUnescape(r.PathValue("*"))
+		if err != nil {
+			return "", notFound("There is no object with that name.")
+		}
+		key = k
+	}
+	if !validKey(key) || strings.HasSuffix(key, "/") {
+		return "", notFound("There is no object with that name.")
+	}
+	return key, nil
+}
+
+// objectDownload handles "GET /buckets/{bucket}/objects/{key...}": the object streamed from MinIO
+// through a presigned URL, always as an attachment (never rendered in the console's origin).
+func (p *Pages) objectDownload(w http.ResponseWriter, r *http.Request) error {
+	name, err := bucketName(r)
+	if err != nil {
+		return err
+	}
+	key, err := objectKeyParam(r, name)
+	if err != nil {
+		return err
+	}
+	ep, cr := p.creds(r)
+	link, err := p.OSCAR.Presign(r.Context(), ep, cr, name, oscar.PresignRequest{ObjectKey: key, Operation: oscar.PresignDownload, ExpiresIn: downloadLinkTTL})
+	if err != nil {
+		return fmt.Errorf("handlers: presign download of %q: %w", name, err)
+	}
+	body, _, size, err := p.OSCAR.GetObject(r.Context(), link.URL)
+	if err != nil {
+		return fmt.Errorf("handlers: download from %q: %w", name, err)
+	}
+	defer body.Close()
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Disposition", attachment(path.Base(key)))
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	h.Set("Cache-Control", "no-store")
+	if size >= 0 {
+		h.Set("Content-Length", strconv.FormatInt(size, 10))
+	}
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.Copy(w, newKeepAlive(body, w)); err != nil {
+		if r.Context().Err() == nil {
+			p.Log.WarnContext(r.Context(), "download interrupted", "bucket", name, "err", err)
+		}
+		// The headers are gone: abort the connection so the browser reports a failed download
+		// instead of keeping a short file (net/http's documented way to do it).
+		panic(http.ErrAbortHandler)
+	}
+	return nil
+}
+
+// objectDeleter is an OSCAR client that can delete one object. OSCAR's API has no object deletion
+// (presign signs only uploads and downloads), so deleting needs a request signed with the user's
+// MinIO keys on the server. web/oscar does not offer it yet; when it gains this method, the pages
+// below light up without change.
+type objectDeleter interface {
+	DeleteObject(ctx context.Context, ep oscar.Endpoint, cr oscar.Creds, bucket, key string) error
+}
+
+func (p *Pages) objectDeleter() objectDeleter {
+	if p.OSCAR == nil {
+		return nil
+	}
+	d, _ := any(p.OSCAR).(objectDeleter)
+	return d
+}
+
+// objectKeyQuery reads the ?key= (or form key=) of an object page.
+func objectKeyQuery(v string) (string, error) {
+	if !validKey(v) || strings.HasSuffix(v, "/") {
+		return "", badRequest("That object name is not valid.")
+	}
+	return v, nil
+}
+
+// objectDeleteConfirm handles "GET /buckets/{bucket}/object-delete?key=".
+func (p *Pages) objectDeleteConfirm(w http.ResponseWriter, r *http.Request) error {
+	name, err := bucketName(r)
+	if err != nil {
+		return err
+	}
+	key, err := objectKeyQuery(r.URL.Query().Get("key"))
+	if err != nil {
+		return err
+	}
+	props := templates.ObjectDeleteProps{Bucket: name, Key: key, Action: bucketPath(name, "object-delete"),
+		CancelURL: withQuery(bucketPath(name), url.Values{"prefix": {folderOf(key)}})}
+	if p.objectDeleter() == nil {
+		props.Unsupported = "OSCAR's API cannot delete single files: it only signs uploads and downloads. Delete the file with a MinIO or S3 client, or delete the whole bucket."
+	}
+	return p.render(w, r, http.StatusOK, templates.ObjectDeletePage(p.layout(r, "Delete "+path.Base(key), "buckets"), props))
+}
+
+// folderOf is the folder prefix of a key ("a/b/c.txt" → "a/b/").
+func folderOf(key string) string {
+	if i := strings.LastIndex(key, "/"); i >= 0 {
+		return key[:i+1]
+	}
+	return ""
+}
+
+// objectDelete handles "POST /buckets/{bucket}/object-delete".
+func (p *Pages) objectDelete(w http.ResponseWriter, r *http.Request) error {
+	name, err := bucketName(r)
+	if err != nil {
+		return err
+	}
+	form, err := formValues(r)
+	if err != nil {
+		return err
+	}
+	key, err := objectKeyQuery(form.Get("key"))
+	if err != nil {
+		return err
+	}
+	d := p.objectDeleter()
+	if d == nil {
+		return &userError{http.StatusNotImplemented, "Files cannot be deleted here",
+			"OSCAR's API cannot delete single files: it only signs uploads and downloads."}
+	}
+	ep, cr := p.creds(r)
+	if err := d.DeleteObject(r.Context(), ep, cr, name, key); err != nil {
+		return fmt.Errorf("handlers: delete object in %q: %w", name, err)
+	}
+	p.session(r).Data.AddFlash("Deleted " + key + ".")
+	return p.redirect(w, r, withQuery(bucketPath(name), url.Values{"prefix": {folderOf(key)}}))
+}
+
+// presignLifetimes are the link lifetimes offered, in seconds (OSCAR allows up to 7 days).
+func presignLifetimes() []int { return []int{900, 3600, 86400, 604800} }
+
+// presignForm handles "GET /buckets/{bucket}/presign?key=&op=": the form for a presigned link.
+func (p *Pages) presignForm(w http.ResponseWriter, r *http.Request) error {
+	name, err := bucketName(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	props := templates.PresignProps{Bucket: name, BucketURL: bucketPath(name), Key: q.Get("key"),
+		Operation: q.Get("op"), Expires: "3600", Action: bucketPath(name, "presign")}
+	if props.Operation != oscar.PresignUpload {
+		props.Operation = oscar.PresignDownload
+	}
+	if len(props.Key) > maxKeyLen {
+		props.Key = ""
+	}
+	return p.render(w, r, http.StatusOK, templates.PresignPage(p.layout(r, "Share a link", "buckets"), props))
+}
+
+// presign handles "POST /buckets/{bucket}/presign": asks OSCAR to sign a download or upload URL and
+// shows it with its expiry.
+func (p *Pages) presign(w http.ResponseWriter, r *http.Request) error {
+	name, err := bucketName(r)
+	if err != nil {
+		return err
+	}
+	form, err := formValues(r)
+	if err != nil {
+		return err
+	}
+	props := templates.PresignProps{Bucket: name, BucketURL: bucketPath(name), Key: strings.TrimLeft(form.Get("key"), "/"),
+		Operation: form.Get("operation"), Expires: form.Get("expires"), Action: bucketPath(name, "presign"), Errors: templates.FieldErrors{}}
+	if !validKey(props.Key) || strings.HasSuffix(props.Key, "/") {
+		props.Errors["key"] = "Enter the object's name, with its folders (for example results/out.png)."
+	}
+	if props.Operation != oscar.PresignDownload && props.Operation != oscar.PresignUpload {
+		props.Errors["operation"] = "Choose download or upload."
+	}
+	secs, _ := strconv.Atoi(props.Expires)
+	if !slices.Contains(presignLifetimes(), secs) {
+		props.Errors["expires"] = "Choose how long the link works."
+	}
+	layout := p.layout(r, "Share a link", "buckets")
+	if len(props.Errors) > 0 {
+		return p.render(w, r, http.StatusUnprocessableEntity, templates.PresignPage(layout, props))
+	}
+	ep, cr := p.creds(r)
+	res, err := p.OSCAR.Presign(r.Context(), ep, cr, name, oscar.PresignRequest{ObjectKey: props.Key, Operation: props.Operation, ExpiresIn: secs})
+	if err != nil {
+		var oe *oscar.Error
+		if errors.As(err, &oe) && (oe.BadInput() || oe.NotFound()) {
+			props.Problem = oe.UserMessage()
+			return p.render(w, r, http.StatusUnprocessableEntity, templates.PresignPage(layout, props))
+		}
+		return fmt.Errorf("handlers: presign %s in %q: %w", props.Operation, name, err)
+	}
+	props.URL, props.Method = res.URL, cmp.Or(res.Method, "GET")
+	props.ExpiresAt = showTime(res.ExpiresAt)
+	if u, err := url.Parse(res.URL); err == nil {
+		props.Host = u.Host
+	}
+	for _, k := range sortedKeys(res.Headers) {
+		props.Headers = append(props.Headers, templates.KV{Key: k, Value: res.Headers[k]})
+	}
+	return p.render(w, r, http.StatusOK, templates.PresignPage(layout, props))
+}
