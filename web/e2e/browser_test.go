@@ -38,6 +38,8 @@ type tab struct {
 	js      bool
 	bctx    cdp.BrowserContextID
 	dialogs []string // messages of the confirm() dialogs the tab accepted
+	shots   string          // directory for screenshots; "" takes none
+	shot    map[string]bool // screens already rendered
 
 	mu      sync.Mutex
 	console []chromedp.ConsoleMessage // errors and warnings the pages wrote to the console
@@ -55,7 +57,7 @@ func newTab(t *testing.T, c *console, js bool) *tab {
 	}
 	ctx, cancel := context.WithTimeout(tabCtx, tabTimeout)
 	t.Cleanup(cancel)
-	tb := &tab{t: t, ctx: ctx, c: c, js: js, bctx: chromedp.FromContext(tabCtx).BrowserContextID}
+	tb := &tab{t: t, ctx: ctx, c: c, js: js, bctx: chromedp.FromContext(tabCtx).BrowserContextID, shot: map[string]bool{}}
 
 	// Record console errors (a CSP violation shows up there) and answer confirm() dialogs (data-confirm)
 	// with OK, as a user who means it.
@@ -162,18 +164,36 @@ func (tb *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// fill sets the value of the field sel (clearing it first) as a user typing would.
+// fill types value into the field sel after emptying it, as a user would.
 func (tb *tab) fill(sel, value string) {
 	tb.t.Helper()
-	tb.do("fill "+sel,
-		chromedp.SetValue(chromedp.CSS(sel), "", chromedp.NodeReady),
-		chromedp.SendKeys(chromedp.CSS(sel), value, chromedp.NodeReady))
+	tb.set(sel, "")
+	tb.do("type into "+sel, chromedp.SendKeys(chromedp.CSS(sel), value, chromedp.NodeReady))
+	if got := eval[string](tb, `document.querySelector(`+jsString(sel)+`).value`); got != value {
+		tb.fatalf("%s holds %q after typing %q", sel, got, value)
+	}
 }
 
-// set sets the value of a field directly (selects, long text, hidden-by-style inputs).
+// set sets the value of a field directly (selects, long text), with the input and change events a
+// user's edit fires.
 func (tb *tab) set(sel, value string) {
 	tb.t.Helper()
-	tb.do("set "+sel, chromedp.SetValue(chromedp.CSS(sel), value, chromedp.NodeReady))
+	got := eval[string](tb, `(function (e, v) {
+		if (!e) { return "\u0000missing"; }
+		e.value = v;
+		e.dispatchEvent(new Event("input", {bubbles: true}));
+		e.dispatchEvent(new Event("change", {bubbles: true}));
+		return e.value;
+	})(document.querySelector(`+jsString(sel)+`), `+jsString(value)+`)`)
+	if got != value {
+		tb.fatalf("set %s to %q: it holds %q", sel, value, got)
+	}
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 // eval evaluates a JavaScript expression through DevTools (allowed under the page's CSP and with
@@ -274,4 +294,9 @@ func (tb *tab) mode() string {
 		return "with JavaScript"
 	}
 	return "without JavaScript"
+}
+
+// clickNow clicks the element sel, for clicks that change the page without loading another.
+func clickNow(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible)
 }
