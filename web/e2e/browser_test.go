@@ -37,7 +37,7 @@ type tab struct {
 	c       *console
 	js      bool
 	bctx    cdp.BrowserContextID
-	dialogs []string // messages of the confirm() dialogs the tab accepted
+	dialogs []string        // messages of the confirm() dialogs the tab accepted
 	shots   string          // directory for screenshots; "" takes none
 	shot    map[string]bool // screens already rendered
 
