@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -572,7 +573,7 @@ func (p *Pages) presign(w http.ResponseWriter, r *http.Request) error {
 	if u, err := url.Parse(res.URL); err == nil {
 		props.Host = u.Host
 	}
-	for _, k := range sortedKeys(res.Headers) {
+	for _, k := range slices.Sorted(maps.Keys(res.Headers)) {
 		props.Headers = append(props.Headers, templates.KV{Key: k, Value: res.Headers[k]})
 	}
 	return p.render(w, r, http.StatusOK, templates.PresignPage(layout, props))

@@ -3,7 +3,10 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -116,10 +119,9 @@ func clusterProps(ep string, info *oscar.Info, cfg *oscar.ConfigForUser, showKey
 func addStatus(props *templates.ClusterProps, st *oscar.StatusInfo) {
 	m := st.Cluster.Metrics
 	props.Nodes = st.Cluster.NodesCount
+	// OSCAR's "_cores" figures are millicores (its status handler sums MilliValue()s).
 	cpuTotal, cpuFree := float64(m.CPU.TotalSchedulableCores), float64(m.CPU.TotalFreeCores)
-	props.Meters = append(props.Meters, meter("CPU", cpuTotal-cpuFree, cpuTotal, func(v float64) string {
-		return strconv.FormatFloat(v, 'f', -1, 64) + " cores"
-	}))
+	props.Meters = append(props.Meters, meter("CPU", cpuTotal-cpuFree, cpuTotal, millicores))
 	memTotal, memFree := float64(m.Memory.TotalSchedulableBytes), float64(m.Memory.TotalFreeBytes)
 	props.Meters = append(props.Meters, meter("Memory", memTotal-memFree, memTotal, func(v float64) string { return humanBytes(int64(v)) }))
 	props.GPUs = strconv.FormatInt(m.GPU.TotalGPU, 10)
@@ -147,10 +149,15 @@ func meter(name string, used, total float64, show func(float64) string) template
 	return mt
 }
 
+// millicores shows a millicore figure in cores.
+func millicores(v float64) string {
+	return strconv.FormatFloat(math.Round(v)/1000, 'f', -1, 64) + " cores"
+}
+
 // quotaMeters lays out the user's quota: one meter per limited resource.
 func quotaMeters(q *oscar.QuotaResponse) []templates.Meter {
 	var out []templates.Meter
-	for _, name := range sortedKeys(q.Resources) {
+	for _, name := range slices.Sorted(maps.Keys(q.Resources)) {
 		v := q.Resources[name]
 		if v.Max <= 0 {
 			continue
@@ -160,7 +167,7 @@ func quotaMeters(q *oscar.QuotaResponse) []templates.Meter {
 		switch name {
 		case "cpu":
 			label = "CPU"
-			show = func(x float64) string { return strconv.FormatFloat(x/1000, 'f', -1, 64) + " cores" }
+			show = millicores
 		case "memory":
 			label = "Memory"
 			show = func(x float64) string { return humanBytes(int64(x)) }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -68,7 +69,7 @@ func (p *Pages) jobsList(w http.ResponseWriter, r *http.Request) error {
 
 // jobRows orders jobs newest first (by creation time, then name) and builds their rows.
 func jobRows(service string, jobs map[string]oscar.JobInfo) []templates.JobRow {
-	names := sortedKeys(jobs)
+	names := slices.Sorted(maps.Keys(jobs))
 	created := func(n string) time.Time {
 		t, _ := time.Parse(time.RFC3339, jobs[n].CreationTime)
 		return t

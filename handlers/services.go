@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -451,15 +452,15 @@ func buildServiceProps(s *oscar.Service, ep oscar.Endpoint) templates.ServicePro
 	props.Providers = maskedProviders(s)
 
 	if e := s.Environment; e != nil {
-		for _, k := range sortedKeys(e.Variables) {
+		for _, k := range slices.Sorted(maps.Keys(e.Variables)) {
 			props.Variables = append(props.Variables, templates.KV{Key: k, Value: e.Variables[k]})
 		}
-		props.Secrets = sortedKeys(e.Secrets)
+		props.Secrets = slices.Sorted(maps.Keys(e.Secrets))
 	}
-	for _, k := range sortedKeys(s.Annotations) {
+	for _, k := range slices.Sorted(maps.Keys(s.Annotations)) {
 		props.Annotations = append(props.Annotations, templates.KV{Key: k, Value: s.Annotations[k]})
 	}
-	for _, k := range sortedKeys(s.Labels) {
+	for _, k := range slices.Sorted(maps.Keys(s.Labels)) {
 		props.Labels = append(props.Labels, templates.KV{Key: k, Value: s.Labels[k]})
 	}
 
@@ -491,7 +492,7 @@ func maskedProviders(s *oscar.Service) []templates.ProviderRow {
 	plain := func(k, v string) templates.KV { return templates.KV{Key: k, Value: v} }
 	sp := s.StorageProviders
 	if sp != nil {
-		for _, id := range sortedKeys(sp.MinIO) {
+		for _, id := range slices.Sorted(maps.Keys(sp.MinIO)) {
 			m := sp.MinIO[id]
 			if m == nil {
 				continue
@@ -501,7 +502,7 @@ func maskedProviders(s *oscar.Service) []templates.ProviderRow {
 				secret("Access key", m.AccessKey), secret("Secret key", m.SecretKey),
 			}})
 		}
-		for _, id := range sortedKeys(sp.S3) {
+		for _, id := range slices.Sorted(maps.Keys(sp.S3)) {
 			m := sp.S3[id]
 			if m == nil {
 				continue
@@ -510,7 +511,7 @@ func maskedProviders(s *oscar.Service) []templates.ProviderRow {
 				plain("Region", m.Region), secret("Access key", m.AccessKey), secret("Secret key", m.SecretKey),
 			}})
 		}
-		for _, id := range sortedKeys(sp.Onedata) {
+		for _, id := range slices.Sorted(maps.Keys(sp.Onedata)) {
 			m := sp.Onedata[id]
 			if m == nil {
 				continue
@@ -519,7 +520,7 @@ func maskedProviders(s *oscar.Service) []templates.ProviderRow {
 				plain("Oneprovider host", m.OneproviderHost), plain("Space", m.Space), secret("Token", m.Token),
 			}})
 		}
-		for _, id := range sortedKeys(sp.WebDAV) {
+		for _, id := range slices.Sorted(maps.Keys(sp.WebDAV)) {
 			m := sp.WebDAV[id]
 			if m == nil {
 				continue
@@ -528,7 +529,7 @@ func maskedProviders(s *oscar.Service) []templates.ProviderRow {
 				plain("Host name", m.Hostname), secret("Login", m.Login), secret("Password", m.Password),
 			}})
 		}
-		for _, id := range sortedKeys(sp.Rucio) {
+		for _, id := range slices.Sorted(maps.Keys(sp.Rucio)) {
 			m := sp.Rucio[id]
 			if m == nil {
 				continue
@@ -538,13 +539,13 @@ func maskedProviders(s *oscar.Service) []templates.ProviderRow {
 				plain("OIDC audience", m.OIDCAudience), plain("Token endpoint", m.TokenEndpoint), secret("Refresh token", m.RefreshToken),
 			}})
 		}
-		for _, kind := range sortedKeys(sp.Extra) {
+		for _, kind := range slices.Sorted(maps.Keys(sp.Extra)) {
 			out = append(out, templates.ProviderRow{Kind: kind, ID: "", Fields: []templates.KV{
 				{Key: "Settings", Value: "hidden (a provider kind this console does not know)", Secret: true},
 			}})
 		}
 	}
-	for _, id := range sortedKeys(s.Clusters) {
+	for _, id := range slices.Sorted(maps.Keys(s.Clusters)) {
 		c := s.Clusters[id]
 		out = append(out, templates.ProviderRow{Kind: "OSCAR cluster", ID: id, Fields: []templates.KV{
 			plain("Endpoint", c.Endpoint), plain("User", c.AuthUser), secret("Password", c.AuthPassword),
@@ -556,15 +557,6 @@ func maskedProviders(s *oscar.Service) []templates.ProviderRow {
 		out[i].Fields = slices.DeleteFunc(out[i].Fields, func(kv templates.KV) bool { return !kv.Secret && kv.Value == "" })
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // summarizeJobs counts one page of jobs by state for the service page's bar.
