@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/oscarconsole/oscar-console/handlers"
+	"github.com/oscarconsole/oscar-console/static"
+	"github.com/oscarconsole/oscar-console/web"
+	"github.com/oscarconsole/oscar-console/web/oscar"
+	"github.com/oscarconsole/oscar-console/web/session"
+)
+
+// console is an OSCAR Console built in this process the way cmd/oscar-console builds it (web.New over
+// handlers.New, a real session store, the hardened OSCAR client), served on a loopback port.
+type console struct {
+	url      string
+	sessions *session.Manager
+	backend  session.Backend
+	observed *samples // upstream call latency as the console's OSCAR client saw it
+	srv      *http.Server
+	dir      string // temporary file-store directory, removed on close
+}
+
+// newConsole builds and starts a console. storeSpec is "file:" (a temporary directory) or a Redis URL.
+// log receives the console's own log (access log included), as in production.
+func newConsole(storeSpec string, log *slog.Logger) (*console, error) {
+	c := &console{observed: newSamples()}
+	var err error
+	switch {
+	case storeSpec == "file:":
+		if c.dir, err = os.MkdirTemp("", "loadtest-sessions-"); err != nil {
+			return nil, fmt.Errorf("loadtest: session directory: %w", err)
+		}
+		c.backend, err = session.OpenBackend("file:"+c.dir, "", log)
+	default:
+		c.backend, err = session.OpenBackend(storeSpec, "", log)
+	}
+	if err != nil {
+		c.close()
+		return nil, fmt.Errorf("loadtest: session store: %w", err)
+	}
+	key := make([]byte, 48)
+	_, _ = rand.Read(key)
+	c.sessions, err = session.NewManager(c.backend, session.Options{
+		Keys: [][]byte{[]byte(base64.RawURLEncoding.EncodeToString(key))}, Secure: false,
+		// Long enough that no session of a run expires, whatever the run's length.
+		IdleTimeout: 2 * time.Hour, MaxLifetime: 24 * time.Hour, Log: log,
+	})
+	if err != nil {
+		c.close()
+		return nil, fmt.Errorf("loadtest: sessions: %w", err)
+	}
+	metrics := web.NewMetrics(c.sessions.Count)
+	policy := oscar.Policy{AllowPrivate: true, AllowHTTP: true}
+	client := oscar.New(oscar.Options{Policy: policy, Logger: log,
+		Observe: func(endpoint, op string, status int, d time.Duration) {
+			metrics.ObserveUpstream(endpoint, op, status, d)
+			c.observed.add(d)
+		},
+	})
+	assets, err := static.Default()
+	if err != nil {
+		c.close()
+		return nil, fmt.Errorf("loadtest: static assets: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		c.close()
+		return nil, fmt.Errorf("loadtest: console listen: %w", err)
+	}
+	c.url = "http://" + ln.Addr().String()
+	public, err := url.Parse(c.url)
+	if err != nil {
+		ln.Close()
+		c.close()
+		return nil, fmt.Errorf("loadtest: console URL: %w", err)
+	}
+	pages := handlers.New(handlers.Deps{
+		Log: log, Sessions: c.sessions, OSCAR: client, Policy: policy, PublicURL: public, Version: "loadtest",
+	})
+	h := web.New(web.Options{Log: log, Pages: pages, Assets: assets, Metrics: metrics, Ready: c.sessions.Ping})
+	// The same server limits as cmd/oscar-console.
+	c.srv = &http.Server{
+		Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 90 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go func() { _ = c.srv.Serve(ln) }()
+	return c, nil
+}
+
+func (c *console) close() {
+	if c.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = c.srv.Shutdown(ctx)
+	}
+	if c.backend != nil {
+		_ = c.backend.Close()
+	}
+	if c.dir != "" {
+		_ = os.RemoveAll(c.dir)
+	}
+}
+
+// discardLogger logs at info level like the console does in production, into io.Discard: the cost of
+// building every access-log record stays in the measurement, the terminal stays quiet.
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// storeSessions writes one signed-in session per user through m, as a sign-in would leave it, and
+// returns each user's cookie ("name=value").
+func storeSessions(ctx context.Context, m *session.Manager, users []simUser, kind, endpoint string, workers int) ([]string, error) {
+	cookies := make([]string, len(users))
+	now := time.Now()
+	err := forEach(ctx, len(users), workers, func(i int) error {
+		rec := httptest.NewRecorder()
+		r := httptest.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1/", nil)
+		s := &session.Session{Data: sessionData(users[i], kind, endpoint, now)}
+		if err := m.Save(rec, r, s); err != nil {
+			return fmt.Errorf("loadtest: store session %d: %w", i, err)
+		}
+		for _, c := range rec.Result().Cookies() {
+			if c.Name == m.CookieName() && c.Value != "" {
+				cookies[i] = c.Name + "=" + c.Value
+			}
+		}
+		if cookies[i] == "" {
+			return fmt.Errorf("loadtest: store session %d: no session cookie set", i)
+		}
+		return nil
+	})
+	return cookies, err
+}
+
+// destroySessions deletes the sessions named by cookies (used on a Redis store, which outlives us).
+func destroySessions(ctx context.Context, m *session.Manager, cookies []string) error {
+	return forEach(ctx, len(cookies), 8, func(i int) error {
+		if cookies[i] == "" {
+			return nil
+		}
+		r := httptest.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1/", nil)
+		r.Header.Set("Cookie", cookies[i])
+		s, err := m.Load(r)
+		if err != nil {
+			return err
+		}
+		return m.Destroy(httptest.NewRecorder(), r, s)
+	})
+}
+
+// formLogin signs user i in through the console's own form (POST /login/basic), as a browser would,
+// and returns the session cookie.
+func formLogin(ctx context.Context, hc *http.Client, base, endpoint string, i int) (string, error) {
+	form := "endpoint=" + url.QueryEscape(endpoint) + "&username=" + basicUserName(i) + "&password=" + basicUserPassword + "&next=%2Fservices"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/login/basic", strings.NewReader(form))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("loadtest: sign in user %d: %w", i, err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound {
+		return "", fmt.Errorf("loadtest: sign in user %d: POST /login/basic answered %d, want a redirect", i, resp.StatusCode)
+	}
+	for _, c := range resp.Cookies() {
+		if (c.Name == session.CookieName || c.Name == session.InsecureCookieName) && c.Value != "" {
+			return c.Name + "=" + c.Value, nil
+		}
+	}
+	return "", errors.New("loadtest: sign in: no session cookie in the answer to POST /login/basic")
+}

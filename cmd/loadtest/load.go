@@ -1,0 +1,371 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Page kinds of the mix.
+const (
+	pageServices = "services" // GET /services: the list
+	pageService  = "service"  // GET /services/{name}: one of the user's services
+	pageJobs     = "jobs"     // GET /services/{name}/jobs
+	pageToken    = "token"    // GET /token
+)
+
+var pageKinds = []string{pageServices, pageService, pageJobs, pageToken}
+
+// mixEntry is one page kind and its weight in the mix.
+type mixEntry struct {
+	kind   string
+	weight int
+}
+
+// parseMix reads "services=4,service=3,jobs=2,token=1".
+func parseMix(s string) ([]mixEntry, error) {
+	var mix []mixEntry
+	seen := map[string]bool{}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(part, "=")
+		if !ok {
+			return nil, fmt.Errorf("loadtest: -mix: %q is not kind=weight", part)
+		}
+		if !slices.Contains(pageKinds, k) {
+			return nil, fmt.Errorf("loadtest: -mix: unknown page %q (want %s)", k, strings.Join(pageKinds, ", "))
+		}
+		if seen[k] {
+			return nil, fmt.Errorf("loadtest: -mix: %q given twice", k)
+		}
+		seen[k] = true
+		w, err := strconv.Atoi(v)
+		if err != nil || w < 0 || w > 1000 {
+			return nil, fmt.Errorf("loadtest: -mix: weight of %q must be 0..1000", k)
+		}
+		if w > 0 {
+			mix = append(mix, mixEntry{k, w})
+		}
+	}
+	if len(mix) == 0 {
+		return nil, errors.New("loadtest: -mix: no page with a positive weight")
+	}
+	return mix, nil
+}
+
+// pick chooses a page kind by weight.
+func pick(mix []mixEntry, rnd *rand.Rand) string {
+	total := 0
+	for _, m := range mix {
+		total += m.weight
+	}
+	n := rnd.IntN(total)
+	for _, m := range mix {
+		if n < m.weight {
+			return m.kind
+		}
+		n -= m.weight
+	}
+	return mix[len(mix)-1].kind
+}
+
+// pagePath is the URL path of a page of the given kind for user u.
+func pagePath(kind string, u simUser, rnd *rand.Rand) string {
+	svc := serviceName(0)
+	if len(u.home) > 0 {
+		svc = u.home[rnd.IntN(len(u.home))]
+	}
+	switch kind {
+	case pageService:
+		return "/services/" + url.PathEscape(svc)
+	case pageJobs:
+		return "/services/" + url.PathEscape(svc) + "/jobs"
+	case pageToken:
+		return "/token"
+	}
+	return "/services"
+}
+
+// kindStats are the measurements of one page kind (or of all of them).
+type kindStats struct {
+	latency  *samples // page latency at the load generator
+	upstream *samples // upstream time of the page view (the sum of its calls)
+	added    *samples // latency minus upstream time, per page view
+	views    atomic.Int64
+	calls    atomic.Int64
+	bytes    atomic.Int64
+}
+
+func newKindStats() *kindStats {
+	return &kindStats{latency: newSamples(), upstream: newSamples(), added: newSamples()}
+}
+
+// driver runs the simulated users against a console.
+type driver struct {
+	base    string
+	hc      *http.Client
+	users   []simUser
+	cookies []string
+	up      *upstream
+	mix     []mixEntry
+	think   time.Duration
+
+	recording atomic.Bool
+	all       *kindStats
+	byKind    map[string]*kindStats
+	errMu     sync.Mutex
+	errs      map[string]int
+	requests  atomic.Int64 // recorded requests, for -requests
+
+	// onMeasure and onMeasured, if set, run when the measured part starts and ends (a CPU profile).
+	onMeasure  func() error
+	onMeasured func()
+}
+
+// newHTTPClient is the load generator's client: keep-alive connections for every user, no redirects
+// followed (a redirect to the login page is an error to report, not a page to load).
+func newHTTPClient(users int) *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			MaxIdleConns: users + 16, MaxIdleConnsPerHost: users + 16, IdleConnTimeout: 90 * time.Second,
+			DisableCompression: true,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       30 * time.Second,
+	}
+}
+
+func newDriver(base string, hc *http.Client, users []simUser, cookies []string, up *upstream, mix []mixEntry, think time.Duration) *driver {
+	d := &driver{base: base, hc: hc, users: users, cookies: cookies, up: up, mix: mix, think: think,
+		all: newKindStats(), byKind: map[string]*kindStats{}, errs: map[string]int{}}
+	for _, m := range mix {
+		d.byKind[m.kind] = newKindStats()
+	}
+	return d
+}
+
+// get fetches one page as user i and returns status, body size and the body when keep is set.
+func (d *driver) get(ctx context.Context, i int, path string, keep bool) (int, int64, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.base+path, nil)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	req.Header.Set("Cookie", d.cookies[i])
+	resp, err := d.hc.Do(req)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	defer resp.Body.Close()
+	if keep {
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, int64(len(b)), b, err
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, n, nil, err
+}
+
+// user is one simulated user's loop: pick a page, load it, note what it cost, think, repeat.
+func (d *driver) user(ctx context.Context, i int, maxRequests int64, stop func()) {
+	rnd := rand.New(rand.NewPCG(uint64(i), 0x10ad7e57))
+	u := d.users[i]
+	for ctx.Err() == nil {
+		kind := pick(d.mix, rnd)
+		start := time.Now()
+		status, n, _, err := d.get(ctx, i, pagePath(kind, u, rnd), false)
+		lat := time.Since(start)
+		calls, upTime := d.up.take(i)
+		if ctx.Err() != nil {
+			return // stopped mid-request: not a page view
+		}
+		if d.recording.Load() {
+			d.note(kind, status, n, err, lat, calls, upTime)
+			if maxRequests > 0 && d.requests.Add(1) >= maxRequests {
+				stop()
+				return
+			}
+		}
+		if d.think > 0 {
+			t := time.NewTimer(d.think/2 + rand.N(d.think))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+	}
+}
+
+func (d *driver) note(kind string, status int, n int64, err error, lat time.Duration, calls int64, upTime time.Duration) {
+	if err != nil || status != http.StatusOK {
+		what := kind + ": "
+		if err != nil {
+			what += "transport error"
+		} else {
+			what += strconv.Itoa(status) + " " + http.StatusText(status)
+		}
+		d.errMu.Lock()
+		d.errs[what]++
+		d.errMu.Unlock()
+		return
+	}
+	for _, s := range []*kindStats{d.all, d.byKind[kind]} {
+		s.latency.add(lat)
+		s.upstream.add(upTime)
+		s.added.add(lat - upTime)
+		s.views.Add(1)
+		s.calls.Add(calls)
+		s.bytes.Add(n)
+	}
+}
+
+// loadResult is what one load run measured.
+type loadResult struct {
+	Elapsed     time.Duration
+	Views       int64
+	Errors      map[string]int
+	All         pageResult
+	ByKind      map[string]pageResult
+	UpstreamRaw dist // every upstream call, timed at the upstream
+	Observed    dist // every upstream call, timed by the console's OSCAR client (in-process only)
+	CPU         time.Duration
+}
+
+// pageResult summarises one page kind.
+type pageResult struct {
+	Views         int64
+	CallsPerView  float64
+	BytesPerView  float64
+	Latency       dist
+	UpstreamTime  dist
+	Added         dist
+	RatioOfMedian float64 // median page latency / median upstream time
+}
+
+func (s *kindStats) result() pageResult {
+	r := pageResult{Views: s.views.Load(), Latency: summarize(s.latency.snapshot()),
+		UpstreamTime: summarize(s.upstream.snapshot()), Added: summarize(s.added.snapshot())}
+	if r.Views > 0 {
+		r.CallsPerView = float64(s.calls.Load()) / float64(r.Views)
+		r.BytesPerView = float64(s.bytes.Load()) / float64(r.Views)
+	}
+	if r.UpstreamTime.P50 > 0 {
+		r.RatioOfMedian = float64(r.Latency.P50) / float64(r.UpstreamTime.P50)
+	}
+	return r
+}
+
+// run drives all users for warmup (not recorded) and then duration, or until maxRequests page views
+// are recorded, whichever ends first. observed, if not nil, is reset with the recording.
+func (d *driver) run(ctx context.Context, warmup, duration time.Duration, maxRequests int64, observed *samples) (loadResult, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i := range d.users {
+		wg.Go(func() { d.user(ctx, i, maxRequests, cancel) })
+	}
+	sleepCtx(ctx, warmup)
+	d.up.forget()
+	if observed != nil {
+		observed.reset()
+	}
+	var measureErr error
+	if d.onMeasure != nil {
+		measureErr = d.onMeasure()
+	}
+	cpu0 := processCPU()
+	start := time.Now()
+	d.recording.Store(true)
+	sleepCtx(ctx, duration)
+	d.recording.Store(false)
+	elapsed := time.Since(start)
+	cpu := processCPU() - cpu0
+	if d.onMeasured != nil && measureErr == nil {
+		d.onMeasured()
+	}
+	cancel()
+	wg.Wait()
+
+	res := loadResult{Elapsed: elapsed, Views: d.all.views.Load(), Errors: d.errs, All: d.all.result(),
+		ByKind: map[string]pageResult{}, UpstreamRaw: summarize(d.up.samples.snapshot()), CPU: cpu}
+	for k, s := range d.byKind {
+		res.ByKind[k] = s.result()
+	}
+	if observed != nil {
+		res.Observed = summarize(observed.snapshot())
+	}
+	return res, measureErr
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// errorCount is the total of a run's errors.
+func (r loadResult) errorCount() int {
+	n := 0
+	for _, v := range r.Errors {
+		n += v
+	}
+	return n
+}
+
+// print writes the report of a run.
+func (r loadResult) print(w io.Writer, users int, mix []mixEntry) {
+	secs := r.Elapsed.Seconds()
+	fmt.Fprintf(w, "\n== load: %d users, %.1f s measured\n", users, secs)
+	fmt.Fprintf(w, "page views: %d (%.1f/s), errors: %d\n", r.Views, float64(r.Views)/secs, r.errorCount())
+	keys := make([]string, 0, len(r.Errors))
+	for k := range r.Errors {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "  error %s: %d\n", k, r.Errors[k])
+	}
+	if r.Views > 0 && r.CPU > 0 {
+		fmt.Fprintf(w, "process CPU: %.2f s (%.0f%% of one core), %.3f ms per page view (load generator, console and upstream together)\n",
+			r.CPU.Seconds(), 100*r.CPU.Seconds()/secs, float64(r.CPU)/float64(time.Millisecond)/float64(r.Views))
+	}
+	fmt.Fprintf(w, "upstream calls, timed at the upstream:            %s\n", r.UpstreamRaw)
+	if r.Observed.N > 0 {
+		fmt.Fprintf(w, "upstream calls, timed by the console's client:    %s\n", r.Observed)
+	}
+	printPage := func(name string, p pageResult) {
+		fmt.Fprintf(w, "-- %s: %d views, %.2f upstream calls/view, %.0f bytes/view\n", name, p.Views, p.CallsPerView, p.BytesPerView)
+		fmt.Fprintf(w, "   page latency:        %s\n", p.Latency)
+		fmt.Fprintf(w, "   upstream time/view:  %s\n", p.UpstreamTime)
+		fmt.Fprintf(w, "   console added/view:  %s\n", p.Added)
+		if p.RatioOfMedian > 0 {
+			fmt.Fprintf(w, "   ratio page p50 / upstream p50: %.2f\n", p.RatioOfMedian)
+		}
+	}
+	printPage("all pages", r.All)
+	for _, m := range mix {
+		if p, ok := r.ByKind[m.kind]; ok {
+			printPage(m.kind, p)
+		}
+	}
+}

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/oscarconsole/oscar-console/web/oscar"
+)
+
+// memSnapshot is this process's memory after a full garbage collection.
+type memSnapshot struct {
+	rss, hwm  int64 // VmRSS, VmHWM
+	heapInuse uint64
+	heapObj   uint64
+}
+
+func measureMemory() (memSnapshot, error) {
+	runtime.GC()
+	debug.FreeOSMemory() // a second collection, and the freed pages go back to the OS
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	rss, err := statusKB("self", "VmRSS")
+	if err != nil {
+		return memSnapshot{}, err
+	}
+	hwm, err := statusKB("self", "VmHWM")
+	if err != nil {
+		return memSnapshot{}, err
+	}
+	return memSnapshot{rss: rss, hwm: hwm, heapInuse: ms.HeapInuse, heapObj: ms.HeapObjects}, nil
+}
+
+// runMemory is the memory mode: a console in this process with c.sessions signed-in OIDC sessions,
+// each of which has loaded the services list and one service page (so every per-user cache of the
+// console holds an entry for it). It reports the process's resident memory before and after, and the
+// store's bytes per session.
+//
+// The process also holds the fake OSCAR and the load generator; the fake replays nothing here (no
+// per-user answers kept) and the users have no jobs, so what grows with the sessions besides the
+// console is only the users' tokens (in the fake's token table and the generator's user list). The
+// figure after is therefore an upper bound of the console's own memory.
+func runMemory(ctx context.Context, c *config, out io.Writer) error {
+	now := time.Now()
+	users := newUsers(c.sessions, c.services, now)
+	up, err := newUpstream(c.upstreamAddr, c.latency, false, tokensOf(users), len(users))
+	if err != nil {
+		return err
+	}
+	defer up.close()
+	if err := seedServices(up.fake, c.services); err != nil {
+		return err
+	}
+	endpoint, err := oscar.ParseEndpoint(up.url, oscar.Policy{AllowPrivate: true, AllowHTTP: true})
+	if err != nil {
+		return fmt.Errorf("loadtest: fake OSCAR endpoint: %w", err)
+	}
+	store := "file:"
+	if c.redis != "" {
+		store = c.redis
+	}
+	con, err := newConsole(store, discardLogger())
+	if err != nil {
+		return err
+	}
+	defer con.close()
+	var rdb *redis.Client
+	if c.redis != "" {
+		opt, err := redis.ParseURL(c.redis)
+		if err != nil {
+			return fmt.Errorf("loadtest: -redis: %w", err)
+		}
+		rdb = redis.NewClient(opt)
+		defer rdb.Close()
+	}
+	fmt.Fprintf(out, "memory mode: %d sessions, store %s, console %s, fake OSCAR %s (%d services, latency %s)\n",
+		c.sessions, map[bool]string{true: "redis " + c.redis, false: "file " + con.dir}[rdb != nil], con.url, up.url, c.services, c.latency)
+
+	redisBefore := int64(0)
+	if rdb != nil {
+		if redisBefore, err = redisUsedMemory(ctx, rdb); err != nil {
+			return err
+		}
+	}
+	before, err := measureMemory()
+	if err != nil {
+		return err
+	}
+
+	start := time.Now()
+	cookies, err := storeSessions(ctx, con.sessions, users, "oidc", string(endpoint), 8)
+	if rdb != nil {
+		defer func() { _ = destroySessions(context.WithoutCancel(ctx), con.sessions, cookies) }()
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "stored %d sessions in %.1f s\n", len(cookies), time.Since(start).Seconds())
+
+	// Every session loads two pages, c.concurrency at a time.
+	hc := newHTTPClient(c.concurrency)
+	defer hc.CloseIdleConnections()
+	d := newDriver(con.url, hc, users, cookies, up, nil, 0)
+	var failed atomic.Int64
+	start = time.Now()
+	err = forEach(ctx, len(users), c.concurrency, func(i int) error {
+		for _, p := range []string{"/services", "/services/" + users[i].home[0]} {
+			status, _, _, err := d.get(ctx, i, p, false)
+			if err != nil {
+				return err
+			}
+			if status != http.StatusOK {
+				failed.Add(1)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "loaded 2 pages per session in %.1f s, %d not 200\n", time.Since(start).Seconds(), failed.Load())
+	hc.CloseIdleConnections()
+	up.forget()
+
+	after, err := measureMemory()
+	if err != nil {
+		return err
+	}
+	n := int64(len(users))
+	fmt.Fprintf(out, "\n== process memory after GC (console + fake OSCAR + load generator in one process)\n")
+	fmt.Fprintf(out, "  before sessions: VmRSS %s, Go heap in use %s\n", mib(before.rss), mib(int64(before.heapInuse)))
+	fmt.Fprintf(out, "  with %d sessions: VmRSS %s, Go heap in use %s, peak VmHWM %s\n", n, mib(after.rss), mib(int64(after.heapInuse)), mib(after.hwm))
+	fmt.Fprintf(out, "  growth: VmRSS %+.1f MiB (%.0f bytes per session), heap %+.1f MiB\n",
+		float64(after.rss-before.rss)/(1<<20), float64(after.rss-before.rss)/float64(n), (float64(after.heapInuse)-float64(before.heapInuse))/(1<<20))
+
+	fmt.Fprintf(out, "\n== session store\n")
+	if rdb != nil {
+		return reportRedis(ctx, out, rdb, redisBefore, n)
+	}
+	return reportFiles(out, con.dir, n)
+}
+
+// reportFiles prints the file store's size: file sizes (bytes written) and allocated blocks (disk
+// used; each small file takes at least one filesystem block).
+func reportFiles(out io.Writer, dir string, n int64) error {
+	var files, size, blocks int64
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		info, err := e.Info()
+		if err != nil {
+			return err
+		}
+		files++
+		size += info.Size()
+		if st, ok := info.Sys().(*syscall.Stat_t); ok {
+			blocks += st.Blocks * 512
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("loadtest: session files: %w", err)
+	}
+	fmt.Fprintf(out, "  file store: %d files, %d bytes (%.0f bytes per session), %s on disk (%.0f bytes per session)\n",
+		files, size, float64(size)/float64(n), mib(blocks), float64(blocks)/float64(n))
+	return nil
+}
+
+// reportRedis prints the Redis store's size: the growth of used_memory divided by the sessions, and
+// MEMORY USAGE of a sample of session keys.
+func reportRedis(ctx context.Context, out io.Writer, rdb *redis.Client, before, n int64) error {
+	after, err := redisUsedMemory(ctx, rdb)
+	if err != nil {
+		return err
+	}
+	dbsize, err := rdb.DBSize(ctx).Result()
+	if err != nil {
+		return fmt.Errorf("loadtest: redis DBSIZE: %w", err)
+	}
+	var sample, total int64
+	iter := rdb.Scan(ctx, 0, "oscar-console:session:*", 200).Iterator()
+	for iter.Next(ctx) && sample < 200 {
+		u, err := rdb.MemoryUsage(ctx, iter.Val()).Result()
+		if err != nil {
+			return fmt.Errorf("loadtest: redis MEMORY USAGE: %w", err)
+		}
+		sample++
+		total += u
+	}
+	if err := iter.Err(); err != nil {
+		return fmt.Errorf("loadtest: redis SCAN: %w", err)
+	}
+	fmt.Fprintf(out, "  redis: DBSIZE %d; used_memory %s -> %s (%.0f bytes per session)", dbsize, mib(before), mib(after), float64(after-before)/float64(n))
+	if sample > 0 {
+		fmt.Fprintf(out, "; MEMORY USAGE of %d session keys: %.0f bytes each on average", sample, float64(total)/float64(sample))
+	}
+	fmt.Fprintln(out)
+	return nil
+}
+
+func redisUsedMemory(ctx context.Context, rdb *redis.Client) (int64, error) {
+	info, err := rdb.Info(ctx, "memory").Result()
+	if err != nil {
+		return 0, fmt.Errorf("loadtest: redis INFO memory: %w", err)
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
+			return strconv.ParseInt(v, 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("loadtest: redis INFO memory: no used_memory")
+}

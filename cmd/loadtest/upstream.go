@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
+)
+
+// upstream is the OSCAR the console under test talks to: the project's fake OSCAR (oscartest) behind a
+// thin front that
+//
+//   - knows the simulated users: their bearer tokens, and basic-auth accounts "loadNNNN" that it maps
+//     to the fake's single admin account, so that every upstream call can be charged to the user (and
+//     so to the page view) that caused it;
+//   - times every call from the moment it arrives to the last byte written: that is the upstream
+//     latency the console's overhead is measured against, in the same run;
+//   - optionally memoises the fake's GET answers (cache). The fake checks every request and answer
+//     against the OSCAR contract with kin-openapi and rebuilds each service's JSON on every call; with
+//     100 services that costs milliseconds of CPU per list, on the same two cores as the console. A
+//     real OSCAR spends that CPU on another machine, so by default each distinct answer is computed by
+//     the fake once and then replayed, after the same fixed latency.
+type upstream struct {
+	fake     *oscartest.Server
+	latency  time.Duration
+	cache    bool
+	srv      *http.Server
+	ln       net.Listener
+	url      string
+	basicHdr string // the fake's admin account, as an Authorization header
+
+	users map[string]int // Authorization header value -> user index; read-only once serving
+
+	memoMu sync.RWMutex
+	memo   map[string]*memoAnswer
+
+	calls   atomic.Int64
+	byUser  []userMeter
+	samples *samples // every call's upstream time
+}
+
+// userMeter accumulates the upstream calls of one simulated user's current page view. A user makes one
+// request at a time, so what accumulates between two takes belongs to one page view.
+type userMeter struct {
+	calls atomic.Int64
+	nanos atomic.Int64
+	_     [48]byte // keep meters of different users off one cache line
+}
+
+type memoAnswer struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+// basicUserPassword is the password of every simulated basic-auth account. It only opens the
+// throw-away fake OSCAR of this process.
+const basicUserPassword = "loadtest-password"
+
+// basicUserName is the basic-auth account of simulated user i.
+func basicUserName(i int) string { return fmt.Sprintf("load%04d", i) }
+
+func basicHeader(user, pass string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
+}
+
+// newUpstream starts the fake OSCAR and its front on addr (a loopback address; port 0 picks one).
+func newUpstream(addr string, latency time.Duration, cache bool, tokens map[string]tokenOwner, nUsers int) (*upstream, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("loadtest: upstream address %q: %w", addr, err)
+	}
+	if !isLoopbackHost(host) {
+		return nil, fmt.Errorf("loadtest: upstream address %q: only loopback addresses are allowed", addr)
+	}
+	spec, err := oscartest.LoadSpec("")
+	if err != nil {
+		return nil, fmt.Errorf("loadtest: OSCAR contract for the fake (set %s): %w", oscartest.SpecEnv, err)
+	}
+	fake := oscartest.New(oscartest.Options{
+		Tokens: func(tok string) (string, []string, bool) {
+			o, ok := tokens[tok]
+			return o.sub, o.groups, ok
+		},
+		OIDCGroups:  []string{seedVO},
+		Latency:     latency,
+		CreateDelay: -1,
+		Spec:        spec,
+	})
+	u := &upstream{
+		fake:     fake,
+		latency:  latency,
+		cache:    cache,
+		basicHdr: basicHeader(oscartest.DefaultBasicUser, oscartest.DefaultBasicPassword),
+		users:    make(map[string]int, 2*nUsers),
+		memo:     make(map[string]*memoAnswer),
+		byUser:   make([]userMeter, nUsers),
+		samples:  newSamples(),
+	}
+	for tok, o := range tokens {
+		u.users["Bearer "+tok] = o.index
+	}
+	for i := range nUsers {
+		u.users[basicHeader(basicUserName(i), basicUserPassword)] = i
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fake.Close()
+		return nil, fmt.Errorf("loadtest: upstream listen: %w", err)
+	}
+	u.ln = ln
+	u.url = "http://" + ln.Addr().String()
+	u.srv = &http.Server{Handler: u, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = u.srv.Serve(ln) }()
+	return u, nil
+}
+
+// close stops the front and the fake.
+func (u *upstream) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = u.srv.Shutdown(ctx)
+	u.fake.Close()
+}
+
+// ServeHTTP serves one OSCAR call: charge it to its user, answer from the memo or the fake, time it.
+func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	auth := r.Header.Get("Authorization")
+	user, known := u.users[auth]
+	if known && strings.HasPrefix(auth, "Basic ") {
+		r.Header.Set("Authorization", u.basicHdr)
+	}
+	u.answer(w, r)
+	d := time.Since(start)
+	u.calls.Add(1)
+	u.samples.add(d)
+	if known {
+		u.byUser[user].calls.Add(1)
+		u.byUser[user].nanos.Add(int64(d))
+	}
+}
+
+// answer serves r from the memo or the fake. Memo keys hold the Authorization header as the fake sees
+// it: answers depend on the caller (per-user visibility), and every simulated basic-auth user is the
+// fake's admin.
+func (u *upstream) answer(w http.ResponseWriter, r *http.Request) {
+	if !u.cache || r.Method != http.MethodGet {
+		u.fake.ServeHTTP(w, r)
+		return
+	}
+	key := r.URL.RequestURI() + "\x00" + r.Header.Get("Authorization")
+	u.memoMu.RLock()
+	m := u.memo[key]
+	u.memoMu.RUnlock()
+	if m == nil {
+		rec := httptest.NewRecorder()
+		u.fake.ServeHTTP(rec, r) // the fake waits the latency itself
+		m = &memoAnswer{header: rec.Header().Clone(), status: rec.Code, body: bytes.Clone(rec.Body.Bytes())}
+		if rec.Code == http.StatusOK {
+			u.memoMu.Lock()
+			u.memo[key] = m
+			u.memoMu.Unlock()
+		}
+	} else {
+		t := time.NewTimer(u.latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	for k, v := range m.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(m.status)
+	_, _ = w.Write(m.body)
+}
+
+// take returns and clears user i's upstream calls and time since the last take.
+func (u *upstream) take(i int) (calls int64, d time.Duration) {
+	m := &u.byUser[i]
+	return m.calls.Swap(0), time.Duration(m.nanos.Swap(0))
+}
+
+// forget drops the fake's request log (it keeps every request; a long run would grow it without
+// bound) and the latency samples.
+func (u *upstream) forget() {
+	u.fake.ResetRequests()
+	u.samples.reset()
+	u.calls.Store(0)
+	for i := range u.byUser {
+		u.take(i)
+	}
+}
