@@ -104,9 +104,9 @@ func (p *Pages) refuseLogin(w http.ResponseWriter, r *http.Request, status int, 
 	return p.renderLogin(w, r, status, props)
 }
 
-// startLogin handles "POST /auth/login": it checks the endpoint, keeps a fresh login state (state,
-// nonce, PKCE verifier, next, endpoint) in the server-side session and sends the browser to the
-// identity provider.
+// startLogin handles "POST /auth/login": it checks the endpoint (policy, then that an OSCAR answers
+// there), keeps a fresh login state (state, nonce, PKCE verifier, next, endpoint) in the server-side
+// session and sends the browser to the identity provider.
 func (p *Pages) startLogin(w http.ResponseWriter, r *http.Request) error {
 	raw := clip(strings.TrimSpace(r.PostFormValue("endpoint")), oscar.MaxEndpointLen)
 	next := nextOr(r.PostFormValue("next"), "")
@@ -127,6 +127,23 @@ func (p *Pages) startLogin(w http.ResponseWriter, r *http.Request) error {
 		return p.refuseLogin(w, r, http.StatusUnprocessableEntity, props, err)
 	}
 	props.Endpoint = string(ep)
+	// Ask the endpoint first, without credentials (OSCAR answers 401), so that an address the
+	// console may not reach, or where no OSCAR answers, is reported before the user signs in at
+	// the provider rather than after.
+	if _, err := p.OSCAR.Info(r.Context(), ep, oscar.Creds{}); err != nil {
+		var oe *oscar.Error
+		if !errors.As(err, &oe) {
+			return fmt.Errorf("handlers: start login: probe endpoint: %w", err)
+		}
+		if oe.Kind != oscar.Unauthorized && oe.Kind != oscar.Forbidden {
+			status, pr, fieldMsg := oscarLoginProblem(oe, string(ep), true, prov.Config().Name, nil, "")
+			if fieldMsg != "" {
+				props.Errors = templates.FieldErrors{"endpoint": fieldMsg}
+			}
+			props.Problem = pr
+			return p.refuseLogin(w, r, status, props, err)
+		}
+	}
 	ls, authURL, err := prov.AuthCodeURL(next, string(ep))
 	if err != nil {
 		props.Problem = unavailableProblem(prov.Config().Name)
