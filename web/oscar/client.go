@@ -410,14 +410,10 @@ func transportError(op, host string, err error) *Error {
 	return e
 }
 
-// redirectError reports a 3xx answer, naming only the target host: the
-// Location may carry tokens.
+// redirectError reports a 3xx answer. The Location is not repeated: it
+// may carry tokens, and it is not somewhere the console will go.
 func redirectError(op, host string, resp *http.Response) *Error {
-	msg := "OSCAR answered with a redirect"
-	if loc, err := resp.Location(); err == nil {
-		msg = "OSCAR answered with a redirect to " + loc.Host
-	}
-	return &Error{Op: op, Kind: Redirect, Status: resp.StatusCode, Host: host, Message: msg}
+	return &Error{Op: op, Kind: Redirect, Status: resp.StatusCode, Host: host, Message: "OSCAR answered with a redirect"}
 }
 
 // decode unmarshals a JSON response body.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -173,7 +174,13 @@ func ParseEndpoint(raw string, p Policy) (Endpoint, error) {
 	if port != "" {
 		out += ":" + port
 	}
-	return Endpoint(out + prefix), nil
+	out += prefix
+	// Adding the default scheme can push an address over the limit; check
+	// the normalised form so that normalising again gives the same result.
+	if len(out) > MaxEndpointLen {
+		return "", fmt.Errorf("%w: the address is longer than %d characters", ErrEndpoint, MaxEndpointLen)
+	}
+	return Endpoint(out), nil
 }
 
 // hostAllowed reports whether host matches the operator allowlist; an empty
@@ -340,8 +347,11 @@ func isZero(b []byte) bool {
 // checkDialAddr is the dial-time check: addr is the "ip:port" the dialer is
 // about to connect to, after name resolution.
 func checkDialAddr(p Policy, addr string) error {
-	host, _, err := net.SplitHostPort(addr)
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
+		return &refusedError{addr: addr, why: "unparsable"}
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
 		return &refusedError{addr: addr, why: "unparsable"}
 	}
 	ip, err := netip.ParseAddr(host)

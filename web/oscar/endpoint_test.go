@@ -72,6 +72,7 @@ func TestParseEndpointRefuses(t *testing.T) {
 		{"dot segment", "https://oscar.example.org/a/../b", oscar.Policy{}, "path"},
 		{"escaped slash", "https://oscar.example.org/a%2Fb", oscar.Policy{}, "path"},
 		{"too long", "https://oscar.example.org/" + strings.Repeat("a", 600), oscar.Policy{}, "longer"},
+		{"too long once normalised", "oscar.example.org/" + strings.Repeat("b", 490), oscar.Policy{}, "longer"},
 		{"no host", "https://", oscar.Policy{}, "host"},
 		{"loopback", "https://127.0.0.1", oscar.Policy{}, "loopback"},
 		{"IPv6 loopback", "https://[::1]", oscar.Policy{}, "loopback"},

@@ -101,8 +101,8 @@ func TestRedirectNotFollowed(t *testing.T) {
 		}}, oscar.Options{Policy: pol})
 		_, err := e.c.Info(e.ctx, e.ep, admin())
 		oe := asError(t, err)
-		if oe.Kind != oscar.Redirect || !strings.Contains(oe.Message, "localhost:"+u.Port()) {
-			t.Errorf("Info = %v, want a Redirect error naming the target host", err)
+		if oe.Kind != oscar.Redirect || strings.Contains(oe.Error()+oe.UserMessage(), "/system/info") {
+			t.Errorf("Info = %v, want a Redirect error that does not repeat the target", err)
 		}
 	}
 	if n := hits.Load(); n != 0 {

@@ -133,6 +133,7 @@ type Violation struct {
 	Err     string
 }
 
+// String describes the violation for a test failure.
 func (v Violation) String() string {
 	side := "response"
 	if v.Request {
