@@ -424,8 +424,11 @@ func TestNextOpenRedirect(t *testing.T) {
 func TestRefreshRotationConcurrentRequestsMakeOneCall(t *testing.T) {
 	e := newOIDCEnv(t, envOptions{})
 	e.mustLogin("/token", "/token")
+	// The session's token has 30 s left, so every request wants a refresh; the new token has the
+	// provider's full lifetime, so a request that starts after the refresh does not.
 	before := e.sessionData()
-	e.clock.fix(before.Expiry.Add(-30 * time.Second)) // 30 s left: every request wants a refresh
+	before.Expiry = time.Now().Add(30 * time.Second)
+	e.signIn(before)
 
 	const n = 8
 	var wg sync.WaitGroup
@@ -778,7 +781,7 @@ func TestBasicLoginFieldErrorsAndUnreachable(t *testing.T) {
 		t.Fatalf("status %d, want 422", p.StatusCode)
 	}
 	for _, id := range []string{"f-basic-endpoint", "f-username", "f-password"} {
-		if got := p.Doc.Find("#" + id).AttrOr("aria-invalid", ""); got != "true" {
+		if got := p.Doc.Find("#"+id).AttrOr("aria-invalid", ""); got != "true" {
 			t.Errorf("#%s aria-invalid = %q, want true", id, got)
 		}
 		if p.Doc.Find(`[data-testid="form-errors"] a[href="#`+id+`"]`).Length() != 1 {
