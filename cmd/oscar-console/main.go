@@ -23,6 +23,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/oscarconsole/oscar-console/handlers"
 	"github.com/oscarconsole/oscar-console/static"
 	"github.com/oscarconsole/oscar-console/web"
@@ -117,6 +119,9 @@ func build(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	// go-redis logs connection trouble through a package-level logger; send it to ours so every line
+	// the console writes has one format.
+	redis.SetLogger(redisLog{log})
 	backend, err := session.OpenBackend(cfg.SessionStore, cfg.DataDir, log)
 	if err != nil {
 		return nil, fmt.Errorf("session store: %w", err)
@@ -213,6 +218,13 @@ func newLogger(cfg *config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// redisLog adapts slog to go-redis's logger. go-redis prints addresses, never passwords.
+type redisLog struct{ log *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
 
 // version is the module version the binary was built from, or "dev".
