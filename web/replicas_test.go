@@ -420,7 +420,7 @@ func TestReplicasRedisOutage(t *testing.T) {
 				t.Errorf("%s %s on %s with Redis down: %d (to %q), want 503", req.method, req.path, r.name, p.status, p.location())
 			}
 			if !strings.Contains(p.body, "session store") || !strings.Contains(p.body, "signed in") {
-				t.Errorf("%s %s on %s with Redis down: the page does not say the session store is down and the user is still signed in:\n%s", req.method, req.path, r.name, p.text("main"))
+				t.Errorf("%s %s on %s with Redis down: the page does not say the session store is down and the user is still signed in; it says:\n%s", req.method, req.path, r.name, clipBody(p))
 			}
 			for _, sc := range p.header.Values("Set-Cookie") {
 				if strings.HasPrefix(sc, r.sessions.CookieName()+"=") {
@@ -544,4 +544,17 @@ func TestReplicasRefreshOnce(t *testing.T) {
 	if got := c.op.Counts().RefreshCalls - refreshes; got != 1 {
 		t.Errorf("refresh requests after more requests with a fresh token: %d, want still 1", got)
 	}
+}
+
+// clipBody is the visible text of a page (its main element, or the raw body for a plain-text answer),
+// cut for failure messages.
+func clipBody(p *page) string {
+	s := p.text("main")
+	if s == "" {
+		s = p.body
+	}
+	if len(s) > 400 {
+		s = s[:400] + "..."
+	}
+	return s
 }
