@@ -60,7 +60,7 @@ func TokenPage(l Layout, p TokenProps) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</h2><div class=\"field\"><label for=\"access-token\">Access token (hidden)</label><div class=\"secret\"><input type=\"password\" id=\"access-token\" readonly value=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</h2><div class=\"field\"><label for=\"access-token\">Access token</label><div class=\"secret\"><input type=\"password\" id=\"access-token\" readonly value=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
