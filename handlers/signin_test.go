@@ -924,3 +924,42 @@ func TestNoSecretsInLogsAcrossFlows(t *testing.T) {
 		t.Error("the log contains an Authorization value")
 	}
 }
+
+// TestCallbackRefusesForgedIdentity: an ID token for another nonce, audience or issuer, or a
+// UserInfo answer about someone else, never signs anyone in, and each gets its own message.
+func TestCallbackRefusesForgedIdentity(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		idToken  func(map[string]any)
+		userInfo func(map[string]any)
+		status   int
+	}{
+		{"nonce of another login", func(c map[string]any) { c["nonce"] = "another-login" }, nil, http.StatusBadRequest},
+		{"another audience", func(c map[string]any) { c["aud"] = []string{"someone-else"} }, nil, http.StatusBadGateway},
+		{"another issuer", func(c map[string]any) { c["iss"] = "https://evil.example" }, nil, http.StatusBadGateway},
+		{"UserInfo of another subject", nil, func(c map[string]any) { c["sub"] = "mallory" }, http.StatusBadGateway},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newOIDCEnv(t, envOptions{})
+			if tc.idToken != nil {
+				e.op.SetIDTokenHook(tc.idToken)
+			}
+			if tc.userInfo != nil {
+				e.op.SetUserInfoHook(tc.userInfo)
+			}
+			p := e.login("/token")
+			if p.StatusCode != tc.status {
+				t.Errorf("status %d, want %d", p.StatusCode, tc.status)
+			}
+			if got := p.Doc.Find(`[data-testid="login-problem"]`).AttrOr("data-problem", ""); got != "token" {
+				t.Errorf("problem %q, want token", got)
+			}
+			if e.signedIn() {
+				t.Error("signed in with a forged identity")
+			}
+			if got := p.Doc.Find(`form[action="/auth/login"] input[name="endpoint"]`).AttrOr("value", ""); got != e.oscar.URL() {
+				t.Errorf("endpoint kept = %q", got)
+			}
+		})
+	}
+}
