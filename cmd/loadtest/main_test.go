@@ -1,0 +1,291 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oscarconsole/oscar-console/web/oscar"
+)
+
+func TestParseMix(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    []mixEntry
+		wantErr bool
+	}{
+		{in: "services=4,service=3,jobs=2,token=1", want: []mixEntry{{"services", 4}, {"service", 3}, {"jobs", 2}, {"token", 1}}},
+		{in: " services=1 , token=0 ", want: []mixEntry{{"services", 1}}},
+		{in: "services=1,services=2", wantErr: true},
+		{in: "buckets=1", wantErr: true},
+		{in: "services", wantErr: true},
+		{in: "services=-1", wantErr: true},
+		{in: "services=0", wantErr: true},
+		{in: "", wantErr: true},
+	}
+	for _, tt := range tests {
+		got, err := parseMix(tt.in)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("parseMix(%q) error = %v, want error %v", tt.in, err, tt.wantErr)
+			continue
+		}
+		if !tt.wantErr && !slicesEqual(got, tt.want) {
+			t.Errorf("parseMix(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func slicesEqual(a, b []mixEntry) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestPercentile(t *testing.T) {
+	ms := func(v ...int) []time.Duration {
+		out := make([]time.Duration, len(v))
+		for i, x := range v {
+			out[i] = time.Duration(x) * time.Millisecond
+		}
+		return out
+	}
+	hundred := make([]time.Duration, 100)
+	for i := range hundred {
+		hundred[i] = time.Duration(i+1) * time.Millisecond
+	}
+	tests := []struct {
+		sorted []time.Duration
+		p      float64
+		want   time.Duration
+	}{
+		{nil, 50, 0},
+		{ms(7), 99, 7 * time.Millisecond},
+		{ms(1, 2, 3, 4), 50, 2 * time.Millisecond},
+		{ms(1, 2, 3, 4), 51, 3 * time.Millisecond},
+		{ms(1, 2, 3, 4), 100, 4 * time.Millisecond},
+		{hundred, 50, 50 * time.Millisecond},
+		{hundred, 95, 95 * time.Millisecond},
+		{hundred, 99, 99 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		if got := percentile(tt.sorted, tt.p); got != tt.want {
+			t.Errorf("percentile(%v, %v) = %v, want %v", tt.sorted, tt.p, got, tt.want)
+		}
+	}
+}
+
+func TestIsLoopbackHost(t *testing.T) {
+	tests := []struct {
+		host string
+		want bool
+	}{
+		{"localhost", true}, {"LOCALHOST", true}, {"127.0.0.1", true}, {"127.9.9.9", true}, {"::1", true}, {"[::1]", true},
+		{"10.0.0.1", false}, {"192.168.1.2", false}, {"example.org", false}, {"localhost.example.org", false}, {"", false}, {"0.0.0.0", false},
+	}
+	for _, tt := range tests {
+		if got := isLoopbackHost(tt.host); got != tt.want {
+			t.Errorf("isLoopbackHost(%q) = %v, want %v", tt.host, got, tt.want)
+		}
+	}
+}
+
+func TestParseFlagsRefuses(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string // part of the error
+	}{
+		{"remote target", []string{"-target", "http://example.org:8080"}, "loopback"},
+		{"remote redis", []string{"-redis", "redis://10.1.2.3:6379/0"}, "loopback"},
+		{"too many users", []string{"-users", "10001"}, "-users"},
+		{"too long", []string{"-duration", "11m"}, "-duration"},
+		{"target without store", []string{"-target", "http://127.0.0.1:8080"}, "-session-store"},
+		{"memory with target", []string{"-target", "http://127.0.0.1:8080", "-login", "form", "-sessions", "10"}, "-sessions"},
+		{"bad login", []string{"-login", "magic"}, "-login"},
+		{"stray argument", []string{"extra"}, "unexpected"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseFlags(tt.args, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("parseFlags(%q): error %v, want one mentioning %q", tt.args, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestUpstreamOnlyOnLoopback(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:0", "[::]:0", ":0"} {
+		if _, err := newUpstream(addr, 0, false, nil, 0); err == nil || !strings.Contains(err.Error(), "loopback") {
+			t.Errorf("newUpstream(%q): error %v, want a loopback refusal", addr, err)
+		}
+	}
+}
+
+// TestUpstreamChargesCallsToUsers checks the front of the fake OSCAR: a call with a user's token or
+// basic-auth account is charged to that user, a basic-auth account reaches the fake as its admin, and
+// take resets the meter.
+func TestUpstreamChargesCallsToUsers(t *testing.T) {
+	now := time.Now()
+	users := newUsers(3, 10, now)
+	for _, cache := range []bool{false, true} {
+		t.Run("cache="+strconv.FormatBool(cache), func(t *testing.T) {
+			up, err := newUpstream("127.0.0.1:0", time.Millisecond, cache, tokensOf(users), len(users))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer up.close()
+			if err := seedServices(up.fake, 10); err != nil {
+				t.Fatal(err)
+			}
+			get := func(auth string) int {
+				req, _ := http.NewRequest(http.MethodGet, up.url+"/system/services", nil)
+				req.Header.Set("Authorization", auth)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			for range 2 {
+				if got := get("Bearer " + users[1].token); got != http.StatusOK {
+					t.Fatalf("bearer call: status %d, want 200", got)
+				}
+			}
+			if got := get(basicHeader(basicUserName(2), basicUserPassword)); got != http.StatusOK {
+				t.Fatalf("basic call as %s: status %d, want 200", basicUserName(2), got)
+			}
+			if got := get(basicHeader(basicUserName(2), "wrong")); got != http.StatusUnauthorized {
+				t.Fatalf("basic call with a wrong password: status %d, want 401", got)
+			}
+			for i, want := range []int64{0, 2, 1} {
+				calls, d := up.take(i)
+				if calls != want {
+					t.Errorf("user %d: %d calls charged, want %d", i, calls, want)
+				}
+				if want > 0 && d <= 0 {
+					t.Errorf("user %d: upstream time %v, want more than 0", i, d)
+				}
+			}
+			if calls, _ := up.take(1); calls != 0 {
+				t.Errorf("after take: %d calls, want 0", calls)
+			}
+			if got := up.calls.Load(); got != 4 {
+				t.Errorf("upstream calls: %d, want 4", got)
+			}
+			if v := up.fake.Violations(); len(v) > 0 {
+				t.Errorf("contract violations: %v", v)
+			}
+		})
+	}
+}
+
+// TestLoadAgainstInProcessConsole runs the whole tool briefly: users sign in, every page of the mix
+// answers 200, the services list costs one upstream call, and the run records page views without
+// errors.
+func TestLoadAgainstInProcessConsole(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	users := newUsers(4, 12, now)
+	up, err := newUpstream("127.0.0.1:0", time.Millisecond, true, tokensOf(users), len(users))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.close()
+	if err := seedServices(up.fake, 12); err != nil {
+		t.Fatal(err)
+	}
+	seedJobs(up.fake, users, 3, now)
+	ep, err := oscar.ParseEndpoint(up.url, oscar.Policy{AllowPrivate: true, AllowHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	con, err := newConsole("file:", discardLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer con.close()
+
+	for _, kind := range []string{"oidc", "basic"} {
+		t.Run(kind, func(t *testing.T) {
+			cookies, err := storeSessions(ctx, con.sessions, users, kind, string(ep), 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mix, _ := parseMix("services=1,service=1,jobs=1")
+			hc := newHTTPClient(len(users))
+			defer hc.CloseIdleConnections()
+			d := newDriver(con.url, hc, users, cookies, up, mix, 0)
+			probes, err := d.probePages(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range probes {
+				if p.status != http.StatusOK {
+					t.Errorf("%s: status %d, want 200", p.path, p.status)
+				}
+				if p.kind == pageServices {
+					if p.warmCalls != 1 {
+						t.Errorf("services list: %d upstream calls, want 1", p.warmCalls)
+					}
+					if !p.listsOwned {
+						t.Errorf("services list does not show %s", serviceName(0))
+					}
+				}
+			}
+			w, err := d.pageWeight(ctx, 0, "/services")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if raw, _ := w.total(); raw <= w.html || len(w.assets) == 0 {
+				t.Errorf("page weight: %d bytes in all, %d of HTML, %d assets; want the stylesheet and script counted", raw, w.html, len(w.assets))
+			}
+			res, err := d.run(ctx, 0, time.Minute, 40, con.observed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.errorCount() != 0 {
+				t.Errorf("errors: %v", res.Errors)
+			}
+			if res.Views < 30 {
+				t.Errorf("page views: %d, want at least 30 of the 40 requested", res.Views)
+			}
+			if got := res.ByKind[pageServices].CallsPerView; res.ByKind[pageServices].Views > 0 && got != 1 {
+				t.Errorf("services list: %.2f upstream calls per view, want 1", got)
+			}
+			var buf bytes.Buffer
+			res.print(&buf, len(users), mix)
+			if !regexp.MustCompile(`page views: \d+ \([0-9.]+/s\), errors: 0`).Match(buf.Bytes()) {
+				t.Errorf("report lacks the page-view line:\n%s", buf.String())
+			}
+		})
+	}
+}
+
+// TestMemoryMode runs the memory mode with a few sessions and checks it reports the store.
+func TestMemoryMode(t *testing.T) {
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"-sessions", "12", "-services", "5", "-latency", "0s", "-concurrency", "4"}, &out, io.Discard)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"loaded 2 pages per session", ", 0 not 200", "file store: 12 files", "with 12 sessions: VmRSS"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
