@@ -1,0 +1,293 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/oscarconsole/oscar-console/templates"
+	"github.com/oscarconsole/oscar-console/web/fdl"
+	"github.com/oscarconsole/oscar-console/web/oscar"
+)
+
+// Limits of an FDL import: the FDL itself and the scripts uploaded beside it (all together).
+const (
+	maxImportBody    = 3 << 20
+	maxImportScripts = 1 << 20
+	importDraftKey   = "import" // session.Data.Drafts key of a file with several services
+)
+
+// fdlRoutes registers the FDL import (into the new-service draft) and export (of a service).
+func (p *Pages) fdlRoutes(r chi.Router) {
+	r.Get("/services/import", p.handle(p.importPage))
+	r.Post("/services/import", p.handle(p.importFDL))
+	r.Post("/services/import/choose", p.handle(p.importChoose))
+	r.Get("/services/{name}/export", p.handle(p.exportFDL))
+	r.Post("/services/{name}/export", p.handle(p.exportFDLComplete))
+	r.Get("/services/{name}/export/script", p.handle(p.exportScript))
+}
+
+// pendingImport is an imported file with several services, kept until the user picks one.
+type pendingImport struct {
+	Services []oscar.Service `json:"services"`
+	Clusters []string        `json:"clusters"`
+	Missing  []string        `json:"missing"` // script file named but not uploaded, per service
+}
+
+func (p *Pages) importProps(r *http.Request) templates.ImportProps {
+	_, has := p.session(r).Data.Drafts[newKey()]
+	return templates.ImportProps{HasDraft: has, MaxKiB: maxImportScripts >> 10, Errors: templates.FieldErrors{}}
+}
+
+func newKey() string { return wizardRef{mode: "new"}.key() }
+
+// importPage handles "GET /services/import".
+func (p *Pages) importPage(w http.ResponseWriter, r *http.Request) error {
+	return p.render(w, r, http.StatusOK, templates.ImportPage(p.layout(r, "Import an FDL file", "services"), p.importProps(r)))
+}
+
+// importFDL handles "POST /services/import": an FDL pasted or uploaded, with the script files it
+// names. One service goes straight into the new-service draft; several are listed to choose one.
+// Malformed YAML and unknown keys are reported with their line, the text kept for fixing.
+func (p *Pages) importFDL(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxImportBody)
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		err = r.ParseMultipartForm(1 << 20)
+	} else {
+		err = r.ParseForm()
+	}
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return badRequest(fmt.Sprintf("The files are larger than %d MiB in all.", maxImportBody>>20))
+		}
+		return badRequest("The form could not be read. Go back and try again.")
+	}
+	props := p.importProps(r)
+	fail := func(field, msg string) error {
+		props.Errors[field] = msg
+		props.ErrorOrder = append(props.ErrorOrder, field)
+		return p.render(w, r, http.StatusUnprocessableEntity, templates.ImportPage(p.layout(r, "Import an FDL file", "services"), props))
+	}
+	text := wzLF(r.PostForm.Get("fdl"))
+	if r.MultipartForm != nil {
+		body, name, err := wzUploadedText(r.MultipartForm.File, "fdl_file", fdl.MaxSize)
+		if err != nil {
+			props.FDL = text
+			return fail("fdl", upperFirstWord(err.Error())+".")
+		}
+		if name != "" {
+			text = wzLF(body)
+		}
+	}
+	props.FDL = text
+	if strings.TrimSpace(text) == "" {
+		return fail("fdl", "Paste the FDL file, or choose it with the file button.")
+	}
+	scripts := map[string]string{}
+	if r.MultipartForm != nil {
+		total := 0
+		for _, fh := range r.MultipartForm.File["scripts"] {
+			if fh.Filename == "" && fh.Size == 0 {
+				continue
+			}
+			b, err := wzReadFile(fh, maxScriptBytes)
+			if err != nil {
+				return fail("fdl", upperFirstWord(err.Error())+".")
+			}
+			total += len(b)
+			if total > maxImportScripts {
+				return fail("fdl", fmt.Sprintf("The script files are larger than %d KiB in all.", maxImportScripts>>10))
+			}
+			if err := wzCheckText(fh.Filename, b); err != nil {
+				return fail("fdl", upperFirstWord(err.Error())+".")
+			}
+			scripts[path.Base(fh.Filename)] = wzLF(string(b))
+		}
+	}
+	f, err := fdl.Parse([]byte(text))
+	if err != nil {
+		var fe *fdl.Error
+		if !errors.As(err, &fe) {
+			return fmt.Errorf("handlers: import: %w", err)
+		}
+		msg := upperFirstWord(fe.Msg) + "."
+		if fe.Line > 0 {
+			msg = fmt.Sprintf("Line %d: %s", fe.Line, msg)
+		}
+		return fail("fdl", msg)
+	}
+	pending := pendingImport{}
+	for i, fn := range f.Functions {
+		svc, missing := f.Service(i, scripts)
+		pending.Services = append(pending.Services, svc)
+		pending.Clusters = append(pending.Clusters, fn.ClusterID)
+		pending.Missing = append(pending.Missing, missing)
+	}
+	if len(pending.Services) == 1 {
+		return p.loadImported(w, r, pending, 0)
+	}
+	raw, err := json.Marshal(pending)
+	if err != nil {
+		return fmt.Errorf("handlers: import: %w", err)
+	}
+	data := &p.session(r).Data
+	if data.Drafts == nil {
+		data.Drafts = map[string]json.RawMessage{}
+	}
+	data.Drafts[importDraftKey] = raw
+	props.Choices = importChoices(pending)
+	return p.render(w, r, http.StatusOK, templates.ImportPage(p.layout(r, "Import an FDL file", "services"), props))
+}
+
+func importChoices(pi pendingImport) []templates.ImportChoice {
+	var out []templates.ImportChoice
+	for i, s := range pi.Services {
+		out = append(out, templates.ImportChoice{Index: i, Name: s.Name, Cluster: pi.Clusters[i], Image: s.Image,
+			ScriptFile: pi.Missing[i], ScriptMissing: pi.Missing[i] != ""})
+	}
+	return out
+}
+
+// importChoose handles "POST /services/import/choose": one service of a multi-service file.
+func (p *Pages) importChoose(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return badRequest("The form could not be read. Go back and try again.")
+	}
+	raw := p.session(r).Data.Drafts[importDraftKey]
+	var pending pendingImport
+	if len(raw) == 0 || json.Unmarshal(raw, &pending) != nil || len(pending.Services) == 0 {
+		return badRequest("There is no imported file to choose from any more: import it again.")
+	}
+	i, err := strconv.Atoi(r.PostForm.Get("service"))
+	if err != nil || i < 0 || i >= len(pending.Services) || len(pending.Clusters) != len(pending.Services) || len(pending.Missing) != len(pending.Services) {
+		return badRequest("Choose one of the services of the file.")
+	}
+	return p.loadImported(w, r, pending, i)
+}
+
+// loadImported makes service i of an import the new-service draft and opens the wizard.
+func (p *Pages) loadImported(w http.ResponseWriter, r *http.Request, pending pendingImport, i int) error {
+	d := draftFromService(pending.Services[i], "new")
+	d.ScriptFile = pending.Missing[i]
+	wz := wizardRef{mode: "new"}
+	if err := p.storeDraft(r, wz, d); err != nil {
+		return err
+	}
+	data := &p.session(r).Data
+	delete(data.Drafts, importDraftKey)
+	msg := fmt.Sprintf("Imported %s from the FDL file. Check each step, then create it on the Review step.", orUnnamed(d.Service.Name))
+	if d.ScriptFile != "" {
+		msg += fmt.Sprintf(" The file names the script %s, which was not uploaded: add it on the General step.", d.ScriptFile)
+	}
+	data.AddFlash(msg)
+	return p.redirect(w, r, wz.stepURL(stepGeneral))
+}
+
+func orUnnamed(name string) string {
+	if name == "" {
+		return "a service without a name"
+	}
+	return "service " + name
+}
+
+func upperFirstWord(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// exportName checks the service name of an export URL.
+func exportName(r *http.Request) (string, error) {
+	name := r.PathValue("name")
+	if checkServiceName(name) != "" {
+		return "", notFound("There is no service with that name.")
+	}
+	return name, nil
+}
+
+// exportFDL handles "GET /services/{name}/export": the service as an oscar-cli FDL download,
+// sanitised (no token, credentials, owner or namespace). With ?complete=1 it asks for
+// confirmation first: the complete file is only sent in answer to that page's POST, so a link or
+// a prefetch can never download credentials, and the choice is always explicit.
+func (p *Pages) exportFDL(w http.ResponseWriter, r *http.Request) error {
+	name, err := exportName(r)
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("complete") == "1" {
+		props := templates.ExportProps{Name: name, Action: "/services/" + url.PathEscape(name) + "/export", Back: "/services/" + url.PathEscape(name) + "/export"}
+		return p.render(w, r, http.StatusOK, templates.ExportConfirmPage(p.layout(r, "Download "+name+" with credentials?", "services"), props))
+	}
+	return p.sendFDL(w, r, name, false)
+}
+
+// exportFDLComplete handles "POST /services/{name}/export" with complete=1: the complete FDL,
+// credentials included.
+func (p *Pages) exportFDLComplete(w http.ResponseWriter, r *http.Request) error {
+	name, err := exportName(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil || r.PostForm.Get("complete") != "1" {
+		return badRequest("Use the download button of the confirmation page.")
+	}
+	return p.sendFDL(w, r, name, true)
+}
+
+func (p *Pages) sendFDL(w http.ResponseWriter, r *http.Request, name string, complete bool) error {
+	ep, cr := p.creds(r)
+	svc, err := p.OSCAR.Service(r.Context(), ep, cr, name, false)
+	if err != nil {
+		return fmt.Errorf("handlers: export %s: %w", name, err)
+	}
+	out, err := fdl.Marshal(*svc, fdl.ExportOptions{ScriptFile: name + ".sh", Complete: complete})
+	if err != nil {
+		return fmt.Errorf("handlers: export %s: %w", name, err)
+	}
+	file := name + ".yaml"
+	if complete {
+		file = name + "-complete.yaml"
+		p.Log.InfoContext(r.Context(), "complete FDL exported", "service", name, "request_id", requestIDOf(r))
+	}
+	return p.download(w, r, file, "text/yaml; charset=utf-8", out)
+}
+
+// exportScript handles "GET /services/{name}/export/script": the script the FDL export names.
+func (p *Pages) exportScript(w http.ResponseWriter, r *http.Request) error {
+	name, err := exportName(r)
+	if err != nil {
+		return err
+	}
+	ep, cr := p.creds(r)
+	svc, err := p.OSCAR.Service(r.Context(), ep, cr, name, false)
+	if err != nil {
+		return fmt.Errorf("handlers: export script %s: %w", name, err)
+	}
+	return p.download(w, r, name+".sh", "text/x-shellscript; charset=utf-8", []byte(svc.Script))
+}
+
+// download sends a file as an attachment, never cached.
+func (p *Pages) download(w http.ResponseWriter, r *http.Request, file, ctype string, body []byte) error {
+	if err := p.save(w, r); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", ctype)
+	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", file))
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(body)
+	return err
+}

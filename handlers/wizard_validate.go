@@ -1,0 +1,469 @@
+package handlers
+
+import (
+	"fmt"
+	"math/big"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/oscarconsole/oscar-console/templates"
+	"github.com/oscarconsole/oscar-console/web/fdl"
+	"github.com/oscarconsole/oscar-console/web/oscar"
+)
+
+// Limits of the wizard's form values.
+const (
+	maxServiceName = 39        // OSCAR's binding:"max=39"
+	maxScriptBytes = 512 << 10 // the script lives in a ConfigMap (1 MiB in all)
+	maxRows        = 50        // rows of one list (variables, providers, inputs...)
+	maxFieldLen    = 4096      // any one-line value
+)
+
+// Patterns, compiled per call: the package keeps no globals.
+const (
+	reDNSLabel     = `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	reBucket       = `^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`
+	reEnvName      = `^[A-Za-z_][A-Za-z0-9_.-]*$`
+	reProviderID   = `^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$`
+	reHostPort     = `^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?$`
+	reQualifiedKey = `^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`
+	reLabelValue   = `^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$`
+	reSecretName   = `^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`
+)
+
+func wzLogLevels() []string {
+	return []string{"NOTSET", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+}
+
+// wzProblems collects a form's messages by control name, in the order found.
+type wzProblems struct {
+	errs  templates.FieldErrors
+	order []string
+}
+
+func newWzProblems() *wzProblems { return &wzProblems{errs: templates.FieldErrors{}} }
+
+func (p *wzProblems) add(field, msg string) {
+	if _, ok := p.errs[field]; ok {
+		return
+	}
+	p.errs[field] = msg
+	p.order = append(p.order, field)
+}
+
+func (p *wzProblems) empty() bool { return len(p.errs) == 0 }
+
+func (p *wzProblems) has(field string) bool { return p.errs.Has(field) }
+
+// wizardEnv is what validation needs to know about the cluster and the user.
+type wizardEnv struct {
+	feats      oscar.Features
+	featsKnown bool     // Features could be read
+	userVOs    []string // the signed-in user's VOs (OIDC)
+	basic      bool     // signed in with OSCAR's basic-auth account (the admin)
+}
+
+// voChoices are the VOs the user can pick: the cluster's OIDC groups, intersected with the user's
+// own VOs for an OIDC user (OSCAR refuses the others).
+func (e wizardEnv) voChoices() []string {
+	var out []string
+	for _, vo := range e.feats.VOs {
+		if e.basic || slices.Contains(e.userVOs, vo) {
+			out = append(out, vo)
+		}
+	}
+	return out
+}
+
+// validateStep checks one step of the draft (offline: no call to OSCAR).
+func validateStep(d *draft, step string, env wizardEnv) *wzProblems {
+	p := newWzProblems()
+	switch step {
+	case stepGeneral:
+		validateGeneral(d, env, p)
+	case stepStorage:
+		validateStorage(d, p)
+	case stepInputs:
+		validateIO(d, true, p)
+	case stepOutputs:
+		validateIO(d, false, p)
+	case stepReview:
+		for _, st := range wizardSteps()[:4] {
+			q := validateStep(d, st, env)
+			for _, k := range q.order {
+				p.add(k, q.errs[k])
+			}
+		}
+	}
+	return p
+}
+
+// stepOfField tells which step a control belongs to, for the review's links.
+func stepOfField(field string) string {
+	switch {
+	case strings.HasPrefix(field, "storage_providers"):
+		return stepStorage
+	case strings.HasPrefix(field, "input"):
+		return stepInputs
+	case strings.HasPrefix(field, "output"):
+		return stepOutputs
+	}
+	return stepGeneral
+}
+
+func validateGeneral(d *draft, env wizardEnv, p *wzProblems) {
+	s := &d.Service
+	if d.Mode != "edit" {
+		if msg := checkServiceName(s.Name); msg != "" {
+			p.add("name", msg)
+		}
+	}
+	switch img := s.Image; {
+	case strings.TrimSpace(img) == "":
+		p.add("image", "Enter the container image, for example ghcr.io/grycap/imagemagick.")
+	case strings.ContainsAny(img, " \t\r\n") || len(img) > 512:
+		p.add("image", "An image reference has no spaces, for example ghcr.io/grycap/imagemagick:latest.")
+	default:
+		if repos := env.feats.AllowedImageRepositories; len(repos) > 0 && !slices.ContainsFunc(repos, func(r string) bool { return strings.HasPrefix(img, r) }) {
+			p.add("image", "This cluster only accepts images from "+strings.Join(repos, ", ")+".")
+		}
+	}
+	if msg := checkCPU(s.CPU); msg != "" {
+		p.add("cpu", msg)
+	}
+	if msg := checkMemory(s.Memory); msg != "" {
+		p.add("memory", msg)
+	}
+	if s.LogLevel != "" && !slices.Contains(wzLogLevels(), strings.ToUpper(s.LogLevel)) {
+		p.add("log_level", "Choose one of "+strings.Join(wzLogLevels(), ", ")+".")
+	}
+	switch {
+	case strings.TrimSpace(s.Script) == "" && d.ScriptFile != "":
+		p.add("script", fmt.Sprintf("The FDL names the script file %q: upload it here or paste the script.", d.ScriptFile))
+	case strings.TrimSpace(s.Script) == "":
+		p.add("script", "Enter the script the service runs for each invocation, or upload it.")
+	case len(s.Script) > maxScriptBytes:
+		p.add("script", fmt.Sprintf("The script is larger than %d KiB.", maxScriptBytes>>10))
+	}
+	wzCheckRows(p, "environment.variables", d.Variables, "variable", reEnvName, "")
+	names := map[string]bool{}
+	for _, r := range d.Variables {
+		names[strings.TrimSpace(r.Key)] = true
+	}
+	for i, r := range d.Secrets {
+		k := strings.TrimSpace(r.Key)
+		name := fmt.Sprintf("environment.secrets[%d]", i)
+		switch {
+		case k == "" && r.Value != "":
+			p.add(name+".key", "Give this secret a name, or remove the row.")
+		case k == "":
+		case !regexp.MustCompile(reEnvName).MatchString(k):
+			p.add(name+".key", fmt.Sprintf("%q is not a valid variable name (letters, digits and _, not starting with a digit).", k))
+		case names[k]:
+			p.add(name+".key", fmt.Sprintf("%q is defined twice (a variable or secret has the same name).", k))
+		case r.Value == "" && !r.Unknown:
+			p.add(name+".value", fmt.Sprintf("Enter the value of secret %s.", k))
+		case r.Unknown:
+			p.add(name+".value", fmt.Sprintf("OSCAR does not return the value of secret %s: type it again (or remove the row), or saving would make it empty.", k))
+		}
+		names[k] = true
+	}
+	wzCheckRows(p, "annotations", d.Annotations, "annotation", reQualifiedKey, "")
+	wzCheckRows(p, "labels", d.Labels, "label", reQualifiedKey, reLabelValue)
+	// VOs: OSCAR refuses a VO the user is not in, and a new service without VO when the user is in
+	// none of the cluster's (oscar-api.md §3.4). An edit keeps the service's VO as it is.
+	if choices := env.voChoices(); d.Mode != "edit" && env.featsKnown && len(env.feats.VOs) > 0 {
+		switch {
+		case s.VO != "" && !slices.Contains(choices, s.VO) && slices.Contains(env.feats.VOs, s.VO):
+			p.add("vo", fmt.Sprintf("You are not a member of %s; choose one of your VOs.", s.VO))
+		case s.VO != "" && !slices.Contains(choices, s.VO):
+			p.add("vo", fmt.Sprintf("This cluster does not accept the VO %q; choose one it lists.", s.VO))
+		case s.VO == "" && !env.basic && len(choices) == 0:
+			p.add("vo", "You are not a member of any VO this cluster accepts ("+strings.Join(env.feats.VOs, ", ")+"), so OSCAR will refuse the service.")
+		}
+	}
+	switch s.Visibility {
+	case "", "private", "public":
+	case "restricted":
+		if len(s.AllowedUsers) == 0 {
+			p.add("allowed_users", "List at least one user who may use the service, or choose private.")
+		}
+	default:
+		p.add("visibility", "Choose private, public or restricted.")
+	}
+	for _, sec := range s.ImagePullSecrets {
+		if !regexp.MustCompile(reSecretName).MatchString(sec) {
+			p.add("image_pull_secrets", fmt.Sprintf("%q is not a Kubernetes secret name (lower-case letters, digits, - and .).", sec))
+			break
+		}
+	}
+	if s.EnableGPU && env.featsKnown && !env.feats.GPU {
+		p.add("enable_gpu", "This cluster has no GPU; untick GPU.")
+	}
+}
+
+// wzCheckRows validates key/value rows: a key is required once a value is typed, keys match keyRE
+// and are unique; values match valueRE when given.
+func wzCheckRows(p *wzProblems, list string, rows []kvRow, what, keyRE, valueRE string) {
+	seen := map[string]bool{}
+	for i, r := range rows {
+		k := strings.TrimSpace(r.Key)
+		name := fmt.Sprintf("%s[%d]", list, i)
+		switch {
+		case k == "" && r.Value != "":
+			p.add(name+".key", fmt.Sprintf("Give this %s a name, or remove the row.", what))
+		case k == "":
+		case !regexp.MustCompile(keyRE).MatchString(k) || len(k) > 316:
+			p.add(name+".key", fmt.Sprintf("%q is not a valid %s name.", k, what))
+		case seen[k]:
+			p.add(name+".key", fmt.Sprintf("%q is given twice.", k))
+		case valueRE != "" && !regexp.MustCompile(valueRE).MatchString(r.Value):
+			p.add(name+".value", fmt.Sprintf("A %s value has at most 63 letters, digits, -, _ or ., starting and ending with a letter or digit.", what))
+		}
+		seen[k] = true
+	}
+}
+
+// checkServiceName applies OSCAR's rules (1-39 characters) and Kubernetes' (a lower-case DNS label).
+func checkServiceName(name string) string {
+	switch {
+	case name == "":
+		return "Enter a name for the service."
+	case len(name) > maxServiceName:
+		return fmt.Sprintf("The name has %d characters; OSCAR allows at most %d.", utf8.RuneCountInString(name), maxServiceName)
+	case !regexp.MustCompile(reDNSLabel).MatchString(name):
+		return "Use lower-case letters, digits and hyphens only, starting and ending with a letter or digit (for example grayify-images)."
+	}
+	return ""
+}
+
+// checkCPU: a positive Kubernetes quantity, to the millicore.
+func checkCPU(cpu string) string {
+	if cpu == "" {
+		return "" // OSCAR uses 0.2
+	}
+	v, err := fdl.ParseQuantity(cpu)
+	if err != nil {
+		return "Give the CPU as a number of cores (0.5, 1, 2) or millicores (500m)."
+	}
+	if v.Sign() <= 0 {
+		return "The CPU must be more than 0."
+	}
+	if !new(big.Rat).Mul(v, big.NewRat(1000, 1)).IsInt() {
+		return "Give the CPU to the millicore at most (0.001 or 1m)."
+	}
+	if v.Cmp(big.NewRat(1024, 1)) > 0 {
+		return "That is more than 1024 cores; check the value."
+	}
+	return ""
+}
+
+// checkMemory: a Kubernetes quantity of at least 1 MiB (a bare number means bytes, which is
+// nearly always a forgotten unit).
+func checkMemory(mem string) string {
+	if mem == "" {
+		return "" // OSCAR uses 256Mi
+	}
+	v, err := fdl.ParseQuantity(mem)
+	if err != nil {
+		return "Give the memory with a unit: 256Mi, 1Gi, 512M."
+	}
+	if v.Cmp(big.NewRat(1<<20, 1)) < 0 {
+		return fmt.Sprintf("%s is less than 1 MiB; did you mean %sMi?", mem, strings.TrimRight(mem, "kKMGTPEimun"))
+	}
+	return ""
+}
+
+// providerField describes one control of a storage provider.
+type providerField struct {
+	Key, Label, Hint string
+	Secret           bool // never shown again once entered
+	Bool             bool // a checkbox ("true"/"false")
+	Required         bool
+	Host             bool // a host name without scheme (OSCAR adds https://)
+	URL              bool // a full https URL
+}
+
+// providerFields lists a kind's fields (oscar-api.md §2.3), in form order.
+func providerFields(kind string) []providerField {
+	switch kind {
+	case kindMinIO:
+		return []providerField{
+			{Key: "endpoint", Label: "Endpoint", Hint: "The MinIO server's URL, for example https://minio.example.org.", Required: true, URL: true},
+			{Key: "region", Label: "Region", Hint: "Optional, for example us-east-1."},
+			{Key: "access_key", Label: "Access key", Required: true},
+			{Key: "secret_key", Label: "Secret key", Required: true, Secret: true},
+			{Key: "verify", Label: "Verify the server's TLS certificate", Bool: true},
+		}
+	case kindS3:
+		return []providerField{
+			{Key: "access_key", Label: "Access key ID", Required: true},
+			{Key: "secret_key", Label: "Secret access key", Required: true, Secret: true},
+			{Key: "region", Label: "Region", Hint: "For example eu-west-1.", Required: true},
+		}
+	case kindOnedata:
+		return []providerField{
+			{Key: "oneprovider_host", Label: "Oneprovider host", Hint: "Host name only, without https:// (OSCAR adds it), for example oneprovider.example.org.", Required: true, Host: true},
+			{Key: "token", Label: "Access token", Hint: "A Onedata access token with write access to the space.", Required: true, Secret: true},
+			{Key: "space", Label: "Space", Hint: "The space's name, for example my-space.", Required: true},
+		}
+	case kindWebDAV:
+		return []providerField{
+			{Key: "hostname", Label: "Host name", Hint: "Host name only, without https://, for example dcache.example.org.", Required: true, Host: true},
+			{Key: "login", Label: "Login", Required: true},
+			{Key: "password", Label: "Password", Required: true, Secret: true},
+		}
+	case kindRucio:
+		return []providerField{
+			{Key: "host", Label: "Rucio host", Hint: "Host name only, without https://.", Required: true, Host: true},
+			{Key: "auth_host", Label: "Authentication host", Hint: "Optional URL, for example https://rucio-auth.example.org.", URL: true},
+			{Key: "account", Label: "Account", Required: true},
+			{Key: "rse", Label: "RSE", Hint: "The Rucio storage element, for example DESY-DCACHE.", Required: true},
+			{Key: "refresh_token", Label: "Refresh token", Required: true, Secret: true},
+			{Key: "oidc_audience", Label: "OIDC audience", Hint: "Optional."},
+			{Key: "token_endpoint", Label: "Token endpoint", Hint: "Optional URL of the OIDC token endpoint.", URL: true},
+		}
+	}
+	return nil
+}
+
+func wzKindLabel(kind string) string {
+	switch kind {
+	case kindMinIO:
+		return "MinIO"
+	case kindS3:
+		return "Amazon S3"
+	case kindOnedata:
+		return "Onedata (EGI DataHub)"
+	case kindWebDAV:
+		return "WebDAV (dCache)"
+	case kindRucio:
+		return "Rucio"
+	}
+	return kind
+}
+
+func validateStorage(d *draft, p *wzProblems) {
+	seen := map[string]bool{}
+	for i, pr := range d.Providers {
+		prefix := fmt.Sprintf("storage_providers[%d]", i)
+		id := strings.TrimSpace(pr.ID)
+		switch {
+		case id == "":
+			p.add(prefix+".id", fmt.Sprintf("Give this %s provider an id (it is used as %s.<id>).", wzKindLabel(pr.Kind), pr.Kind))
+		case !regexp.MustCompile(reProviderID).MatchString(id):
+			p.add(prefix+".id", "Use letters, digits, - and _ only in an id.")
+		case pr.Kind == kindMinIO && id == "default":
+			p.add(prefix+".id", "minio.default is the cluster's own MinIO and is always there; choose another id.")
+		case seen[pr.ref()]:
+			p.add(prefix+".id", fmt.Sprintf("There is already a %s provider with the id %q.", wzKindLabel(pr.Kind), id))
+		}
+		seen[pr.ref()] = true
+		for _, f := range providerFields(pr.Kind) {
+			v := pr.Fields[f.Key]
+			name := prefix + "." + f.Key
+			switch {
+			case f.Bool:
+			case f.Required && strings.TrimSpace(v) == "":
+				p.add(name, f.Label+" is required.")
+			case v == "":
+			case f.Host:
+				if msg := wzHostProblem(v); msg != "" {
+					p.add(name, msg)
+				}
+			case f.URL:
+				if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+					p.add(name, "Give a full URL starting with https://.")
+				}
+			}
+		}
+	}
+}
+
+// wzHostProblem: a host name (and port) without scheme or path, as OSCAR wants for Onedata, WebDAV and
+// Rucio hosts.
+func wzHostProblem(h string) string {
+	switch {
+	case strings.Contains(h, "://"):
+		return "Give the host name only, without http:// or https:// (OSCAR always uses https)."
+	case strings.ContainsAny(h, "/?#"):
+		return "Give the host name only, without a path."
+	case !regexp.MustCompile(reHostPort).MatchString(h) && net.ParseIP(strings.Trim(h, "[]")) == nil:
+		return fmt.Sprintf("%q is not a host name.", h)
+	}
+	return ""
+}
+
+// ioPath returns the path as OSCAR will use it: trimmed of spaces and slashes, and for MinIO and S3
+// a single segment prefixed with the service's name.
+func ioPath(kind, path, service string) string {
+	p := strings.Trim(strings.TrimSpace(path), "/")
+	if (kind == kindMinIO || kind == kindS3) && p != "" && !strings.Contains(p, "/") && service != "" {
+		return service + "/" + p
+	}
+	return p
+}
+
+// bucketOf is the bucket part of a MinIO or S3 path.
+func bucketOf(kind, path, service string) string {
+	b, _, _ := strings.Cut(ioPath(kind, path, service), "/")
+	return b
+}
+
+// wzBucketProblem applies S3's bucket naming rules.
+func wzBucketProblem(b string) string {
+	switch {
+	case len(b) < 3 || len(b) > 63:
+		return fmt.Sprintf("The bucket %q must have 3 to 63 characters.", b)
+	case !regexp.MustCompile(reBucket).MatchString(b):
+		return fmt.Sprintf("The bucket %q may only hold lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit.", b)
+	case strings.Contains(b, ".."), strings.Contains(b, ".-"), strings.Contains(b, "-."):
+		return fmt.Sprintf("The bucket %q has two separators in a row.", b)
+	case net.ParseIP(b) != nil:
+		return fmt.Sprintf("The bucket %q looks like an IP address, which S3 does not allow.", b)
+	case strings.HasPrefix(b, "xn--"), strings.HasSuffix(b, "-s3alias"), strings.HasSuffix(b, "--ol-s3"):
+		return fmt.Sprintf("The bucket %q uses a prefix or suffix S3 reserves.", b)
+	}
+	return ""
+}
+
+func validateIO(d *draft, input bool, p *wzProblems) {
+	list, rows := "output", d.Service.Output
+	if input {
+		list, rows = "input", d.Service.Input
+	}
+	defined := map[string]bool{"minio.default": true}
+	for _, pr := range d.Providers {
+		defined[pr.ref()] = true
+	}
+	for i, io := range rows {
+		prefix := fmt.Sprintf("%s[%d]", list, i)
+		kind, id := canonicalRef(io.StorageProvider)
+		ref := kind + "." + id
+		switch {
+		case strings.TrimSpace(io.StorageProvider) == "":
+			p.add(prefix+".storage_provider", "Choose a storage provider.")
+		case !slices.Contains(providerKinds(), kind):
+			p.add(prefix+".storage_provider", fmt.Sprintf("%q is not a storage provider kind OSCAR knows.", io.StorageProvider))
+		case input && !inputKind(kind):
+			p.add(prefix+".storage_provider", fmt.Sprintf("OSCAR only accepts MinIO, WebDAV (dCache) or Rucio as inputs; %s can only be an output.", wzKindLabel(kind)))
+		case !defined[ref]:
+			p.add(prefix+".storage_provider", fmt.Sprintf("The provider %s is not defined: add it on the Storage step.", ref))
+		}
+		path := strings.Trim(strings.TrimSpace(io.Path), "/")
+		switch {
+		case path == "":
+			p.add(prefix+".path", "Enter a path.")
+		case len(path) > 1024:
+			p.add(prefix+".path", "The path is too long.")
+		case kind == kindMinIO || kind == kindS3:
+			if msg := wzBucketProblem(bucketOf(kind, path, d.Service.Name)); msg != "" {
+				p.add(prefix+".path", msg)
+			}
+		}
+	}
+}
