@@ -227,6 +227,7 @@ func (p *Pages) callback(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	old := s.Data
+	p.dropTokens(r, old)
 	s.Data = session.Data{
 		Kind:         session.KindOIDC,
 		Provider:     prov.Config().ID,
@@ -306,6 +307,7 @@ func (p *Pages) loginBasic(w http.ResponseWriter, r *http.Request) error {
 		return p.refuseLogin(w, r, status, props, err)
 	}
 	s := p.session(r)
+	p.dropTokens(r, s.Data)
 	s.Data = session.Data{Kind: session.KindBasic, BasicUser: user, BasicPassword: pass}
 	return p.signedIn(w, r, s, ep, props.Next)
 }
@@ -345,6 +347,17 @@ func (p *Pages) revoke(r *http.Request, prov *auth.Provider, refreshToken string
 	}
 	if err := prov.Revoke(r.Context(), refreshToken); err != nil {
 		p.Log.WarnContext(r.Context(), "could not revoke the refresh token", "provider", prov.Config().ID, "err", err, "request_id", requestID(r))
+	}
+}
+
+// dropTokens revokes the refresh token of a session that a new sign-in replaces: the console
+// forgets it, so nobody should be able to use it any more.
+func (p *Pages) dropTokens(r *http.Request, old session.Data) {
+	if old.Kind != session.KindOIDC || old.RefreshToken == "" {
+		return
+	}
+	if prov := p.provider(old.Provider); prov != nil {
+		p.revoke(r, prov, old.RefreshToken)
 	}
 }
 

@@ -963,3 +963,28 @@ func TestCallbackRefusesForgedIdentity(t *testing.T) {
 		})
 	}
 }
+
+// TestSignInAgainRevokesReplacedTokens: signing in over a signed-in OIDC session revokes the refresh
+// token the console forgets.
+func TestSignInAgainRevokesReplacedTokens(t *testing.T) {
+	e := newOIDCEnv(t, envOptions{})
+	e.mustLogin("/token", "/token")
+	first := e.sessionData()
+	e.mustLogin("/token", "/token")
+	if got := e.op.Counts().RevokeCalls; got != 1 {
+		t.Errorf("revoke calls after signing in again: %d, want 1", got)
+	}
+	if _, err := e.prov.Refresh(context.Background(), first.RefreshToken); !errors.Is(err, auth.ErrInvalidGrant) {
+		t.Errorf("the replaced refresh token still works: %v", err)
+	}
+	if d := e.sessionData(); !slices.Equal(d.RecentEndpoints, first.RecentEndpoints) {
+		t.Errorf("recent endpoints %v, want %v kept for the same user", d.RecentEndpoints, first.RecentEndpoints)
+	}
+	p := e.post("/login/basic", url.Values{"endpoint": {e.oscar.URL()}, "username": {"oscar"}, "password": {"oscar123"}})
+	if p.StatusCode != http.StatusSeeOther {
+		t.Fatalf("basic sign-in over an OIDC session: status %d", p.StatusCode)
+	}
+	if got := e.op.Counts().RevokeCalls; got != 2 {
+		t.Errorf("revoke calls after a basic sign-in over an OIDC session: %d, want 2", got)
+	}
+}
