@@ -19,6 +19,7 @@ func (p *Pages) Routes(r chi.Router) {
 	// Signed in: every route below requires a session and holds a fresh token (requireLogin).
 	r.Group(func(r chi.Router) {
 		r.Use(p.requireLogin)
+		r.Use(p.limitUpstream)
 		p.tokenRoutes(r)   // token.go: GET /token, POST /token/refresh
 		p.wizardRoutes(r)  // wizard.go: /services/new/*, /services/{name}/edit/*, FDL import/export
 		p.serviceRoutes(r) // services.go: list, detail, delete, jobs, logs, invoke
