@@ -59,6 +59,9 @@ func wizardProps(wz wizardRef, d *draft, step string, env wizardEnv, shown *wzPr
 		if d.Mode == "edit" {
 			w.General.Name = wz.name
 		}
+		if w.Errors.Has("vo") && len(w.General.VOs) == 0 {
+			w.General.VOFree = true // a message about the VO needs its control
+		}
 	case stepStorage:
 		w.Storage = storageProps(d)
 	case stepInputs:
