@@ -32,7 +32,8 @@ func (p *Pages) signInRoutes(r chi.Router) {
 	r.Post("/logout", p.handle(p.logout))
 	r.Get("/logged-out", p.handle(p.loggedOut))
 	r.Group(func(r chi.Router) {
-		r.Use(p.requireLogin)
+		// Switching calls OSCAR with the user's token: bounded like every signed-in page.
+		r.Use(p.requireLogin, p.limitUpstream)
 		r.Get("/endpoint", p.handle(p.showEndpoint))
 		r.Post("/endpoint", p.handle(p.switchEndpoint))
 	})
