@@ -629,6 +629,9 @@ func TestProviderDownAtStart(t *testing.T) {
 	if _, disabled := btn.Attr("disabled"); !disabled {
 		t.Error("the button of an undiscovered provider is not disabled")
 	}
+	if got := strings.TrimSpace(btn.Text()); got != "Sign in with EGI Check-in (test) (unavailable)" {
+		t.Errorf("disabled button says %q", got)
+	}
 	if got := p.text(`[data-testid="providers-unavailable"]`); !strings.Contains(got, "unavailable") {
 		t.Errorf("page does not say the provider is unavailable: %q", got)
 	}
