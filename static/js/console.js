@@ -100,3 +100,13 @@
     });
   });
 })();
+
+// Focus on error (added with the browser tests, issue 8): a refused form comes back with an error
+// summary (#form-errors, tabindex="-1") listing each problem with a link to its field. Move the focus
+// there, as the GOV.UK pattern does, so keyboard and screen-reader users land on the problems instead
+// of at the top of the page; without a summary, focus the first invalid field.
+(function () {
+  "use strict";
+  var target = document.getElementById("form-errors") || document.querySelector('[aria-invalid="true"]');
+  if (target && typeof target.focus === "function") { target.focus(); }
+})();

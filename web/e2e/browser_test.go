@@ -153,6 +153,7 @@ func (tb *tab) navigate(what string, steps ...chromedp.Action[chromedp.Void]) in
 // click clicks the element sel and waits for the page it leads to; it returns the status.
 func (tb *tab) click(sel string) int64 {
 	tb.t.Helper()
+	tb.mustSee(sel) // chromedp would wait for it until the tab's deadline
 	return tb.navigate("click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 }
 
