@@ -24,8 +24,8 @@ func (c *console) seedService(t *testing.T, name string) {
 	def := map[string]any{
 		"name": name, "image": "ghcr.io/grycap/cowsay", "script": "#!/bin/sh\ncat \"$INPUT_FILE_PATH\" | /usr/games/cowsay\n",
 		"cpu": "0.5", "memory": "256Mi", "log_level": "INFO",
-		"input":  []map[string]any{{"storage_provider": "minio.default", "path": name + "/in"}},
-		"output": []map[string]any{{"storage_provider": "minio.default", "path": name + "/out", "suffix": []string{".txt"}}},
+		"input":       []map[string]any{{"storage_provider": "minio.default", "path": name + "/in"}},
+		"output":      []map[string]any{{"storage_provider": "minio.default", "path": name + "/out", "suffix": []string{".txt"}}},
 		"environment": map[string]any{"variables": map[string]string{"GREETING": "hello"}},
 	}
 	b, _ := json.Marshal(def)
