@@ -10,7 +10,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -395,26 +394,46 @@ func TestReplicasLoginAcrossInstances(t *testing.T) {
 	}
 }
 
-// TestReplicasRedisOutage stops Redis mid-session: every replica answers 503 with a message that
-// says what happened, /readyz fails, nobody is signed out and the draft is kept; when Redis returns,
-// service resumes by itself with the same cookie.
+// TestReplicasRedisOutage stops Redis mid-session, while a wizard draft is open: every replica
+// answers 503 with a message that says what happened, /readyz fails, nobody is signed out and the
+// draft is kept; when Redis returns, service resumes by itself with the same cookie and the same draft.
 func TestReplicasRedisOutage(t *testing.T) {
 	c := newCluster(t)
 	c.signIn(c.a, c.a, "/endpoint")
-	draft := []byte(`{"name":"cowsay-replicas","memory":"1Gi"}`)
-	c.editSession(c.a, func(d *session.Data) {
-		d.Drafts = map[string]json.RawMessage{"new": draft}
-	})
+
+	// A draft started on a and saved on b.
+	if p := c.get(c.a, "/services/new/general"); p.status != http.StatusOK {
+		t.Fatalf("GET /services/new/general on a: %d (to %q), want 200\n%s", p.status, p.location(), clipBody(p))
+	}
+	general := url.Values{
+		"name": {"cowsay-replicas"}, "image": {"ghcr.io/grycap/cowsay"}, "cpu": {"1.0"}, "memory": {"1Gi"},
+		"log_level": {"INFO"}, "script": {"#!/bin/sh\ncat \"$INPUT_FILE_PATH\"\n"}, "nav": {"stay"},
+	}
+	if p := c.post(c.b, "/services/new/general", general); p.status != http.StatusSeeOther {
+		t.Fatalf("saving the draft on b: %d, want 303\n%s", p.status, clipBody(p))
+	}
+	draft := c.sessionData(c.a).Drafts["new"]
+	if !bytes.Contains(draft, []byte("cowsay-replicas")) {
+		t.Fatalf("stored draft after saving on b = %s, want the service name in it", draft)
+	}
 	cookie := c.sessionCookie()
 
 	c.stopRedis()
+	changed := url.Values{"name": {"changed-during-outage"}, "image": {"ghcr.io/grycap/cowsay"}, "nav": {"stay"}}
 	for _, r := range []*replica{c.a, c.b} {
-		for _, req := range []struct{ method, path string }{{"GET", "/endpoint"}, {"POST", "/endpoint"}} {
+		for _, req := range []struct {
+			method, path string
+			form         url.Values
+		}{
+			{"GET", "/services/new/general", nil},
+			{"POST", "/services/new/general", changed},
+			{"GET", "/endpoint", nil},
+		} {
 			var p *page
-			if req.method == "GET" {
+			if req.form == nil {
 				p = c.get(r, req.path)
 			} else {
-				p = c.post(r, req.path, url.Values{"endpoint": {c.oscar.URL()}})
+				p = c.post(r, req.path, req.form)
 			}
 			if p.status != http.StatusServiceUnavailable {
 				t.Errorf("%s %s on %s with Redis down: %d (to %q), want 503", req.method, req.path, r.name, p.status, p.location())
@@ -444,8 +463,15 @@ func TestReplicasRedisOutage(t *testing.T) {
 		if got := c.waitReady(r, 15*time.Second); got != http.StatusOK {
 			t.Fatalf("/readyz on %s after Redis restarted: %d, want 200", r.name, got)
 		}
-		if p := c.get(r, "/endpoint"); p.status != http.StatusOK || p.text(`[data-testid="user"]`) != replicaName {
-			t.Errorf("GET /endpoint on %s after Redis restarted: %d, user %q; want 200, still signed in as %q", r.name, p.status, p.text(`[data-testid="user"]`), replicaName)
+		p := c.get(r, "/services/new/general")
+		if p.status != http.StatusOK || p.text(`[data-testid="user"]`) != replicaName {
+			t.Fatalf("GET /services/new/general on %s after Redis restarted: %d (to %q), user %q; want 200, still signed in as %q",
+				r.name, p.status, p.location(), p.text(`[data-testid="user"]`), replicaName)
+		}
+		for field, want := range map[string]string{"name": "cowsay-replicas", "image": "ghcr.io/grycap/cowsay", "memory": "1Gi"} {
+			if got, _ := p.doc.Find(`input[name="` + field + `"]`).Attr("value"); got != want {
+				t.Errorf("wizard on %s after the outage: %s = %q, want %q (the draft saved before)", r.name, field, got, want)
+			}
 		}
 	}
 	if got := c.sessionCookie(); got != cookie {
@@ -470,8 +496,9 @@ func TestReplicasRefreshOnce(t *testing.T) {
 
 	// Hold the first token request until every request has reached a replica, so they all load the
 	// session with the old token and meet at the lock. The wait has a bound so a broken lock fails
-	// the test instead of hanging it.
-	const n = 8
+	// the test instead of hanging it. Three requests per replica stay under the console's bound on
+	// concurrent requests per session and replica (handlers.maxUpstreamPerSession).
+	const n = 6
 	arrived := make(chan struct{}, n)
 	var first sync.Once
 	hook := func() {
