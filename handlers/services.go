@@ -186,53 +186,66 @@ func serviceMatches(s *oscar.Service, needle string) bool {
 	return false
 }
 
-// sortServices sorts in place by a column; ties are broken by name so pages are stable.
+// sortServices sorts in place by a column; ties are broken by name so pages are stable. Numeric
+// columns are parsed once per service, not once per comparison.
 func sortServices(rows []*oscar.Service, key string, desc bool) {
-	state := func(s *oscar.Service) string {
-		if s.Deployment == nil {
-			return ""
-		}
-		return s.Deployment.State
+	type keyed struct {
+		s   *oscar.Service
+		str string
+		num float64
 	}
-	num := func(a, b float64) int {
-		// Unknown quantities sort last whatever the direction.
-		switch {
-		case math.IsNaN(a) && math.IsNaN(b):
-			return 0
-		case math.IsNaN(a):
-			return 1
-		case math.IsNaN(b):
-			return -1
-		}
-		return cmp.Compare(a, b)
-	}
-	slices.SortStableFunc(rows, func(a, b *oscar.Service) int {
-		var c int
+	ks := make([]keyed, len(rows))
+	for i, s := range rows {
+		k := keyed{s: s}
 		switch key {
 		case "image":
-			c = strings.Compare(a.Image, b.Image)
+			k.str = s.Image
 		case "cpu":
-			c = num(parseCPU(a.CPU), parseCPU(b.CPU))
+			k.num = parseCPU(s.CPU)
 		case "memory":
-			c = num(parseMemory(a.Memory), parseMemory(b.Memory))
+			k.num = parseMemory(s.Memory)
 		case "visibility":
-			c = strings.Compare(cmp.Or(a.Visibility, "private"), cmp.Or(b.Visibility, "private"))
+			k.str = cmp.Or(s.Visibility, "private")
 		case "owner":
-			c = strings.Compare(a.Owner, b.Owner)
+			k.str = s.Owner
 		case "state":
-			c = strings.Compare(state(a), state(b))
+			if s.Deployment != nil {
+				k.str = s.Deployment.State
+			}
+		}
+		ks[i] = k
+	}
+	numeric := key == "cpu" || key == "memory"
+	slices.SortStableFunc(ks, func(a, b keyed) int {
+		var c int
+		if numeric {
+			// Unknown quantities sort last whatever the direction.
+			switch an, bn := math.IsNaN(a.num), math.IsNaN(b.num); {
+			case an && bn:
+			case an:
+				return 1
+			case bn:
+				return -1
+			default:
+				c = cmp.Compare(a.num, b.num)
+			}
+		} else {
+			c = strings.Compare(a.str, b.str)
 		}
 		if desc {
 			c = -c
 		}
 		if c == 0 {
-			c = strings.Compare(a.Name, b.Name)
+			c = strings.Compare(a.s.Name, b.s.Name)
 			if desc && key == "name" {
 				c = -c
 			}
 		}
 		return c
 	})
+	for i := range ks {
+		rows[i] = ks[i].s
+	}
 }
 
 // serviceBuckets lists the MinIO buckets OSCAR deletes with a service: those of its default-MinIO

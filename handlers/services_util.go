@@ -128,24 +128,42 @@ func parseMemory(s string) float64 {
 	if s == "" {
 		return math.NaN()
 	}
-	mult := map[string]float64{
-		"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "Ti": 1 << 40, "Pi": 1 << 50, "Ei": 1 << 60,
-		"k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18, "m": 1e-3,
-	}
 	num := strings.TrimRightFunc(s, unicode.IsLetter)
-	suffix := s[len(num):]
 	f, err := strconv.ParseFloat(num, 64)
 	if err != nil {
 		return math.NaN()
 	}
-	if suffix == "" {
+	switch s[len(num):] {
+	case "":
 		return f
+	case "Ki":
+		return f * (1 << 10)
+	case "Mi":
+		return f * (1 << 20)
+	case "Gi":
+		return f * (1 << 30)
+	case "Ti":
+		return f * (1 << 40)
+	case "Pi":
+		return f * (1 << 50)
+	case "Ei":
+		return f * (1 << 60)
+	case "k", "K":
+		return f * 1e3
+	case "M":
+		return f * 1e6
+	case "G":
+		return f * 1e9
+	case "T":
+		return f * 1e12
+	case "P":
+		return f * 1e15
+	case "E":
+		return f * 1e18
+	case "m":
+		return f / 1e3
 	}
-	m, ok := mult[suffix]
-	if !ok {
-		return math.NaN()
-	}
-	return f * m
+	return math.NaN()
 }
 
 // shellQuote quotes s for a POSIX shell snippet.
