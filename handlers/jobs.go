@@ -161,7 +161,21 @@ func attachment(name string) string {
 		}
 		return r
 	}, name)
-	return fmt.Sprintf("attachment; filename=\"%s\"; filename*=UTF-8''%s", ascii, url.PathEscape(name))
+	return fmt.Sprintf("attachment; filename=\"%s\"; filename*=UTF-8''%s", ascii, extValue(name))
+}
+
+// extValue percent-encodes s for an RFC 8187 ext-value: every byte outside attr-char is escaped.
+func extValue(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }
 
 // jobsDeleteConfirm handles "GET /services/{name}/jobs/delete": the confirmation of deleting the
