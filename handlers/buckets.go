@@ -28,6 +28,7 @@ func (p *Pages) bucketRoutes(r chi.Router) {
 	r.Post("/buckets/{bucket}/delete", p.handle(p.bucketDelete))
 	// The router exempts POST /buckets/*/upload from the body limit (web.streamedUpload).
 	r.Post("/buckets/{bucket}/upload", p.handle(p.bucketUpload))
+	r.Get("/buckets/{bucket}/upload", p.handle(p.bucketUploadGet))
 	r.Get("/buckets/{bucket}/objects/*", p.handle(p.objectDownload))
 	r.Get("/buckets/{bucket}/object-delete", p.handle(p.objectDeleteConfirm))
 	r.Post("/buckets/{bucket}/object-delete", p.handle(p.objectDelete))

@@ -74,7 +74,8 @@ func (p *Pages) bucketShow(w http.ResponseWriter, r *http.Request) error {
 func (p *Pages) scanBucket(ctx context.Context, ep oscar.Endpoint, cr oscar.Creds, name, prefix, token string) (templates.BucketProps, error) {
 	props := templates.BucketProps{
 		Name: name, Prefix: prefix, UploadAction: bucketPath(name, "upload"), LinkAction: bucketPath(name, "presign"),
-		DeleteURL: bucketPath(name, "delete"), CanDelete: p.objectDeleter() != nil,
+		UploadLinkURL: withQuery(bucketPath(name, "presign"), url.Values{"op": {oscar.PresignUpload}, "key": {prefix}}),
+		DeleteURL:     bucketPath(name, "delete"), CanDelete: p.objectDeleter() != nil,
 	}
 	if p.MaxUpload > 0 {
 		props.MaxUpload = humanBytes(p.MaxUpload)
@@ -301,6 +302,17 @@ func (p *Pages) bucketUpload(w http.ResponseWriter, r *http.Request) error {
 		d.AddFlash(fmt.Sprintf("Uploaded %d files (%s).", len(done), humanBytes(total)))
 	}
 	return p.redirect(w, r, dest)
+}
+
+// bucketUploadGet handles "GET /buckets/{bucket}/upload": there is nothing to show there, but a
+// browser lands on it when a script-driven upload fails and follows the form's action; send it to
+// the bucket instead of a "method not allowed" page.
+func (p *Pages) bucketUploadGet(w http.ResponseWriter, r *http.Request) error {
+	name, err := bucketName(r)
+	if err != nil {
+		return err
+	}
+	return p.redirect(w, r, bucketPath(name))
 }
 
 // uploadObject sends one file part to MinIO through a presigned URL. MinIO (like S3) needs the

@@ -410,6 +410,13 @@ func TestUploadIntoFoldersAndLimits(t *testing.T) {
 	if p.StatusCode != http.StatusBadRequest {
 		t.Errorf("urlencoded upload = %d, want 400", p.StatusCode)
 	}
+	// A failed script-driven upload leaves the browser on the form's action.
+	if g := e.get("/buckets/data/upload"); g.StatusCode != http.StatusSeeOther || g.location() != "/buckets/data" {
+		t.Errorf("GET upload = %d → %q, want 303 to the bucket", g.StatusCode, g.location())
+	}
+	if href, _ := e.get("/buckets/data?prefix=a/").Doc.Find("[data-testid=upload-link]").Attr("href"); href != "/buckets/data/presign?key=a%2F&op=upload" {
+		t.Errorf("upload link = %q, want one into the folder", href)
+	}
 }
 
 func TestDownloadStreamsLargeObjects(t *testing.T) {

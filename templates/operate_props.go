@@ -304,9 +304,11 @@ type BucketProps struct {
 	UploadAction string
 	MaxUpload    string // "" when unbounded
 	LinkAction   string // presign form target
-	DeleteURL    string
-	Scanned      int  // OSCAR pages read for this view
-	CanDelete    bool // the console can delete single objects on this cluster
+	// UploadLinkURL asks for a presigned upload link into the folder shown.
+	UploadLinkURL string
+	DeleteURL     string
+	Scanned       int  // OSCAR pages read for this view
+	CanDelete     bool // the console can delete single objects on this cluster
 }
 
 // ObjectDeleteProps fills the confirmation of an object deletion.
