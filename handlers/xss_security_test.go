@@ -174,6 +174,20 @@ func TestXSS_OSCARDataEscapedOnEveryScreen(t *testing.T) {
 		}
 		checkEscaped(t, "GET "+s.path, p, s.mustShow && p.StatusCode < 400)
 	}
+	// Downloads of attacker-controlled content are never rendered by the browser as a page of the
+	// console's origin.
+	e.fake.PutObjectData("xss", "evil.html", []byte("<html>"+xssPayload+"</html>"))
+	for _, path := range []string{"/buckets/xss/objects/evil.html", "/buckets/xss/objects/in/" + url.PathEscape(xssScript+".txt"),
+		"/services/xss/jobs/xss-job?download=1"} {
+		p := e.get(path)
+		ct, cd := p.Header.Get("Content-Type"), p.Header.Get("Content-Disposition")
+		if p.StatusCode != http.StatusOK || strings.Contains(ct, "html") || !strings.HasPrefix(cd, "attachment") {
+			t.Errorf("download %s: %d, Content-Type %q, Content-Disposition %q; want an attachment that is not HTML", path, p.StatusCode, ct, cd)
+		}
+		if strings.ContainsAny(cd, "\r\n<>") {
+			t.Errorf("download %s: unsafe Content-Disposition %q", path, cd)
+		}
+	}
 	// A synchronous invocation whose output is HTML with a script.
 	p := e.post("/services/xss/invoke", url.Values{"mode": {"run"}, "input": {xssPayload}})
 	if p.StatusCode != http.StatusOK {
