@@ -137,8 +137,8 @@ func TestR22_GETRoutesChangeNothing(t *testing.T) {
 	snapshot := func(d session.Data) string {
 		b, _ := json.Marshal(struct {
 			Kind, Endpoint, User, Pass, Token string
-			Recent                             []string
-			Drafts                             map[string]json.RawMessage
+			Recent                            []string
+			Drafts                            map[string]json.RawMessage
 		}{d.Kind, d.Endpoint, d.BasicUser, d.BasicPassword, d.AccessToken, d.RecentEndpoints, d.Drafts})
 		return string(b)
 	}
