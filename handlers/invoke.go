@@ -32,6 +32,9 @@ const (
 	maxInvokeBody = 8 << 20
 	// maxInvokeText bounds the output shown as text in the page; the download has all of it.
 	maxInvokeText = 1 << 20
+	// maxInlineImage bounds an image shown in the page (its data: URL is in the page twice, for the
+	// picture and its download); bigger ones are only offered as a download.
+	maxInlineImage = 2 << 20
 	// maxJobScanPages bounds the job pages read before and after an asynchronous invocation.
 	maxJobScanPages = 10
 )
@@ -233,7 +236,7 @@ func invokeResult(res *oscar.RunResult) *templates.InvokeResult {
 	switch {
 	case len(data) == 0:
 		out.Kind = "empty"
-	case ct == "image/png" || ct == "image/jpeg" || ct == "image/gif" || ct == "image/webp":
+	case (ct == "image/png" || ct == "image/jpeg" || ct == "image/gif" || ct == "image/webp") && len(data) <= maxInlineImage:
 		// Raster images only: they are shown from a data: URL, which the CSP allows for images.
 		out.Kind = "image"
 		out.DataURL = "data:" + ct + ";base64," + base64.StdEncoding.EncodeToString(data)
