@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -37,14 +39,26 @@ func parseStep(d *draft, step string, f stepForm, env wizardEnv) *wzProblems {
 	return p
 }
 
-// wzClip bounds a one-line value.
+// wzClip reads a one-line value: valid UTF-8, no control characters (a text input cannot hold
+// them, so the value would change on the next save), no surrounding spaces, bounded.
 func wzClip(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) > maxFieldLen {
-		s = s[:maxFieldLen]
-		for !utf8.ValidString(s) {
-			s = s[:len(s)-1]
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
 		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	return strings.TrimSpace(wzBound(s, maxFieldLen))
+}
+
+// wzBound cuts s to at most n bytes, on a character boundary.
+func wzBound(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
 	}
 	return s
 }
@@ -52,7 +66,7 @@ func wzClip(s string) string {
 // wzList reads a list typed as "a, b c" or one item per line.
 func wzList(s string) []string {
 	var out []string
-	for _, item := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\t' || r == '\n' || r == '\r' }) {
+	for _, item := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) || unicode.IsControl(r) }) {
 		if item = wzClip(item); item != "" && !slices.Contains(out, item) && len(out) < maxRows*4 {
 			out = append(out, item)
 		}
@@ -60,10 +74,31 @@ func wzList(s string) []string {
 	return out
 }
 
-// wzLF turns the CRLF that browsers send for textareas into LF (OSCAR does the same to
-// scripts, and a shell script with CR breaks).
+// wzLF reads multi-line text (a textarea): valid UTF-8, the CRLF that browsers send turned into
+// LF (OSCAR does the same to scripts; a shell script with CR breaks), and no control characters
+// other than tab and newline.
 func wzLF(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	s = strings.ReplaceAll(strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\r\n", "\n"), "\r", "\n")
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// wzValue reads the value of a key/value row: one line (it is a text input), spaces kept.
+func wzValue(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' {
+			return -1
+		}
+		if unicode.IsControl(r) && r != '\t' {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	return wzBound(s, maxFieldLen*4)
 }
 
 // gpuControl reports whether the General step shows the GPU checkbox: when the cluster has a GPU,
@@ -81,11 +116,9 @@ func parseGeneral(d *draft, f stepForm, env wizardEnv, p *wzProblems) {
 	s.Image = wzClip(v.Get("image"))
 	s.CPU = wzClip(v.Get("cpu"))
 	s.Memory = wzClip(v.Get("memory"))
-	s.LogLevel = strings.ToUpper(wzClip(v.Get("log_level")))
-	s.Script = wzLF(v.Get("script"))
-	if len(s.Script) > maxScriptBytes+1 {
-		s.Script = s.Script[:maxScriptBytes+1]
-	}
+	// A browser always posts the selects; an empty value means the default the form shows.
+	s.LogLevel = cmp.Or(strings.ToUpper(wzClip(v.Get("log_level"))), defaultLogLevel)
+	s.Script = wzBound(wzLF(v.Get("script")), maxScriptBytes+1)
 	if body, name, err := wzUploadedText(f.files, "script", maxScriptBytes); err != nil {
 		p.add("script", err.Error())
 	} else if name != "" {
@@ -93,7 +126,7 @@ func parseGeneral(d *draft, f stepForm, env wizardEnv, p *wzProblems) {
 		d.ScriptFile = ""
 	}
 	s.VO = wzClip(v.Get("vo"))
-	s.Visibility = wzClip(v.Get("visibility"))
+	s.Visibility = cmp.Or(wzClip(v.Get("visibility")), defaultVisibility)
 	s.AllowedUsers = wzList(v.Get("allowed_users"))
 	s.Alpine = v.Get("alpine") == "true"
 	if gpuControl(d, env) {
@@ -201,10 +234,7 @@ func wzParseKV(v url.Values, list string) []kvRow {
 	var out []kvRow
 	for _, r := range wzRows(v, list) {
 		k := wzClip(r["key"])
-		val := wzLF(r["value"])
-		if len(val) > maxFieldLen*4 {
-			val = val[:maxFieldLen*4]
-		}
+		val := wzValue(r["value"])
 		if k == "" && val == "" {
 			continue
 		}
@@ -227,7 +257,7 @@ func wzRowID(s string) int {
 func parseSecrets(v url.Values, old []secretRow, d *draft) []secretRow {
 	var out []secretRow
 	for _, r := range wzRows(v, "environment.secrets") {
-		row := secretRow{Row: wzRowID(r["row"]), Key: wzClip(r["key"]), Value: wzLF(r["value"])}
+		row := secretRow{Row: wzRowID(r["row"]), Key: wzClip(r["key"]), Value: wzValue(r["value"])}
 		prev, known := findSecret(old, row.Row)
 		if row.Value == "" && known {
 			row.Value, row.Unknown = prev.Value, prev.Unknown
@@ -282,8 +312,10 @@ func parseStorage(d *draft, v url.Values) {
 				val = wzBool(val == "true")
 			case f.Secret && val == "" && prev != nil:
 				val = prev.Fields[f.Key]
-			case f.Host && len(val) >= 8 && strings.EqualFold(val[:8], "https://"):
-				val = strings.TrimRight(val[8:], "/")
+			case f.Host:
+				for len(val) >= 8 && strings.EqualFold(val[:8], "https://") {
+					val = strings.TrimRight(val[8:], "/")
+				}
 			}
 			if val != "" {
 				pr.Fields[f.Key] = val
@@ -304,6 +336,9 @@ func parseIO(v url.Values, list string, old []ioConfig) []ioConfig {
 			io.Options, io.Extra = old[i].Options, old[i].Extra
 		}
 		io.StorageProvider = wzClip(r["storage_provider"])
+		if kind, id := canonicalRef(io.StorageProvider); slices.Contains(providerKinds(), kind) {
+			io.StorageProvider = kind + "." + id // "minio" is minio.default, as OSCAR reads it
+		}
 		io.Path = wzClip(r["path"])
 		io.Prefix = wzList(r["prefix"])
 		io.Suffix = wzList(r["suffix"])

@@ -25,13 +25,22 @@ func wzSetup(t *testing.T, o oscartest.Options) (*harness, *oscartest.Server) {
 	return h, fake
 }
 
-// wzForm collects what a browser without JavaScript submits from the form matched by sel: text,
-// password and hidden inputs, checked boxes and radios, selects and textareas (no buttons, no files).
+// wzForm collects what a browser without JavaScript submits from the form matched by sel.
 func wzForm(t *testing.T, p *page, sel string) url.Values {
 	t.Helper()
-	form := p.Doc.Find(sel).First()
-	if form.Length() == 0 {
+	v, ok := wzFormValues(p.Doc, sel)
+	if !ok {
 		t.Fatalf("no form %q on the page (status %d):\n%s", sel, p.StatusCode, p.Body)
+	}
+	return v
+}
+
+// wzFormValues reads a form's successful controls: text, password and hidden inputs, checked boxes
+// and radios, selects and textareas (no buttons, no files).
+func wzFormValues(doc *goquery.Document, sel string) (url.Values, bool) {
+	form := doc.Find(sel).First()
+	if form.Length() == 0 {
+		return nil, false
 	}
 	v := url.Values{}
 	form.Find("input, select, textarea").Each(func(_ int, s *goquery.Selection) {
@@ -70,7 +79,7 @@ func wzForm(t *testing.T, p *page, sel string) url.Values {
 			}
 		}
 	})
-	return v
+	return v, true
 }
 
 // wzFile is a file chosen in a file input.

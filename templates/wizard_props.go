@@ -232,3 +232,12 @@ func lowerFirst(s string) string {
 	}
 	return strings.ToLower(s[:1]) + s[1:]
 }
+
+// textareaText keeps a leading newline: HTML parsers drop the first newline after <textarea>, so
+// one more is written when the value starts with one.
+func textareaText(v string) string {
+	if strings.HasPrefix(v, "\n") {
+		return "\n" + v
+	}
+	return v
+}

@@ -1,0 +1,144 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/url"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/oscarconsole/oscar-console/templates"
+	"github.com/oscarconsole/oscar-console/web/oscar"
+)
+
+// wzSeedDraft is a draft with something in every list, as a user would have it midway.
+func wzSeedDraft() *draft {
+	d := draftFromService(oscar.Service{
+		Name: "seed", Image: "img", Script: "\n#!/bin/sh\necho seed\n", CPU: "0.5", Memory: "1Gi", LogLevel: "DEBUG",
+		Environment: &oscar.Environment{Variables: map[string]string{"A": "1"}, Secrets: map[string]string{"S": "secret"}},
+		Labels:      map[string]string{"team": "blue"},
+		Input:       []oscar.StorageIOConfig{{StorageProvider: "minio", Path: "seed/in", Suffix: []string{"jpg"}}},
+		Output:      []oscar.StorageIOConfig{{StorageProvider: "onedata.dh", Path: "out", Options: "--kept"}},
+		StorageProviders: &oscar.StorageProviders{
+			Onedata: map[string]*oscar.OnedataProvider{"dh": {OneproviderHost: "op.example.org", Token: "tok", Space: "sp"}},
+			WebDAV:  map[string]*oscar.WebDAVProvider{"dc": {Hostname: "dc.example.org", Login: "l", Password: "pw"}},
+		},
+	}, "new")
+	d.Visited = nil
+	// Save every step once, as a user clicking through does: the draft is then in the form's own
+	// terms ("minio" reads minio.default).
+	env := wzFuzzEnv()
+	for _, st := range wizardSteps()[:4] {
+		if v, err := wzRenderForm(d, st, env); err == nil {
+			parseStep(d, st, stepForm{values: v}, env)
+		}
+	}
+	return d
+}
+
+func wzFuzzEnv() wizardEnv {
+	return wizardEnv{featsKnown: true, basic: true, feats: oscar.Features{GPU: true, VOs: []string{"vo.a.eu"}}}
+}
+
+// wzRenderForm renders a step of d and reads its form back as a browser without JavaScript
+// would submit it.
+func wzRenderForm(d *draft, step string, env wizardEnv) (url.Values, error) {
+	props, err := wizardProps(wizardRef{mode: d.Mode, name: d.Service.Name}, d, step, env, nil)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := templates.WizardPage(templates.Layout{Title: "fuzz"}, props).Render(context.Background(), &buf); err != nil {
+		return nil, err
+	}
+	doc, err := goquery.NewDocumentFromReader(&buf)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := wzFormValues(doc, wzForm0)
+	if !ok {
+		return nil, fmt.Errorf("step %s has no wizard form", step)
+	}
+	return v, nil
+}
+
+func wzRenderedForm(t *testing.T, d *draft, step string, env wizardEnv) url.Values {
+	t.Helper()
+	v, err := wzRenderForm(d, step, env)
+	if err != nil {
+		t.Fatalf("render %s: %v", step, err)
+	}
+	return v
+}
+
+// FuzzParseWizardForm posts arbitrary forms to each step. Reading a form must never panic, and
+// must be stable: rendering the step from the draft and posting that form back, as a browser
+// does when the user presses Next without touching anything, changes nothing.
+func FuzzParseWizardForm(f *testing.F) {
+	f.Add(uint8(0), "name=grayify&image=img&script=echo+hi%0D%0A&cpu=0.5&memory=1Gi&log_level=debug&environment.variables%5B0%5D.key=A&environment.variables%5B0%5D.value=1")
+	f.Add(uint8(0), "environment.secrets%5B0%5D.row=2&environment.secrets%5B0%5D.key=S&environment.secrets%5B0%5D.value=&labels%5B3%5D.key=x&labels%5B3%5D.value=y&allowed_users=a+b%0Ac&visibility=restricted&alpine=true&enable_gpu=true&image_pull_secrets=a,b")
+	f.Add(uint8(1), "storage_providers%5B0%5D.provider=onedata&storage_providers%5B0%5D.row=3&storage_providers%5B0%5D.id=dh&storage_providers%5B0%5D.oneprovider_host=https%3A%2F%2Fop.example.org%2F&storage_providers%5B0%5D.token=")
+	f.Add(uint8(1), "storage_providers%5B1%5D.provider=minio&storage_providers%5B1%5D.id=m&storage_providers%5B1%5D.verify=true&storage_providers%5B7%5D.provider=ftp&add=provider&provider=rucio")
+	f.Add(uint8(2), "input%5B0%5D.storage_provider=MINIO&input%5B0%5D.path=+%2Fa%2Fb%2F+&input%5B0%5D.suffix=jpg,+png;gif&remove=input%5B0%5D")
+	f.Add(uint8(3), "output%5B0%5D.storage_provider=onedata.dh&output%5B0%5D.path=x&output%5B1%5D.storage_provider=s3&output%5B1%5D.prefix=%00%01&add=output")
+	f.Add(uint8(0), "script=%0A%0Aleading+newlines&environment.variables%5B0%5D.value=line%0Dbreak&name=%FF%FE")
+	f.Fuzz(func(t *testing.T, which uint8, body string) {
+		step := wizardSteps()[int(which)%4]
+		values, err := url.ParseQuery(body)
+		if err != nil {
+			return
+		}
+		env := wzFuzzEnv()
+		d := wzSeedDraft()
+		parseStep(d, step, stepForm{values: values}, env)
+		rowAction(d, step, values)
+		validateStep(d, stepReview, env)
+		_ = d.build()
+
+		raw, err := marshalDraft(d)
+		if err != nil {
+			t.Fatalf("marshal draft: %v", err)
+		}
+		again, err := unmarshalDraft(raw)
+		if err != nil {
+			t.Fatalf("unmarshal draft: %v", err)
+		}
+		for _, st := range wizardSteps() {
+			form := wzRenderedForm(t, d, st, env)
+			if st == stepReview {
+				continue
+			}
+			parseStep(again, st, stepForm{values: form}, env)
+		}
+		after, err := marshalDraft(again)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(raw, after) {
+			t.Fatalf("posting the rendered form back changed the draft:\nbefore %s\nafter  %s", raw, after)
+		}
+	})
+}
+
+// BenchmarkWizardStepRender renders each step of a full draft, as the handlers do.
+func BenchmarkWizardStepRender(b *testing.B) {
+	env := wzFuzzEnv()
+	d := wzSeedDraft()
+	for _, step := range wizardSteps() {
+		b.Run(step, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				props, err := wizardProps(wizardRef{mode: "new"}, d, step, env, validateStep(d, step, env))
+				if err != nil {
+					b.Fatal(err)
+				}
+				var buf bytes.Buffer
+				if err := templates.WizardPage(templates.Layout{Title: "bench"}, props).Render(context.Background(), &buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
