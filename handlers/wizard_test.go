@@ -336,4 +336,6 @@ func TestWizardDiscard(t *testing.T) {
 	}
 }
 
-func wzFieldID(name string) string { return "f-" + strings.NewReplacer(".", "-", "[", "-", "]", "").Replace(name) }
+func wzFieldID(name string) string {
+	return "f-" + strings.NewReplacer(".", "-", "[", "-", "]", "").Replace(name)
+}
