@@ -27,9 +27,10 @@ func (p *Pages) invokeRoutes(r chi.Router) {
 
 // Bounds of an invocation.
 const (
-	// maxInvokeBody bounds the invocation form (text or one file); OSCAR's client caps the body it
-	// sends anyway, and the console's body limit applies first.
-	maxInvokeBody = 8 << 20
+	// maxInvokeBody bounds the invocation form (text or one file). Its base64 form (4/3 larger)
+	// stays under the OSCAR client's default cap on what it sends (10 MiB); the console's body
+	// limit (4 MiB by default) applies first anyway.
+	maxInvokeBody = 6 << 20
 	// maxInvokeText bounds the output shown as text in the page; the download has all of it.
 	maxInvokeText = 1 << 20
 	// maxInlineImage bounds an image shown in the page (its data: URL is in the page twice, for the
