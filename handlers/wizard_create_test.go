@@ -257,6 +257,9 @@ func TestWizardEditRoundTripKeepsEverything(t *testing.T) {
 	if g.Doc.Find(`input[name=name]`).Length() != 0 || !strings.Contains(g.text("[data-testid=fixed-name]"), "editme") {
 		t.Error("the name can be changed while editing")
 	}
+	if v := wzForm(t, g, wzForm0); v.Get("labels[0].key") != "team" || v.Has("labels[1].key") {
+		t.Errorf("label rows = %q %q: OSCAR's own labels should not be offered", v.Get("labels[0].key"), v.Get("labels[1].key"))
+	}
 	// OSCAR blanks secrets in GET: the page asks for the value instead of saving it empty.
 	if msg := wzFieldError(t, g, "environment.secrets[0].value"); !strings.Contains(msg, "does not return the value") {
 		t.Errorf("blank secret message = %q", msg)

@@ -89,6 +89,9 @@ type draft struct {
 	Secrets     []secretRow   `json:"secrets,omitempty"`
 	Annotations []kvRow       `json:"annotations,omitempty"`
 	Labels      []kvRow       `json:"labels,omitempty"`
+	// ServerLabels are the labels OSCAR sets itself (oscar_service, owner_name...): not offered in
+	// the form, kept as they are when editing.
+	ServerLabels map[string]string `json:"server_labels,omitempty"`
 	Providers   []providerRow `json:"providers,omitempty"`
 	// LastRow numbers rows that hold secrets, so that a posted form is matched to the stored secret
 	// by row, not by position.
@@ -160,7 +163,18 @@ func draftFromService(s oscar.Service, mode string) *draft {
 		}
 	}
 	d.Annotations = wzSortedRows(d.Service.Annotations)
-	d.Labels = wzSortedRows(d.Service.Labels)
+	own := map[string]string{}
+	for k, v := range d.Service.Labels {
+		if fdl.IsServerLabel(k) {
+			if d.ServerLabels == nil {
+				d.ServerLabels = map[string]string{}
+			}
+			d.ServerLabels[k] = v
+		} else {
+			own[k] = v
+		}
+	}
+	d.Labels = wzSortedRows(own)
 	if sp := d.Service.StorageProviders; sp != nil {
 		add := func(kind, id string, fields map[string]string) {
 			d.Providers = append(d.Providers, providerRow{Row: d.nextRow(), Kind: kind, ID: id, Fields: fields})
@@ -274,6 +288,14 @@ func (d *draft) sync() {
 	}
 	s.Annotations = wzRowsMap(d.Annotations)
 	s.Labels = wzRowsMap(d.Labels)
+	for k, v := range d.ServerLabels {
+		if s.Labels == nil {
+			s.Labels = map[string]string{}
+		}
+		if _, mine := s.Labels[k]; !mine {
+			s.Labels[k] = v
+		}
+	}
 
 	sp := &oscar.StorageProviders{}
 	if old := s.StorageProviders; old != nil {
@@ -332,6 +354,12 @@ func (d *draft) build() oscar.Service {
 		return s
 	}
 	s.Token, s.Owner, s.Namespace = "", "", ""
+	for k := range d.ServerLabels {
+		delete(s.Labels, k) // OSCAR writes its own
+	}
+	if len(s.Labels) == 0 {
+		s.Labels = nil
+	}
 	s.BucketList, s.VolumeStatus, s.Deployment = nil, nil, nil
 	if sp := s.StorageProviders; sp != nil {
 		delete(sp.MinIO, "default")

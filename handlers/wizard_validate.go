@@ -174,6 +174,11 @@ func validateGeneral(d *draft, env wizardEnv, p *wzProblems) {
 	}
 	wzCheckRows(p, "annotations", d.Annotations, "annotation", reQualifiedKey, "")
 	wzCheckRows(p, "labels", d.Labels, "label", reQualifiedKey, reLabelValue)
+	for i, r := range d.Labels {
+		if fdl.IsServerLabel(strings.TrimSpace(r.Key)) {
+			p.add(fmt.Sprintf("labels[%d].key", i), fmt.Sprintf("OSCAR sets the label %s itself; choose another name.", strings.TrimSpace(r.Key)))
+		}
+	}
 	// VOs: OSCAR refuses a VO the user is not in, and a new service without VO when the user is in
 	// none of the cluster's (oscar-api.md §3.4). An edit keeps the service's VO as it is.
 	if choices := env.voChoices(); d.Mode != "edit" && env.featsKnown && len(env.feats.VOs) > 0 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"go.yaml.in/yaml/v3"
 
@@ -29,6 +30,9 @@ type ExportOptions struct {
 // serverLabels are the labels OSCAR adds to every service (oscar-api.md §2.1); a sanitised export
 // leaves them out, since OSCAR writes them again and owner_name names a person.
 var serverLabels = []string{"oscar_service", "oscar.grycap/user-service", "applicationId", "queue", "owner_name", "vo", "uid"}
+
+// IsServerLabel reports whether OSCAR sets the label itself on every service.
+func IsServerLabel(key string) bool { return slices.Contains(serverLabels, key) }
 
 // Marshal writes s as an oscar-cli FDL file: the service under functions.oscar[0].<cluster-id>,
 // its storage providers at the top level. Fields only OSCAR sets (bucket_list, volume_status,
