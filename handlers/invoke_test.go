@@ -211,3 +211,15 @@ func TestInvokeErrors(t *testing.T) {
 		t.Errorf("OSCAR down = %d %q, want 502 naming the endpoint", p.StatusCode, p.text("[data-testid=error]"))
 	}
 }
+
+func TestInvokeInputTooLarge(t *testing.T) {
+	e := newOpEnv(t, oscartest.Options{}, nil)
+	e.putService(svcJSON("grey", "img", "1", "1Gi", "private", "cluster_admin"))
+	p := e.postMultipart("/services/grey/invoke", map[string]string{"mode": "job"}, "file", "big.bin", bytes.Repeat([]byte("x"), maxInvokeBody+1))
+	if p.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("status = %d, want 413", p.StatusCode)
+	}
+	if n := len(e.requests(http.MethodPost, "/job/grey")); n != 0 {
+		t.Errorf("/job called %d times", n)
+	}
+}
