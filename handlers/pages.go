@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -41,7 +42,9 @@ type Deps struct {
 	MaxUpload int64
 	// LoginRate bounds sign-in attempts per client address per minute; 0 means the default (20).
 	LoginRate int
-	Now       func() time.Time
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client (rate limits).
+	TrustedProxies []netip.Prefix
+	Now            func() time.Time
 }
 
 // Pages serves every screen of the console.
@@ -107,6 +110,9 @@ func (p *Pages) layout(r *http.Request, title, nav string) templates.Layout {
 		Nav:       nav,
 		RequestID: middleware.GetReqID(r.Context()),
 		Version:   p.Version,
+	}
+	if r.Method == http.MethodGet && SafeNext(r.URL.RequestURI()) {
+		l.Path = r.URL.RequestURI()
 	}
 	if s.Data.SignedIn() {
 		l.SignedIn = true

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -112,7 +113,7 @@ func (p *Pages) startLogin(w http.ResponseWriter, r *http.Request) error {
 	raw := clip(strings.TrimSpace(r.PostFormValue("endpoint")), oscar.MaxEndpointLen)
 	next := nextOr(r.PostFormValue("next"), "")
 	props := p.loginProps(r, raw, next)
-	if !p.limits.allow(clientIP(r)) {
+	if !p.limits.allow(p.clientIP(r)) {
 		props.Problem = rateProblem()
 		return p.refuseLogin(w, r, http.StatusTooManyRequests, props, nil)
 	}
@@ -275,7 +276,7 @@ func (p *Pages) loginBasic(w http.ResponseWriter, r *http.Request) error {
 	props := p.loginProps(r, raw, nextOr(r.PostFormValue("next"), ""))
 	props.Username = clip(user, 256)
 	props.BasicOpen = true
-	if !p.limits.allow(clientIP(r)) {
+	if !p.limits.allow(p.clientIP(r)) {
 		props.Problem = rateProblem()
 		return p.refuseLogin(w, r, http.StatusTooManyRequests, props, nil)
 	}
@@ -381,14 +382,43 @@ func (p *Pages) provider(id string) *auth.Provider {
 	return nil
 }
 
-// clientIP is the address that sign-in attempts are counted against: the peer's IP. The console does
-// not trust X-Forwarded-For, which any client can set.
-func clientIP(r *http.Request) string {
+// clientIP is the address that sign-in attempts are counted against: the peer's IP, or, when the peer
+// is one of the operator's trusted proxies (CONSOLE_TRUSTED_PROXIES), the nearest address in
+// X-Forwarded-For that is not a trusted proxy. Untrusted peers cannot choose their address by
+// setting the header.
+func (p *Pages) clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	if !p.trusted(host) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		h := strings.TrimSpace(hops[i])
+		if _, err := netip.ParseAddr(h); err != nil {
+			break // garbage: stop at the last address we could trust
+		}
+		if !p.trusted(h) {
+			return h
+		}
 	}
 	return host
+}
+
+// trusted reports whether addr is one of the operator's reverse proxies.
+func (p *Pages) trusted(addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	for _, pr := range p.TrustedProxies {
+		if pr.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
 }
 
 // stateMatches reports whether the callback carries this browser's state, so that the provider's

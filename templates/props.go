@@ -18,6 +18,7 @@ type Layout struct {
 	Flash     []string
 	RequestID string
 	Version   string
+	Path      string // the current page (path and query), to come back to after switching cluster
 }
 
 // Problem is an error shown to the user: a status, a title and plain words.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -38,11 +39,13 @@ type config struct {
 	AllowedEndpoints         string
 	MaxUpload                int64
 	LoginRate                int
+	TrustedProxies           []string
 
 	// Derived by validate.
 	publicURL *url.URL
 	clusters  []handlers.Cluster
 	policy    oscar.Policy
+	proxies   []netip.Prefix
 }
 
 // providerConfig is one OpenID provider.
@@ -154,6 +157,7 @@ func settings() []setting {
 			c.LoginRate = n
 			return nil
 		}},
+		setting{"CONSOLE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies (an ingress) whose X-Forwarded-For names the client for rate limits", list(func(c *config) *[]string { return &c.TrustedProxies })},
 	)
 	return s
 }
@@ -274,6 +278,18 @@ func (c *config) validate(getenv func(string) string) []error {
 	}
 	if s := c.SessionStore; s != "" && !strings.HasPrefix(s, "file:") && !strings.HasPrefix(s, "redis://") && !strings.HasPrefix(s, "rediss://") {
 		p = append(p, fmt.Errorf("CONSOLE_SESSION_STORE: %q must start with file:, redis:// or rediss://", s))
+	}
+	for _, tp := range c.TrustedProxies {
+		pr, err := netip.ParsePrefix(tp)
+		if err != nil {
+			a, aerr := netip.ParseAddr(tp)
+			if aerr != nil {
+				p = append(p, fmt.Errorf("CONSOLE_TRUSTED_PROXIES: %q is not an address or CIDR", tp))
+				continue
+			}
+			pr = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		c.proxies = append(c.proxies, pr.Masked())
 	}
 	c.policy = oscar.Policy{AllowPrivate: c.AllowPrivate, AllowHTTP: c.AllowHTTP, Allowed: splitList(c.AllowedEndpoints)}
 	for _, item := range splitList(c.Endpoints) {

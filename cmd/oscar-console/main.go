@@ -75,7 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		WriteTimeout: 90 * time.Second, // service creation takes 6 s or more in OSCAR, up to 30 s
 		IdleTimeout:  120 * time.Second,
 		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		BaseContext:  func(net.Listener) context.Context { return ctx },
+		// In-flight requests must outlive the stop signal: their context is not the cancelled one.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	if cfg.TLSCert != "" {
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
@@ -164,7 +165,7 @@ func build(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	pages := handlers.New(handlers.Deps{
 		Log: log, Sessions: sessions, OSCAR: client, Providers: providers, Policy: cfg.policy,
 		Clusters: cfg.clusters, RequiredVOs: cfg.RequiredVOs, PublicURL: cfg.publicURL, Version: version(),
-		MaxUpload: cfg.MaxUpload, LoginRate: cfg.LoginRate,
+		MaxUpload: cfg.MaxUpload, LoginRate: cfg.LoginRate, TrustedProxies: cfg.proxies,
 	})
 	h := web.New(web.Options{
 		Log: log, Pages: pages, Assets: assets, Metrics: metrics, HSTS: secure,

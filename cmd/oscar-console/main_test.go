@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -57,14 +58,20 @@ func startConsole(t *testing.T, vars map[string]string) (string, *syncBuffer, fu
 	out := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, nil, env(vars), out) }()
-	stop := func() error {
-		cancel()
-		select {
-		case err := <-done:
-			return err
-		case <-time.After(20 * time.Second):
-			return errors.New("run did not return after cancel")
-		}
+	var (
+		once    sync.Once
+		stopErr error
+	)
+	stop := func() error { // idempotent: the test and its cleanup may both call it
+		once.Do(func() {
+			cancel()
+			select {
+			case stopErr = <-done:
+			case <-time.After(20 * time.Second):
+				stopErr = errors.New("run did not return after cancel")
+			}
+		})
+		return stopErr
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -136,14 +143,18 @@ func TestSessionKeyIsGeneratedOnceAndReused(t *testing.T) {
 
 func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	base, _, stop := startConsole(t, nil)
-	// A request whose headers are still arriving when the stop signal comes: the server must let it
-	// finish and answer it before run returns.
+	// A form post whose body is still arriving when the stop signal comes: its handler is running
+	// (reading the form), so the server must let it finish and answer before run returns.
 	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n"); err != nil {
+	body := "username=oscar&password=x&endpoint=ftp%3A%2F%2Fx"
+	head := "POST /login/basic HTTP/1.1\r\nHost: localhost\r\nSec-Fetch-Site: same-origin\r\n" +
+		"Content-Type: application/x-www-form-urlencoded\r\nConnection: close\r\n" +
+		"Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n"
+	if _, err := io.WriteString(conn, head+body[:10]); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond) // let the server start reading the request
@@ -155,16 +166,17 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 		t.Fatalf("run returned before the in-flight request finished: %v", err)
 	default:
 	}
-	if _, err := io.WriteString(conn, "Connection: close\r\n\r\n"); err != nil {
+	if _, err := io.WriteString(conn, body[10:]); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatalf("in-flight request got no answer: %v", err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("in-flight request = %d, want 200", resp.StatusCode)
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(page), `name="endpoint"`) {
+		t.Errorf("in-flight request = %d, want the login page refusing the endpoint (422)", resp.StatusCode)
 	}
 	if err := <-stopped; err != nil {
 		t.Fatalf("stop: %v", err)
