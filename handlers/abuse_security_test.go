@@ -4,9 +4,11 @@ package handlers
 // the sign-in rate limit per client address (limit.go, wired in signin.go).
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -271,5 +273,33 @@ func TestAbuse_LoginRateLimitPerClientAddress(t *testing.T) {
 	}
 	if st := post("/login/basic", "[2001:db8::1]:4000", "", form); st == http.StatusTooManyRequests {
 		t.Error("another address was limited too")
+	}
+
+	// Behind the operator's reverse proxy (CONSOLE_TRUSTED_PROXIES), the client is the address the
+	// proxy appended; what the client itself put in X-Forwarded-For does not count.
+	h2 := newHarness(t, func(d *Deps) {
+		d.LoginRate = 2
+		d.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	})
+	post2 := func(xff string) int {
+		req := httptest.NewRequest(http.MethodPost, h2.server.URL+"/login/basic", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		req.RemoteAddr = "10.1.1.1:5000"
+		req.Header.Set("X-Forwarded-For", xff)
+		rec := httptest.NewRecorder()
+		h2.server.Config.Handler.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for i := range 2 {
+		if st := post2(fmt.Sprintf("192.0.2.%d, 198.51.100.4", i)); st == http.StatusTooManyRequests {
+			t.Fatalf("client behind the proxy: attempt %d refused", i+1)
+		}
+	}
+	if st := post2("192.0.2.99, 198.51.100.4"); st != http.StatusTooManyRequests {
+		t.Errorf("client behind the proxy, spoofing the first hop: %d, want 429", st)
+	}
+	if st := post2("198.51.100.5"); st == http.StatusTooManyRequests {
+		t.Error("another client behind the same proxy was limited too")
 	}
 }
