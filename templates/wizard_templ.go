@@ -1420,27 +1420,27 @@ func wizardReview(w WizardProps, r WizardReview) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 121, "<h2 id=\"review-yaml-title\">As an FDL file (YAML)</h2><p class=\"muted\">Secrets are shown as ••••. This is what oscar-cli would apply.</p><pre id=\"review-yaml\" data-testid=\"review-yaml\" aria-labelledby=\"review-yaml-title\"><code>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 121, "<h2 id=\"review-yaml-title\">As an FDL file (YAML)</h2><p class=\"muted\">Secrets are shown as ••••. This is what oscar-cli would apply.</p><pre id=\"review-yaml\" data-testid=\"review-yaml\" role=\"region\" aria-labelledby=\"review-yaml-title\" tabindex=\"0\"><code>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var69 string
 		templ_7745c5c3_Var69, templ_7745c5c3_Err = templ.JoinStringErrs(r.YAML)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/wizard.templ`, Line: 266, Col: 99}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/wizard.templ`, Line: 266, Col: 126}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var69))
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 122, "</code></pre><button type=\"button\" class=\"secondary\" data-copy=\"#review-yaml\" hidden>Copy YAML</button> <details><summary>As JSON (the body sent to OSCAR)</summary><pre id=\"review-json\" data-testid=\"review-json\"><code>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 122, "</code></pre><button type=\"button\" class=\"secondary\" data-copy=\"#review-yaml\" hidden>Copy YAML</button> <details><summary>As JSON (the body sent to OSCAR)</summary><pre id=\"review-json\" data-testid=\"review-json\" role=\"region\" aria-label=\"The definition as JSON\" tabindex=\"0\"><code>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var70 string
 		templ_7745c5c3_Var70, templ_7745c5c3_Err = templ.JoinStringErrs(r.JSON)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/wizard.templ`, Line: 270, Col: 64}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/wizard.templ`, Line: 270, Col: 127}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var70))
 		if templ_7745c5c3_Err != nil {
