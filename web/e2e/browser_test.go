@@ -297,7 +297,9 @@ func (tb *tab) mode() string {
 	return "without JavaScript"
 }
 
-// clickNow clicks the element sel, for clicks that change the page without loading another.
-func clickNow(sel string) chromedp.Action[chromedp.Void] {
-	return chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible)
+// press clicks the element sel, for clicks that change the page without loading another.
+func (tb *tab) press(sel string) {
+	tb.t.Helper()
+	tb.mustSee(sel)
+	tb.do("click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 }

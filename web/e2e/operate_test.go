@@ -77,7 +77,7 @@ func (tb *tab) operateFlow(svc string) {
 		tb.fatalf("invoke page: status %d", st)
 	}
 	tb.screen("invoke")
-	tb.do("choose /run", clickNow("#f-mode-run"))
+	tb.press("#f-mode-run")
 	tb.fill("#f-input", "hello from the browser")
 	if st := tb.click(`[data-testid="invoke-submit"]`); st != 200 {
 		tb.fatalf("synchronous invocation: status %d", st)
@@ -89,7 +89,7 @@ func (tb *tab) operateFlow(svc string) {
 
 	// Asynchronous: a job starts, the console shows where to follow it.
 	tb.open("/services/" + svc + "/invoke")
-	tb.do("choose /job", clickNow("#f-mode-job"))
+	tb.press("#f-mode-job")
 	tb.fill("#f-input", "a job from the browser")
 	if st := tb.click(`[data-testid="invoke-submit"]`); st != 200 {
 		tb.fatalf("asynchronous invocation: status %d", st)
@@ -270,7 +270,7 @@ func (tb *tab) download(sel string) []byte {
 		tb.t.Fatalf("download behaviour: %v", err)
 	}
 	progress := chromedp.BrowserEvents(tb.ctx, browser.DownloadProgress)
-	tb.do("click "+sel, clickNow(sel))
+	tb.press(sel)
 	for ev, err := range progress {
 		if err != nil {
 			tb.fatalf("download %s: %v", sel, err)

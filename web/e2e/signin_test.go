@@ -58,7 +58,7 @@ func (tb *tab) chooseEndpoint(sel string) {
 func (tb *tab) openDetails(sel string) {
 	tb.t.Helper()
 	if tb.attr(sel, "open") == "" && !eval[bool](tb, `document.querySelector('`+sel+`').open`) {
-		tb.do("open "+sel, clickNow(sel+" > summary"))
+		tb.press(sel + " > summary")
 	}
 	if !eval[bool](tb, `document.querySelector('`+sel+`').open`) {
 		tb.fatalf("%s did not open", sel)
@@ -91,6 +91,29 @@ func (tb *tab) signOut() {
 	}
 }
 
+// signInBasicRefused tries a wrong password: the same page comes back with an error status, the
+// user name kept and the password not.
+func (tb *tab) signInBasicRefused() {
+	tb.t.Helper()
+	t := tb.t
+	tb.open("/login")
+	tb.openDetails(`[data-testid="basic-section"]`)
+	tb.chooseEndpoint("#f-basic-endpoint")
+	tb.fill("#f-username", basicUser)
+	tb.fill("#f-password", "wrong password")
+	if st := tb.click(`[data-testid="basic-submit"]`); st < 400 {
+		t.Errorf("wrong password: status %d, want an error status", st)
+	}
+	tb.mustSee(`[data-testid="login-problem"]`)
+	tb.screen("sign-in-refused")
+	if got := eval[string](tb, `document.querySelector("#f-username").value`); got != basicUser {
+		t.Errorf("user name after a failed sign-in = %q, want it kept", got)
+	}
+	if got := eval[string](tb, `document.querySelector("#f-password").value`); got != "" {
+		t.Errorf("the password came back in the page")
+	}
+}
+
 func TestSignInOIDC(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
@@ -117,23 +140,7 @@ func TestSignInBasic(t *testing.T) {
 			c := newConsole(t, consoleOptions{})
 			tb := newTab(t, c, m.js)
 
-			// A wrong password first: the same page, the user name kept, the password not.
-			tb.open("/login")
-			tb.openDetails(`[data-testid="basic-section"]`)
-			tb.chooseEndpoint("#f-basic-endpoint")
-			tb.fill("#f-username", basicUser)
-			tb.fill("#f-password", "wrong password")
-			if st := tb.click(`[data-testid="basic-submit"]`); st < 400 {
-				t.Errorf("wrong password: status %d, want an error status", st)
-			}
-			tb.screen("sign-in-failed")
-			if got := eval[string](tb, `document.querySelector("#f-username").value`); got != basicUser {
-				t.Errorf("user name after a failed sign-in = %q, want it kept", got)
-			}
-			if got := eval[string](tb, `document.querySelector("#f-password").value`); got != "" {
-				t.Errorf("the password came back in the page")
-			}
-
+			tb.signInBasicRefused()
 			tb.signInBasic()
 			tb.signOut()
 			c.assertNoSecretsLogged(t)

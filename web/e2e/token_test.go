@@ -24,7 +24,7 @@ func (tb *tab) tokenFlow() []string {
 
 	if tb.js {
 		tb.grantClipboard()
-		tb.do("reveal", clickNow(`[data-reveal="#access-token"]`))
+		tb.press(`[data-reveal="#access-token"]`)
 		if got := tb.attr("#access-token", "type"); got != "text" {
 			t.Errorf("after Reveal the token field is of type %q, want text", got)
 		}
@@ -32,7 +32,7 @@ func (tb *tab) tokenFlow() []string {
 			t.Errorf("Reveal button aria-pressed = %q after a click, want true", got)
 		}
 		tb.screen("token-revealed")
-		tb.do("copy", clickNow(`[data-copy="#access-token"]`))
+		tb.press(`[data-copy="#access-token"]`)
 		if got := eval[string](tb, `new Promise(function (ok) { var n = 0; (function poll() {
 				var t = document.getElementById("live").textContent;
 				if (t || ++n > 50) { ok(t); } else { setTimeout(poll, 50); } })(); })`); got != "Copied" {
@@ -42,7 +42,7 @@ func (tb *tab) tokenFlow() []string {
 			t.Errorf("clipboard after Copy holds %d characters, want the token (%d)", len(got), len(token))
 		}
 		// Hide again.
-		tb.do("hide", clickNow(`[data-reveal="#access-token"]`))
+		tb.press(`[data-reveal="#access-token"]`)
 		if got := tb.attr("#access-token", "type"); got != "password" {
 			t.Errorf("after a second click the token field is of type %q, want password", got)
 		}
@@ -80,6 +80,19 @@ func (tb *tab) tokenFlow() []string {
 	return []string{token, fresh}
 }
 
+// tokenBasicFlow checks the token page of a basic-auth session: no personal token, advice instead.
+func (tb *tab) tokenBasicFlow() {
+	tb.t.Helper()
+	if st := tb.open("/token"); st != 200 {
+		tb.fatalf("GET /token: status %d", st)
+	}
+	tb.mustSee(`[data-testid="token-basic"]`)
+	if n := tb.count("#access-token"); n != 0 {
+		tb.t.Errorf("a basic-auth session's token page has a token field")
+	}
+	tb.screen("token-basic")
+}
+
 func TestToken(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
@@ -91,14 +104,7 @@ func TestToken(t *testing.T) {
 			// A basic-auth session has no personal token: the page says so and shows none.
 			tb2 := newTab(t, c, m.js)
 			tb2.signInBasic()
-			if st := tb2.open("/token"); st != 200 {
-				tb2.fatalf("GET /token: status %d", st)
-			}
-			tb2.mustSee(`[data-testid="token-basic"]`)
-			if n := tb2.count("#access-token"); n != 0 {
-				t.Errorf("a basic-auth session's token page has a token field")
-			}
-			tb2.screen("token-basic")
+			tb2.tokenBasicFlow()
 			c.assertNoSecretsLogged(t, tokens...)
 		})
 	}

@@ -1,0 +1,90 @@
+package e2e
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
+)
+
+// TestScreenshots renders every screen of the console at 1280x800 and 390x844 (with JavaScript, as
+// most users see it) into $SCREENSHOTS/<screen>-<desktop|mobile>.png; `make screenshots` sets
+// SCREENSHOTS=docs/screenshots (relative to the module root). Without SCREENSHOTS it renders into a
+// temporary folder, so the rendering and the layout checks still run with the other tests.
+func TestScreenshots(t *testing.T) {
+	dir := os.Getenv("SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	} else if !filepath.IsAbs(dir) {
+		root, err := moduleRoot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = filepath.Join(root, dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	// An OIDC user: sign-in, token, the wizard from nothing to a service, edit, import, sign-out.
+	c := newConsole(t, consoleOptions{})
+	a := newTab(t, c, true)
+	a.shots = dir
+	a.signInOIDC()
+	a.tokenFlow()
+	a.wizardFlow()
+	a.editFlow()
+	a.importFlow()
+	a.signOut()
+
+	// The cluster's OSCAR account on a second cluster: a refused sign-in, then operating a service,
+	// buckets, the cluster page and an error page.
+	c2 := newConsole(t, consoleOptions{OSCAR: func(o *oscartest.Options) { o.ServerlessBackend = true }})
+	c2.seedService(t, "cowsay")
+	b := newTab(t, c2, true)
+	b.shots = dir
+	b.signInBasicRefused()
+	b.signInBasic()
+	b.tokenBasicFlow()
+	b.operateFlow("cowsay")
+	b.bucketFlow()
+	b.open("/cluster")
+	b.screen("cluster")
+	b.open("/no/such/page")
+	b.screen("not-found")
+
+	var names []string
+	for n := range a.shot {
+		names = append(names, n)
+	}
+	for n := range b.shot {
+		if a.shot[n] {
+			t.Errorf("screen %q rendered by both tours: the second overwrote the first", n)
+		}
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	t.Logf("%d screens rendered into %s: %s", len(names), dir, strings.Join(names, ", "))
+}
+
+// moduleRoot is the folder holding go.mod, above the test's working directory.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
