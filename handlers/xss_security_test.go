@@ -117,8 +117,8 @@ func xssService(name string) map[string]any {
 }
 
 // TestXSS_OSCARDataEscapedOnEveryScreen seeds the fake OSCAR with payloads in service fields, a
-// service name, job names and logs, deployment logs and bucket object names, then checks every
-// screen that shows them.
+// service name, job names and logs, deployment logs (no screen shows them yet) and bucket object
+// names, then checks every screen that shows them.
 func TestXSS_OSCARDataEscapedOnEveryScreen(t *testing.T) {
 	e := newSecEnv(t, oscartest.Options{ServerlessBackend: true,
 		Run: func(service string, body []byte, contentType string) (int, string, []byte) {
