@@ -94,7 +94,15 @@
       xhr.upload.addEventListener("progress", function (e) {
         if (e.lengthComputable) { bar.max = e.total; bar.value = e.loaded; }
       });
-      xhr.addEventListener("load", function () { window.location.href = xhr.responseURL || form.action; });
+      xhr.addEventListener("load", function () {
+        if (xhr.status >= 400) {
+          // The upload was refused: post the form the plain way, so the browser shows the
+          // console's own page explaining why (with the form and its message).
+          form.submit();
+          return;
+        }
+        window.location.href = xhr.responseURL || form.action;
+      });
       xhr.addEventListener("error", function () { form.submit(); });
       xhr.send(new FormData(form));
     });
