@@ -157,9 +157,36 @@ func (p *Pages) wizardGet(w http.ResponseWriter, r *http.Request) error {
 	env := p.wizardEnvFor(r)
 	var shown *wzProblems
 	if d.Visited[step] && step != stepReview {
-		shown = validateStep(d, step, env)
+		shown = withoutBlankRows(d, validateStep(d, step, env))
 	}
 	return p.renderWizard(w, r, http.StatusOK, wz, d, step, env, shown)
+}
+
+// withoutBlankRows drops the problems of rows the user has just added and not filled in yet (a
+// provider without id or values, an input or output without path): a step opened again should not
+// greet a new row with errors. Next still reports them.
+func withoutBlankRows(d *draft, pr *wzProblems) *wzProblems {
+	blank := map[string]bool{}
+	for i, p := range d.Providers {
+		empty := strings.TrimSpace(p.ID) == ""
+		for k, v := range p.Fields {
+			empty = empty && (v == "" || k == "verify")
+		}
+		blank[fmt.Sprintf("storage_providers[%d].", i)] = empty
+	}
+	for list, rows := range map[string][]ioConfig{"input": d.Service.Input, "output": d.Service.Output} {
+		for i, io := range rows {
+			blank[fmt.Sprintf("%s[%d].", list, i)] = strings.TrimSpace(io.Path) == "" && len(io.Prefix) == 0 && len(io.Suffix) == 0
+		}
+	}
+	out := newWzProblems()
+	for _, k := range pr.order {
+		prefix, _, _ := strings.Cut(k, "]")
+		if !blank[prefix+"]."] {
+			out.add(k, pr.errs[k])
+		}
+	}
+	return out
 }
 
 // renderWizard renders a step, showing the given problems and OSCAR's last refusal if it concerns
@@ -208,7 +235,9 @@ func (p *Pages) wizardPost(w http.ResponseWriter, r *http.Request) error {
 	if d.Visited == nil {
 		d.Visited = map[string]bool{}
 	}
-	d.Visited[step] = true
+	if values.Get("add") == "" && values.Get("remove") == "" {
+		d.Visited[step] = true // adding a row is not leaving the step: no problems shown yet
+	}
 	if err := p.storeDraft(r, wz, d); err != nil {
 		return err
 	}

@@ -269,3 +269,32 @@ func TestWizardReviewShowsMaskedDefinitionAndProblems(t *testing.T) {
 		t.Error("the Outputs tab is not flagged")
 	}
 }
+
+func TestWizardNewRowsAreNotGreetedWithErrors(t *testing.T) {
+	h, _ := wzSetup(t, oscartest.Options{})
+	st := h.get("/services/new/storage")
+	h.wzSubmit(st, wzForm0, map[string]string{"provider": "webdav"}, "add=provider")
+	st = h.get("/services/new/storage")
+	if st.Doc.Find("[data-testid=form-errors]").Length() != 0 {
+		t.Errorf("a just-added provider shows errors: %s", st.text("[data-testid=form-errors]"))
+	}
+	p := h.wzSubmit(st, wzForm0, nil, "nav=next")
+	wzExpect(t, p, http.StatusUnprocessableEntity, "")
+	if msg := wzFieldError(t, p, "storage_providers[0].id"); msg == "" {
+		t.Error("Next does not report the empty provider")
+	}
+	in := h.get("/services/new/inputs")
+	h.wzSubmit(in, wzForm0, nil, "add=input")
+	if in = h.get("/services/new/inputs"); in.Doc.Find("[data-testid=form-errors]").Length() != 0 {
+		t.Errorf("a just-added input shows errors: %s", in.text("[data-testid=form-errors]"))
+	}
+	p = h.wzSubmit(in, wzForm0, nil, "nav=next")
+	if msg := wzFieldError(t, p, "input[0].path"); !strings.Contains(msg, "Enter a path") {
+		t.Errorf("Next on an empty input: %q", msg)
+	}
+	// Once the step was left with the row still empty, opening it again shows nothing new for
+	// the blank row, but the tab says the step needs attention.
+	if !h.get("/services/new/inputs").Doc.Find(`.wizard-steps button[value=inputs]`).HasClass("problem") {
+		t.Error("the Inputs tab is not flagged")
+	}
+}
