@@ -60,7 +60,7 @@ func (p *Pages) importFDL(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxImportBody)
 	var err error
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		err = r.ParseMultipartForm(1 << 20)
+		err = r.ParseMultipartForm(maxImportBody)
 	} else {
 		err = r.ParseForm()
 	}

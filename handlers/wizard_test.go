@@ -339,3 +339,43 @@ func TestWizardDiscard(t *testing.T) {
 func wzFieldID(name string) string {
 	return "f-" + strings.NewReplacer(".", "-", "[", "-", "]", "").Replace(name)
 }
+
+// TestWizardBasicAuthClusterWithGPUAndVOs: the cluster's OSCAR account may choose any of the
+// cluster's VOs, and a cluster with a GPU offers it. /system/config is answered by hand here
+// (the fake has no GPU setting); images outside the allowed repositories are refused.
+func TestWizardBasicAuthClusterWithGPUAndVOs(t *testing.T) {
+	h, _ := wzSetup(t, oscartest.Options{Fault: func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != "/system/config" {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"config":{"name":"oscar","namespace":"oscar","services_namespace":"oscar-svc","gpu_available":true,
+			"interLink_available":false,"yunikorn_enable":false,"kueue_enable":true,"volume_enable":true,"oidc_groups":["vo.x.eu","vo.y.eu"],
+			"minio_quota_enabled":false},"minio_provider":{"endpoint":"http://minio","verify":true,"access_key":"a","secret_key":"b","region":"us-east-1"},
+			"allowed_image_repositories":["ghcr.io/grycap/"]}`))
+		return true
+	}})
+	g := h.get("/services/new/general")
+	wzExpect(t, g, http.StatusOK, "")
+	var vos []string
+	g.Doc.Find(`select[name=vo] option`).Each(func(_ int, s *goqueryS) {
+		v, _ := s.Attr("value")
+		vos = append(vos, v)
+	})
+	if !slices.Equal(vos, []string{"", "vo.x.eu", "vo.y.eu"}) {
+		t.Errorf("VO choices = %q", vos)
+	}
+	if g.Doc.Find(`input[type=checkbox][name=enable_gpu]`).Length() != 1 {
+		t.Fatal("no GPU checkbox on a cluster with a GPU")
+	}
+	p := wzGeneral(t, h, map[string]string{"image": "docker.io/library/alpine"})
+	wzExpect(t, p, http.StatusUnprocessableEntity, "")
+	if msg := wzFieldError(t, p, "image"); !strings.Contains(msg, "ghcr.io/grycap/") {
+		t.Errorf("image message = %q", msg)
+	}
+	p = wzGeneral(t, h, map[string]string{"vo": "vo.y.eu", "enable_gpu": "true", "alpine": "true"})
+	wzExpect(t, p, http.StatusSeeOther, "/services/new/storage")
+	if s := h.wzDraft("new").Service; s.VO != "vo.y.eu" || !s.EnableGPU || !s.Alpine {
+		t.Errorf("vo %q gpu %v alpine %v", s.VO, s.EnableGPU, s.Alpine)
+	}
+}
