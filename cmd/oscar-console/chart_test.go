@@ -520,7 +520,8 @@ func TestChartDefaults(t *testing.T) {
 // TestChartSetsEverySetting renders with every option on and checks that the chart can set every
 // setting the console reads (except the plain client secrets, which go as files), and nothing else.
 func TestChartSetsEverySetting(t *testing.T) {
-	args := []string{"--set", "serverTLS.secretName=console-tls", "--set", "config.logLevel=debug"}
+	args := []string{"--set", "serverTLS.secretName=console-tls", "--set", "config.logLevel=debug",
+		"--set", "config.trustedProxies=10.244.0.0/16\\,192.0.2.7"}
 	for _, p := range []string{"oidc", "oidc2", "oidc3"} {
 		args = append(args,
 			"--set", p+".issuer=https://"+p+".example.org/realms/x",
@@ -560,6 +561,9 @@ func TestChartSetsEverySetting(t *testing.T) {
 	}
 	if got := len(cfg.oidcProviders()); got != 3 {
 		t.Errorf("the console sees %d OpenID providers, want 3", got)
+	}
+	if got, want := cfg.TrustedProxies, []string{"10.244.0.0/16", "192.0.2.7"}; !slices.Equal(got, want) {
+		t.Errorf("the console trusts proxies %q, want %q", got, want)
 	}
 	// No secret leaks into the ConfigMap.
 	for _, cm := range r.all("ConfigMap") {
