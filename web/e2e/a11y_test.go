@@ -9,9 +9,9 @@ import (
 )
 
 // checkInvalid checks how a refused form shows the problem with field sel: aria-invalid="true",
-// aria-describedby naming the message next to the field, the error summary linking to it, and (with
-// JavaScript) the focus moved to the summary or the field so keyboard and screen-reader users land
-// on the problem.
+// aria-describedby naming the message next to the field, the error summary linking to it, and, with
+// and without JavaScript, the focus moved to the summary or the field so that keyboard and
+// screen-reader users land on the problem (the summary's autofocus attribute, or console.js).
 func (tb *tab) checkInvalid(sel string) {
 	tb.t.Helper()
 	t := tb.t
@@ -30,12 +30,14 @@ func (tb *tab) checkInvalid(sel string) {
 	if tb.count(`[data-testid="form-errors"] a[href="#`+id+`"]`) == 0 {
 		t.Errorf("the error summary has no link to %s", sel)
 	}
-	if !tb.js {
-		return
-	}
+	// Without JavaScript only the autofocus attribute can move the focus: the summary needs it.
 	focused := eval[string](tb, `(function (e) { return e ? (e.id || e.tagName) : ""; })(document.activeElement)`)
 	if focused != "form-errors" && focused != id {
-		t.Errorf("after a refused form the focus is on %q, want the error summary or %s", focused, sel)
+		hint := ""
+		if !tb.js {
+			hint = " (without JavaScript this needs autofocus on the error summary)"
+		}
+		t.Errorf("after a refused form the focus is on %q, want the error summary or %s%s", focused, sel, hint)
 	}
 }
 
