@@ -32,14 +32,13 @@ var modes = []struct {
 // tab is one browser tab, in a browser context of its own (own cookies, cache and downloads), with
 // JavaScript on or off.
 type tab struct {
-	t       *testing.T
-	ctx     context.Context
-	c       *console
-	js      bool
-	bctx    cdp.BrowserContextID
-	dialogs []string        // messages of the confirm() dialogs the tab accepted
-	shots   string          // directory for screenshots; "" takes none
-	shot    map[string]bool // screens already rendered
+	t     *testing.T
+	ctx   context.Context
+	c     *console
+	js    bool
+	bctx  cdp.BrowserContextID
+	shots string          // directory for screenshots; "" takes none
+	shot  map[string]bool // screens already rendered
 
 	mu      sync.Mutex
 	console []chromedp.ConsoleMessage // errors and warnings the pages wrote to the console
@@ -59,8 +58,8 @@ func newTab(t *testing.T, c *console, js bool) *tab {
 	t.Cleanup(cancel)
 	tb := &tab{t: t, ctx: ctx, c: c, js: js, bctx: chromedp.FromContext(tabCtx).BrowserContextID, shot: map[string]bool{}}
 
-	// Record console errors (a CSP violation shows up there) and answer confirm() dialogs (data-confirm)
-	// with OK, as a user who means it.
+	// Record console errors (a CSP violation shows up there) and answer dialogs (data-confirm) with
+	// OK, as a user who means it: an unanswered dialog would block the page.
 	messages := chromedp.Console(ctx)
 	go func() {
 		for m, err := range messages {
@@ -76,13 +75,10 @@ func newTab(t *testing.T, c *console, js bool) *tab {
 	}()
 	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
 	go func() {
-		for ev, err := range dialogs {
+		for _, err := range dialogs {
 			if err != nil {
 				return
 			}
-			tb.mu.Lock()
-			tb.dialogs = append(tb.dialogs, ev.Message)
-			tb.mu.Unlock()
 			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
 		}
 	}()

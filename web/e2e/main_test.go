@@ -110,16 +110,21 @@ func runMain(m *testing.M) int {
 	return m.Run()
 }
 
-// needBrowser returns the shared browser context, or ends the test: a failure in CI (CI=true), where
-// the browser tests must run, and a skip with the reason elsewhere.
+// needBrowser returns the shared browser context, or ends the test when the browser or axe-core is
+// missing: a failure in CI (CI=true), where the browser tests must run, and a skip with the reason
+// elsewhere.
 func needBrowser(t *testing.T) context.Context {
 	t.Helper()
-	if suite.browser != nil {
+	missing := suite.browserErr
+	if missing == nil {
+		missing = suite.axeErr
+	}
+	if missing == nil {
 		return suite.browser
 	}
 	if os.Getenv("CI") == "true" {
-		t.Fatalf("browser tests must run in CI: %v", suite.browserErr)
+		t.Fatalf("browser tests must run in CI: %v", missing)
 	}
-	t.Skipf("no browser, skipping: %v", suite.browserErr)
+	t.Skipf("skipping the browser test: %v", missing)
 	return nil
 }
