@@ -162,7 +162,10 @@ func (p *Pages) save(w http.ResponseWriter, r *http.Request) error {
 	if p.Sessions == nil {
 		return nil
 	}
-	s := p.session(r)
+	s, ok := r.Context().Value(sessionKey).(*session.Session)
+	if !ok || s == nil {
+		return nil // the session could not be loaded (store down): nothing to write back
+	}
 	d := &s.Data
 	worth := d.SignedIn() || len(d.Login) > 0 || len(d.Flash) > 0 || len(d.Drafts) > 0 || d.Endpoint != ""
 	if !worth && !p.hasCookie(r) {
