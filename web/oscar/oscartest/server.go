@@ -1,6 +1,8 @@
 // Package oscartest is an in-process fake OSCAR Manager (v4) for tests: an
 // httptest.Server with in-memory services, jobs, buckets and objects, a fake
-// MinIO for presigned URLs, and the behaviours of the real server that a
+// MinIO for presigned URLs and for HEAD and DELETE requests signed with the
+// keys /system/config hands out (AWS Signature Version 4, see minio.go),
+// and the behaviours of the real server that a
 // client has to cope with (oscar-api.md §1.4): 201 with an empty body on
 // create, plain-text errors (some with two messages glued together), PUT as
 // a full replace, "bucket already exists" as a 500, per-user visibility for
@@ -285,6 +287,8 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("POST /system/buckets/{bucket}/presign", s.presign)
 	m.HandleFunc("PUT /minio/{bucket}/{key...}", s.minioPut)
 	m.HandleFunc("GET /minio/{bucket}/{key...}", s.minioGet)
+	m.HandleFunc("HEAD /minio/{bucket}/{key...}", s.minioHead)
+	m.HandleFunc("DELETE /minio/{bucket}/{key...}", s.minioDelete)
 	return m
 }
 

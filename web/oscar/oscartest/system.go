@@ -47,7 +47,7 @@ func (s *Server) config(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"config":                     cfg,
-		"minio_provider":             map[string]any{"endpoint": s.URL() + "/minio", "verify": true, "access_key": access, "secret_key": secret, "region": "us-east-1"},
+		"minio_provider":             map[string]any{"endpoint": s.URL() + "/minio", "verify": true, "access_key": access, "secret_key": secret, "region": MinIORegion},
 		"allowed_image_repositories": []string{},
 	})
 }
