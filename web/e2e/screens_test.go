@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -28,6 +29,23 @@ func (tb *tab) screen(name string) {
 	tb.axe(name)
 	if tb.shots != "" {
 		tb.shoot(name)
+		// The screenshot run also checks the dark palette (prefers-color-scheme: dark), where
+		// contrast problems hide from the light-mode runs.
+		tb.colorScheme("dark")
+		tb.axe(name + " in dark mode")
+		tb.colorScheme("")
+	}
+}
+
+// colorScheme emulates prefers-color-scheme ("" removes the override).
+func (tb *tab) colorScheme(scheme string) {
+	tb.t.Helper()
+	p := emulation.SetEmulatedMediaParams{}
+	if scheme != "" {
+		p.Features = []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}
+	}
+	if _, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, p); err != nil {
+		tb.t.Fatalf("color scheme %q: %v", scheme, err)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
 )
@@ -94,8 +95,9 @@ func (tb *tab) wizardFlow() {
 	tb.fill("#f-cpu", "1")
 	tb.fill("#f-memory", "1Gi")
 	tb.set("#f-script", wzScript)
-	if st := tb.next(); st != 200 {
-		tb.fatalf("Next from General: status %d", st)
+	// Enter in a text field means Next (the form's first button is a hidden copy of it).
+	if st := tb.navigate("Enter in the image field", chromedp.SendKeys(chromedp.CSS("#f-image"), kb.Enter)); st != 200 {
+		tb.fatalf("Enter on General: status %d", st)
 	}
 
 	// Storage: add EGI DataHub (Onedata).
@@ -106,6 +108,7 @@ func (tb *tab) wizardFlow() {
 		tb.fatalf("add provider: status %d", st)
 	}
 	tb.mustSee(`[data-testid="provider"][data-kind="onedata"]`)
+	tb.keyboardPath()
 	tb.fill(`[name="storage_providers[0].id"]`, "egi_datahub")
 	tb.fill(`[name="storage_providers[0].oneprovider_host"]`, "oneprovider.example.org")
 	tb.fill(`[name="storage_providers[0].token"]`, wzOnedataToken)
@@ -123,6 +126,7 @@ func (tb *tab) wizardFlow() {
 	if st := tb.click(`[data-testid="add-input"]`); st != 200 {
 		tb.fatalf("add input: status %d", st)
 	}
+	tb.keyboardPath()
 	tb.fill(`[name="input[0].path"]`, wzService+"/in")
 	tb.fill(`[name="input[0].suffix"]`, "jpg, png")
 	tb.screen("wizard-inputs")
@@ -135,6 +139,7 @@ func (tb *tab) wizardFlow() {
 	if st := tb.click(`[data-testid="add-output"]`); st != 200 {
 		tb.fatalf("add output: status %d", st)
 	}
+	tb.keyboardPath()
 	tb.set(`[name="output[0].storage_provider"]`, "onedata.egi_datahub")
 	tb.fill(`[name="output[0].path"]`, "oscar-results/"+wzService)
 	tb.fill(`[name="output[0].suffix"]`, "png")
@@ -154,6 +159,7 @@ func (tb *tab) wizardFlow() {
 		t.Errorf("the review's FDL shows the Onedata token")
 	}
 	tb.screen("wizard-review")
+	tb.keyboardPath()
 	if st := tb.click(`[data-testid="create"]`); st != 200 {
 		tb.fatalf("create: status %d", st)
 	}
