@@ -335,7 +335,8 @@ func parseIO(v url.Values, list string, old []ioConfig) []ioConfig {
 		if i < len(old) {
 			io.Options, io.Extra = old[i].Options, old[i].Extra
 		}
-		io.StorageProvider = wzClip(r["storage_provider"])
+		// A browser always posts the select; empty means the first choice it shows.
+		io.StorageProvider = cmp.Or(wzClip(r["storage_provider"]), "minio.default")
 		if kind, id := canonicalRef(io.StorageProvider); slices.Contains(providerKinds(), kind) {
 			io.StorageProvider = kind + "." + id // "minio" is minio.default, as OSCAR reads it
 		}

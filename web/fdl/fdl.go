@@ -203,6 +203,9 @@ func (w *walker) functions(n *yaml.Node, f *File) error {
 			if err := checkKey(k); err != nil {
 				return err
 			}
+			if strings.TrimSpace(k.Value) == "" {
+				return &Error{Line: k.Line, Msg: "the cluster id before the service is empty (write \"- <cluster-id>:\")"}
+			}
 			fn, err := w.function(k.Value, v)
 			if err != nil {
 				return err
