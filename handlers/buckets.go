@@ -18,8 +18,8 @@ import (
 
 // bucketRoutes registers the buckets screens: the list with its create form, a bucket's deletion,
 // and (buckets_objects.go) its objects, uploads, downloads, object deletion and presigned links.
-// Every object byte goes through the console or through a presigned URL that OSCAR signed: MinIO
-// keys never reach the browser.
+// Every object byte goes through the console or through a presigned URL that OSCAR signed, and an
+// object deletion is signed on the server: MinIO keys never reach the browser.
 func (p *Pages) bucketRoutes(r chi.Router) {
 	r.Get("/buckets", p.handle(p.bucketsList))
 	r.Post("/buckets", p.handle(p.bucketCreate))

@@ -27,6 +27,8 @@ import (
 // presigned links. OSCAR's API lists a bucket's objects (all of them, flat, 70 a page) and signs
 // MinIO URLs for one object; the console reads and writes object bytes through those URLs with the
 // OSCAR client (PutObject, GetObject), which applies the same SSRF policy as every OSCAR call.
+// OSCAR cannot delete an object, so the client's DeleteObject sends MinIO an S3 DELETE signed on the
+// server with the user's MinIO keys from OSCAR's config, under the same policy.
 
 const (
 	// objectsPerView is how many entries a bucket page aims to show.
@@ -75,7 +77,7 @@ func (p *Pages) scanBucket(ctx context.Context, ep oscar.Endpoint, cr oscar.Cred
 	props := templates.BucketProps{
 		Name: name, Prefix: prefix, UploadAction: bucketPath(name, "upload"), LinkAction: bucketPath(name, "presign"),
 		UploadLinkURL: withQuery(bucketPath(name, "presign"), url.Values{"op": {oscar.PresignUpload}, "key": {prefix}}),
-		DeleteURL:     bucketPath(name, "delete"), CanDelete: p.objectDeleter() != nil,
+		DeleteURL:     bucketPath(name, "delete"),
 	}
 	if p.MaxUpload > 0 {
 		props.MaxUpload = humanBytes(p.MaxUpload)
@@ -445,22 +447,6 @@ func (p *Pages) objectDownload(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// objectDeleter is an OSCAR client that can delete one object. OSCAR's API has no object deletion
-// (presign signs only uploads and downloads), so deleting needs a request signed with the user's
-// MinIO keys on the server. web/oscar does not offer it yet; when it gains this method, the pages
-// below light up without change.
-type objectDeleter interface {
-	DeleteObject(ctx context.Context, ep oscar.Endpoint, cr oscar.Creds, bucket, key string) error
-}
-
-func (p *Pages) objectDeleter() objectDeleter {
-	if p.OSCAR == nil {
-		return nil
-	}
-	d, _ := any(p.OSCAR).(objectDeleter)
-	return d
-}
-
 // objectKeyQuery reads the ?key= (or form key=) of an object page.
 func objectKeyQuery(v string) (string, error) {
 	if !validKey(v) || strings.HasSuffix(v, "/") {
@@ -479,11 +465,9 @@ func (p *Pages) objectDeleteConfirm(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	// Nothing is asked of OSCAR or MinIO here: the page only confirms, and a GET changes nothing.
 	props := templates.ObjectDeleteProps{Bucket: name, Key: key, Action: bucketPath(name, "object-delete"),
 		CancelURL: withQuery(bucketPath(name), url.Values{"prefix": {folderOf(key)}})}
-	if p.objectDeleter() == nil {
-		props.Unsupported = "OSCAR's API cannot delete single files: it only signs uploads and downloads. Delete the file with a MinIO or S3 client, or delete the whole bucket."
-	}
 	return p.render(w, r, http.StatusOK, templates.ObjectDeletePage(p.layout(r, "Delete "+path.Base(key), "buckets"), props))
 }
 
@@ -495,7 +479,10 @@ func folderOf(key string) string {
 	return ""
 }
 
-// objectDelete handles "POST /buckets/{bucket}/object-delete".
+// objectDelete handles "POST /buckets/{bucket}/object-delete": the confirmed deletion of one object.
+// OSCAR's API cannot delete objects, so the OSCAR client signs the S3 DELETE on the server with the
+// user's MinIO keys from OSCAR's config (web/oscar DeleteObject); the keys never reach the browser or
+// the logs.
 func (p *Pages) objectDelete(w http.ResponseWriter, r *http.Request) error {
 	name, err := bucketName(r)
 	if err != nil {
@@ -509,13 +496,8 @@ func (p *Pages) objectDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := p.objectDeleter()
-	if d == nil {
-		return &userError{http.StatusNotImplemented, "Files cannot be deleted here",
-			"OSCAR's API cannot delete single files: it only signs uploads and downloads."}
-	}
 	ep, cr := p.creds(r)
-	if err := d.DeleteObject(r.Context(), ep, cr, name, key); err != nil {
+	if err := p.OSCAR.DeleteObject(r.Context(), ep, cr, name, key); err != nil {
 		return fmt.Errorf("handlers: delete object in %q: %w", name, err)
 	}
 	p.session(r).Data.AddFlash("Deleted " + key + ".")

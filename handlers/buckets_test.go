@@ -472,26 +472,6 @@ func TestDownloadStreamsLargeObjects(t *testing.T) {
 	})
 }
 
-func TestObjectDeleteNeedsAnAPI(t *testing.T) {
-	e := newOpEnv(t, oscartest.Options{}, nil)
-	e.fake.PutObjectData("data", "a/x.txt", []byte("x"))
-	p := e.get("/buckets/data")
-	if p.Doc.Find("[aria-label='Delete x.txt']").Length() != 0 {
-		t.Error("the page offers a delete OSCAR cannot do")
-	}
-	c := e.get("/buckets/data/object-delete?key=a/x.txt")
-	if c.StatusCode != http.StatusOK || c.Doc.Find("[data-testid=unsupported]").Length() != 1 || c.Doc.Find("[data-testid=confirm] form").Length() != 0 {
-		t.Errorf("confirmation = %d, want an explanation and no form", c.StatusCode)
-	}
-	d := e.post("/buckets/data/object-delete", url.Values{"key": {"a/x.txt"}})
-	if d.StatusCode != http.StatusNotImplemented {
-		t.Errorf("post = %d, want 501", d.StatusCode)
-	}
-	if _, ok := e.fake.Object("data", "a/x.txt"); !ok {
-		t.Error("object gone")
-	}
-}
-
 func TestPresignLinks(t *testing.T) {
 	e := newOpEnv(t, oscartest.Options{}, nil)
 	e.fake.PutObjectData("data", "out/result.png", []byte("png"))

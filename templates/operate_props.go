@@ -307,8 +307,7 @@ type BucketProps struct {
 	// UploadLinkURL asks for a presigned upload link into the folder shown.
 	UploadLinkURL string
 	DeleteURL     string
-	Scanned       int  // OSCAR pages read for this view
-	CanDelete     bool // the console can delete single objects on this cluster
+	Scanned       int // OSCAR pages read for this view
 }
 
 // ObjectDeleteProps fills the confirmation of an object deletion.
@@ -317,8 +316,6 @@ type ObjectDeleteProps struct {
 	Key       string
 	Action    string
 	CancelURL string
-	// Unsupported explains why the console cannot delete objects, if it cannot.
-	Unsupported string
 }
 
 // BucketDeleteProps fills the confirmation of a bucket deletion.
