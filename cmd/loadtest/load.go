@@ -241,7 +241,9 @@ type loadResult struct {
 	All         pageResult
 	ByKind      map[string]pageResult
 	UpstreamRaw dist // every upstream call, timed at the upstream
-	Observed    dist // every upstream call, timed by the console's OSCAR client (in-process only)
+	Calls       int64
+	Conns       int64 // connections the console opened to the upstream
+	Observed    dist  // every upstream call, timed by the console's OSCAR client (in-process only)
 	CPU         time.Duration
 }
 
@@ -294,6 +296,7 @@ func (d *driver) run(ctx context.Context, warmup, duration time.Duration, maxReq
 	d.recording.Store(false)
 	elapsed := time.Since(start)
 	cpu := processCPU() - cpu0
+	calls, conns := d.up.calls.Load(), d.up.conns.Load()
 	if d.onMeasured != nil && measureErr == nil {
 		d.onMeasured()
 	}
@@ -301,7 +304,7 @@ func (d *driver) run(ctx context.Context, warmup, duration time.Duration, maxReq
 	wg.Wait()
 
 	res := loadResult{Elapsed: elapsed, Views: d.all.views.Load(), Errors: d.errs, All: d.all.result(),
-		ByKind: map[string]pageResult{}, UpstreamRaw: summarize(d.up.samples.snapshot()), CPU: cpu}
+		ByKind: map[string]pageResult{}, UpstreamRaw: summarize(d.up.samples.snapshot()), CPU: cpu, Calls: calls, Conns: conns}
 	for k, s := range d.byKind {
 		res.ByKind[k] = s.result()
 	}
@@ -349,6 +352,7 @@ func (r loadResult) print(w io.Writer, users int, mix []mixEntry) {
 		fmt.Fprintf(w, "process CPU: %.2f s (%.0f%% of one core), %.3f ms per page view (load generator, console and upstream together)\n",
 			r.CPU.Seconds(), 100*r.CPU.Seconds()/secs, float64(r.CPU)/float64(time.Millisecond)/float64(r.Views))
 	}
+	fmt.Fprintf(w, "upstream: %d calls on %d new connections from the console\n", r.Calls, r.Conns)
 	fmt.Fprintf(w, "upstream calls, timed at the upstream:            %s\n", r.UpstreamRaw)
 	if r.Observed.N > 0 {
 		fmt.Fprintf(w, "upstream calls, timed by the console's client:    %s\n", r.Observed)

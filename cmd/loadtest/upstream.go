@@ -44,6 +44,7 @@ type upstream struct {
 	memo   map[string]*memoAnswer
 
 	calls   atomic.Int64
+	conns   atomic.Int64 // connections opened by the console
 	byUser  []userMeter
 	samples *samples // every call's upstream time
 }
@@ -119,7 +120,12 @@ func newUpstream(addr string, latency time.Duration, cache bool, tokens map[stri
 	}
 	u.ln = ln
 	u.url = "http://" + ln.Addr().String()
-	u.srv = &http.Server{Handler: u, ReadHeaderTimeout: 10 * time.Second}
+	u.srv = &http.Server{Handler: u, ReadHeaderTimeout: 10 * time.Second,
+		ConnState: func(_ net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				u.conns.Add(1)
+			}
+		}}
 	go func() { _ = u.srv.Serve(ln) }()
 	return u, nil
 }
@@ -199,6 +205,7 @@ func (u *upstream) forget() {
 	u.fake.ResetRequests()
 	u.samples.reset()
 	u.calls.Store(0)
+	u.conns.Store(0)
 	for i := range u.byUser {
 		u.take(i)
 	}
