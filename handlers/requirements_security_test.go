@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -274,5 +275,40 @@ func TestR30_AllowlistRefusesOtherEndpoints(t *testing.T) {
 	}
 	if n := len(fake.Requests()); n != 0 {
 		t.Errorf("%d requests reached an endpoint off the list", n)
+	}
+}
+
+// TestR31_TokenRefreshedBeforeItGoesToOSCAR: a token about to expire (or already expired) is
+// refreshed before the request is forwarded, so OSCAR only ever sees the fresh one.
+func TestR31_TokenRefreshedBeforeItGoesToOSCAR(t *testing.T) {
+	for _, left := range []time.Duration{30 * time.Second, -time.Minute} {
+		t.Run(left.String(), func(t *testing.T) {
+			e := newOIDCEnv(t, envOptions{})
+			e.mustLogin("/services", "/services")
+			before := e.sessionData()
+			before.Expiry = time.Now().Add(left)
+			e.signIn(before)
+			e.oscar.ResetRequests()
+			if p := e.get("/services"); p.StatusCode != http.StatusOK {
+				t.Fatalf("GET /services: %d", p.StatusCode)
+			}
+			after := e.sessionData()
+			if after.AccessToken == before.AccessToken {
+				t.Fatal("the token was not refreshed")
+			}
+			n := 0
+			for _, r := range e.oscar.Requests() {
+				if r.Auth != "bearer" {
+					continue
+				}
+				n++
+				if r.Token != after.AccessToken {
+					t.Errorf("OSCAR got %s %s with the old token", r.Method, r.Path)
+				}
+			}
+			if n == 0 {
+				t.Error("no bearer request reached OSCAR")
+			}
+		})
 	}
 }
