@@ -43,7 +43,8 @@ func (c *console) seedService(t *testing.T, name string) {
 }
 
 // TestServiceOperations: the services list, a service's page, invoking it (synchronously and as a
-// job), its jobs and a job's log, and deleting it behind its confirmation page.
+// job), its jobs, a job's log, deleting the job, and deleting the service behind its confirmation
+// page.
 func TestServiceOperations(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
@@ -121,6 +122,21 @@ func (tb *tab) operateFlow(svc string) {
 		t.Errorf("job log = %q, want the job's log", got)
 	}
 	tb.screen("job-log")
+
+	// Delete the job behind its confirmation page.
+	if st := tb.click(`[data-testid="delete"]`); st != 200 {
+		tb.fatalf("delete job page: status %d", st)
+	}
+	tb.screen("job-delete")
+	if st := tb.click(`[data-testid="confirm-delete"]`); st != 200 {
+		tb.fatalf("delete job: status %d", st)
+	}
+	if n := len(c.OSCAR.Jobs(svc)); n != 0 {
+		t.Errorf("OSCAR still has %d jobs after the delete", n)
+	}
+	if n := tb.count(`[data-testid="job-row"]`); n != 0 {
+		t.Errorf("the jobs page lists %d jobs after the delete, want none", n)
+	}
 
 	// Delete the service: a confirmation page naming the buckets that go with it, then the list.
 	tb.open("/services/" + svc)
