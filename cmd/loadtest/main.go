@@ -77,6 +77,7 @@ type config struct {
 	cache          bool
 	upstreamAddr   string
 	sessions       int
+	consolePID     int
 	concurrency    int
 	weight         bool
 	cpuprofile     string
@@ -110,6 +111,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.cache, "cache", true, "replay the fake OSCAR's answers after the first (its contract validation then costs no CPU during the run)")
 	fs.StringVar(&c.upstreamAddr, "upstream-addr", "127.0.0.1:0", "loopback address for the fake OSCAR")
 	fs.IntVar(&c.sessions, "sessions", 0, "memory mode: create this many signed-in sessions, load two pages with each, report memory and bytes per session")
+	fs.IntVar(&c.consolePID, "console-pid", 0, "memory mode with -target: the console's process ID, to read VmRSS and VmHWM from /proc/<pid>/status")
 	fs.IntVar(&c.concurrency, "concurrency", 100, "memory mode: concurrent page loads while activating the sessions")
 	fs.BoolVar(&c.weight, "weight", true, "report the page weight of the services page (first view, empty cache)")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the measured load (in-process console: the console's code is in it)")
@@ -151,6 +153,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if c.sessions < 0 || c.sessions > maxSessions {
 		problems = append(problems, fmt.Sprintf("-sessions must be 0..%d", maxSessions))
 	}
+	if c.consolePID < 0 || (c.consolePID > 0 && c.target == "") {
+		problems = append(problems, "-console-pid is for memory mode with -target")
+	}
 	if c.concurrency < 1 || c.concurrency > 1000 {
 		problems = append(problems, "-concurrency must be 1..1000")
 	}
@@ -170,8 +175,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		if c.redis != "" {
 			problems = append(problems, "-redis is for the in-process console; with -target use -session-store")
 		}
-		if c.sessions > 0 {
-			problems = append(problems, "-sessions (memory mode) runs the console in this process; do not combine it with -target")
+		if c.sessions > 0 && c.login == "form" {
+			problems = append(problems, "-sessions (memory mode) writes the sessions through the session store; -login form is not supported")
 		}
 	}
 	if c.redis != "" {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -112,7 +113,8 @@ func TestParseFlagsRefuses(t *testing.T) {
 		{"too many users", []string{"-users", "10001"}, "-users"},
 		{"too long", []string{"-duration", "11m"}, "-duration"},
 		{"target without store", []string{"-target", "http://127.0.0.1:8080"}, "-session-store"},
-		{"memory with target", []string{"-target", "http://127.0.0.1:8080", "-login", "form", "-sessions", "10"}, "-sessions"},
+		{"memory with form login", []string{"-target", "http://127.0.0.1:8080", "-login", "form", "-sessions", "10"}, "-sessions"},
+		{"pid without target", []string{"-console-pid", "1"}, "-console-pid"},
 		{"bad login", []string{"-login", "magic"}, "-login"},
 		{"stray argument", []string{"extra"}, "unexpected"},
 	}
@@ -283,9 +285,31 @@ func TestMemoryMode(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
-	for _, want := range []string{"loaded 2 pages per session", ", 0 not 200", "file store: 12 files", "with 12 sessions: VmRSS"} {
+	for _, want := range []string{"loaded 2 pages per session", ", 0 not 200", "file store: 12 new files", "with 12 sessions: VmRSS"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+func TestTargetMemoryReadsMetrics(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/metrics" {
+			http.NotFound(w, r)
+			return
+		}
+		io.WriteString(w, "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"+
+			"process_resident_memory_bytes 5.24288e+07\ngo_memstats_heap_inuse_bytes 1.048576e+07\n")
+	}))
+	defer srv.Close()
+	m, err := targetMemory(context.Background(), srv.Client(), srv.URL, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.rss != 50<<20 || m.heapInuse != 10<<20 {
+		t.Errorf("rss %d, heap %d; want %d and %d", m.rss, m.heapInuse, 50<<20, 10<<20)
+	}
+	if _, err := targetMemory(context.Background(), srv.Client(), srv.URL+"/nothing", 0); err == nil {
+		t.Error("no metrics: want an error")
 	}
 }
