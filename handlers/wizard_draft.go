@@ -85,14 +85,14 @@ type draft struct {
 	Mode    string        `json:"mode"` // "new" or "edit"
 	Service oscar.Service `json:"service"`
 
-	Variables   []kvRow       `json:"variables,omitempty"`
-	Secrets     []secretRow   `json:"secrets,omitempty"`
-	Annotations []kvRow       `json:"annotations,omitempty"`
-	Labels      []kvRow       `json:"labels,omitempty"`
+	Variables   []kvRow     `json:"variables,omitempty"`
+	Secrets     []secretRow `json:"secrets,omitempty"`
+	Annotations []kvRow     `json:"annotations,omitempty"`
+	Labels      []kvRow     `json:"labels,omitempty"`
 	// ServerLabels are the labels OSCAR sets itself (oscar_service, owner_name...): not offered in
 	// the form, kept as they are when editing.
 	ServerLabels map[string]string `json:"server_labels,omitempty"`
-	Providers   []providerRow `json:"providers,omitempty"`
+	Providers    []providerRow     `json:"providers,omitempty"`
 	// LastRow numbers rows that hold secrets, so that a posted form is matched to the stored secret
 	// by row, not by position.
 	LastRow int `json:"last_row,omitempty"`

@@ -40,7 +40,7 @@ func refusalFor(d *draft, oe *oscar.Error) *refusal {
 		return on(stepGeneral, "image")
 	case strings.Contains(low, "the script is required"):
 		return on(stepGeneral, "script")
-	case strings.Contains(low, "service name must be at most"), strings.Contains(low, "the name is"):
+	case strings.Contains(low, "service name must be at most"), strings.Contains(low, "the name is required"), strings.Contains(low, "the name is too"):
 		return on(stepGeneral, "name")
 	case strings.Contains(low, "inputs must be minio"):
 		for i, io := range d.Service.Input {
