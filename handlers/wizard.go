@@ -86,8 +86,8 @@ func (p *Pages) wizardStart(w http.ResponseWriter, r *http.Request) error {
 }
 
 // loadDraft returns the wizard's draft from the session. A new service starts from OSCAR's
-// defaults; an edit starts from the service as OSCAR returns it (and is stored at once, so that
-// every step edits the same copy).
+// defaults; an edit starts from the service as OSCAR returns it. Nothing is stored until the user
+// posts a step, so looking at the edit pages of many services does not fill the session.
 func (p *Pages) loadDraft(r *http.Request, wz wizardRef) (*draft, error) {
 	if raw := p.session(r).Data.Drafts[wz.key()]; len(raw) > 0 {
 		d, err := unmarshalDraft(raw)
@@ -104,12 +104,15 @@ func (p *Pages) loadDraft(r *http.Request, wz wizardRef) (*draft, error) {
 	if err != nil {
 		return nil, fmt.Errorf("handlers: wizard: load service %s: %w", wz.name, err)
 	}
-	d := draftFromService(*svc, "edit")
-	return d, p.storeDraft(r, wz, d)
+	return draftFromService(*svc, "edit"), nil
 }
+
+// maxEditDrafts bounds the edit drafts one session keeps; the least recently saved goes first.
+const maxEditDrafts = 8
 
 // storeDraft puts the draft into the session (saved with the response).
 func (p *Pages) storeDraft(r *http.Request, wz wizardRef, d *draft) error {
+	d.Saved = p.Now().UTC()
 	raw, err := marshalDraft(d)
 	if err != nil {
 		return fmt.Errorf("handlers: wizard: store draft: %w", err)
@@ -119,7 +122,34 @@ func (p *Pages) storeDraft(r *http.Request, wz wizardRef, d *draft) error {
 		data.Drafts = map[string]json.RawMessage{}
 	}
 	data.Drafts[wz.key()] = raw
+	pruneEditDrafts(data.Drafts, maxEditDrafts)
 	return nil
+}
+
+// pruneEditDrafts drops the oldest edit drafts beyond max.
+func pruneEditDrafts(drafts map[string]json.RawMessage, max int) {
+	type aged struct {
+		key   string
+		saved time.Time
+	}
+	var edits []aged
+	for k, raw := range drafts {
+		if !strings.HasPrefix(k, "edit:") {
+			continue
+		}
+		var meta struct {
+			Saved time.Time `json:"saved"`
+		}
+		_ = json.Unmarshal(raw, &meta) // an unreadable draft counts as the oldest
+		edits = append(edits, aged{k, meta.Saved})
+	}
+	if len(edits) <= max {
+		return
+	}
+	slices.SortFunc(edits, func(a, b aged) int { return a.saved.Compare(b.saved) })
+	for _, e := range edits[:len(edits)-max] {
+		delete(drafts, e.key)
+	}
 }
 
 // wizardEnvFor gathers what validation needs about the cluster and the user. If OSCAR cannot say
@@ -434,11 +464,9 @@ func (p *Pages) submitDraft(w http.ResponseWriter, r *http.Request, wz wizardRef
 	if err := p.Sessions.Reload(ctx, s); err != nil && !errors.Is(err, session.ErrNotFound) {
 		return fmt.Errorf("handlers: wizard: submit: %w", err)
 	}
-	if len(s.Data.Drafts[wz.key()]) == 0 {
-		// Already submitted by an earlier click, or discarded meanwhile.
-		if wz.mode == "edit" {
-			return p.redirect(w, r, "/services/"+url.PathEscape(wz.name))
-		}
+	if wz.mode == "new" && len(s.Data.Drafts[wz.key()]) == 0 {
+		// Already created by an earlier click, or discarded meanwhile. (An edit without a stored
+		// draft is the service unchanged: saving it again is harmless.)
 		return p.redirect(w, r, "/services")
 	}
 	d, err := p.loadDraft(r, wz)

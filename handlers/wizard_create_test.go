@@ -313,3 +313,41 @@ func TestWizardEditUnknownService(t *testing.T) {
 	wzExpect(t, p, http.StatusNotFound, "")
 	wzExpect(t, h.get("/services/Bad_Name/edit/general"), http.StatusNotFound, "")
 }
+
+func TestWizardEditDraftsAreBounded(t *testing.T) {
+	h, fake := wzSetup(t, oscartest.Options{})
+	for i := range maxEditDrafts + 3 {
+		name := "svc-" + string(rune('a'+i))
+		if err := fake.PutService(`{"name":"` + name + `","image":"img","script":"echo","owner":"cluster_admin"}`); err != nil {
+			t.Fatal(err)
+		}
+		g := h.get("/services/" + name + "/edit/general")
+		wzExpect(t, g, http.StatusOK, "")
+		if i == 0 {
+			// Only looking stores nothing.
+			if _, ok := h.sessionData().Drafts["edit:"+name]; ok {
+				t.Fatal("opening an edit page stored a draft")
+			}
+		}
+		wzExpect(t, h.wzSubmit(g, wzForm0, map[string]string{"memory": "512Mi"}, "nav=stay"), http.StatusSeeOther, "")
+	}
+	n := 0
+	for k := range h.sessionData().Drafts {
+		if strings.HasPrefix(k, "edit:") {
+			n++
+		}
+	}
+	if n != maxEditDrafts {
+		t.Errorf("%d edit drafts kept, want %d", n, maxEditDrafts)
+	}
+	last := "svc-" + string(rune('a'+maxEditDrafts+2))
+	if _, ok := h.sessionData().Drafts["edit:"+last]; !ok {
+		t.Error("the newest edit draft was dropped")
+	}
+	// Saving an edit straight from Review, without a stored draft, sends the service unchanged.
+	rv := h.get("/services/svc-a/edit/review")
+	wzExpect(t, h.wzSubmit(rv, "[data-testid=create-form]", nil, ""), http.StatusSeeOther, "/services/svc-a")
+	if n := len(wzSent(t, fake, http.MethodPut)); n != 1 {
+		t.Errorf("%d updates sent, want 1", n)
+	}
+}

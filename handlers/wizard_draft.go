@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/oscarconsole/oscar-console/web/fdl"
 	"github.com/oscarconsole/oscar-console/web/oscar"
@@ -104,6 +105,8 @@ type draft struct {
 	ScriptFile string `json:"script_file,omitempty"`
 	// Refusal is OSCAR's last refusal of this draft, shown on the step it concerns.
 	Refusal *refusal `json:"refusal,omitempty"`
+	// Saved is when the draft was last stored (the oldest edit drafts are dropped first).
+	Saved time.Time `json:"saved"`
 }
 
 // kvRow is one key/value row (environment variable, annotation, label).
