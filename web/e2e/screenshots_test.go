@@ -35,6 +35,7 @@ func TestScreenshots(t *testing.T) {
 	a := newTab(t, c, true)
 	a.shots = dir
 	a.signInOIDC()
+	a.switchCluster("")
 	a.tokenFlow()
 	a.wizardFlow()
 	a.editFlow()

@@ -3,6 +3,8 @@ package e2e
 import (
 	"strings"
 	"testing"
+
+	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
 )
 
 // signInOIDC signs in as Alice through the OpenID Provider's HTML login form, typing the fake OSCAR's
@@ -114,6 +116,27 @@ func (tb *tab) signInBasicRefused() {
 	}
 }
 
+// switchCluster opens the endpoint page from the header and, when other is set, moves the session
+// to that OSCAR endpoint (the console first checks that it accepts the user's token).
+func (tb *tab) switchCluster(other string) {
+	tb.t.Helper()
+	if st := tb.click(`header a[href="/endpoint"]`); st != 200 {
+		tb.fatalf("endpoint page: status %d", st)
+	}
+	tb.mustSee(`[data-testid="endpoint-page"]`)
+	tb.screen("endpoint")
+	if other == "" {
+		return
+	}
+	tb.fill("#f-endpoint", other)
+	if st := tb.click(`[data-testid="endpoint-form"] button[type="submit"]`); st != 200 {
+		tb.fatalf("switch endpoint: status %d", st)
+	}
+	if got := tb.text(`[data-testid="endpoint"]`); got != other {
+		tb.fatalf("after the switch the header names %q, want %q", got, other)
+	}
+}
+
 func TestSignInOIDC(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
@@ -127,6 +150,15 @@ func TestSignInOIDC(t *testing.T) {
 			// reach.
 			if got := eval[string](tb, `document.cookie`); got != "" {
 				t.Errorf("document.cookie = %q, want nothing readable by scripts", got)
+			}
+			// Another cluster that accepts the same identity provider: the token goes there now.
+			other := oscartest.NewT(t, oscartest.Options{Tokens: c.OP.ValidateAccessToken, OIDCGroups: []string{testVO}, Spec: suite.spec})
+			tb.switchCluster(other.URL())
+			if st := tb.open("/services"); st != 200 {
+				t.Errorf("services on the other cluster: status %d", st)
+			}
+			if n := len(other.Requests()); n == 0 {
+				t.Errorf("the other cluster was never called")
 			}
 			tb.signOut()
 			c.assertNoSecretsLogged(t)
