@@ -242,16 +242,6 @@ func (tb *tab) mustSee(sel string) {
 	}
 }
 
-// wait waits until sel is visible (for changes a script makes without a navigation).
-func (tb *tab) wait(sel string) {
-	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, 15*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(sel))); err != nil {
-		tb.fatalf("wait for %s on %s: %v", sel, tb.path(), err)
-	}
-}
-
 // fatalf ends the test with the page's address and its main text, to see what the browser saw.
 func (tb *tab) fatalf(format string, args ...any) {
 	tb.t.Helper()

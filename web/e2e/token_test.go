@@ -35,7 +35,7 @@ func (tb *tab) tokenFlow() []string {
 		tb.press(`[data-copy="#access-token"]`)
 		if got := eval[string](tb, `new Promise(function (ok) { var n = 0; (function poll() {
 				var t = document.getElementById("live").textContent;
-				if (t || ++n > 50) { ok(t); } else { setTimeout(poll, 50); } })(); })`); got != "Copied" {
+				if (t || ++n > 200) { ok(t); } else { setTimeout(poll, 50); } })(); })`); got != "Copied" {
 			t.Errorf("live region after Copy = %q, want %q", got, "Copied")
 		}
 		if got := eval[string](tb, `navigator.clipboard.readText()`); got != token {
