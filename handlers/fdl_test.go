@@ -186,9 +186,6 @@ func TestImportErrorsGiveTheLine(t *testing.T) {
 			if h.wzDraft("new") != nil {
 				t.Error("a refused import made a draft")
 			}
-			if id, _ := p.Doc.Find("[autofocus]").Attr("id"); id != "f-fdl" {
-				t.Errorf("autofocus on %q, want the FDL field", id)
-			}
 		})
 	}
 }

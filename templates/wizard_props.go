@@ -1,10 +1,6 @@
 package templates
 
-import (
-	"strings"
-
-	"github.com/a-h/templ"
-)
+import "strings"
 
 // WizardProps is one step of the service wizard (new service or edit). Handlers compute every
 // control's name, value and message; the components only lay them out.
@@ -244,33 +240,4 @@ func textareaText(v string) string {
 		return "\n" + v
 	}
 	return v
-}
-
-// Focus is the control to focus when the step comes back with problems: the first one listed, so
-// that keyboard and screen-reader users land on it even without JavaScript (autofocus).
-func (w WizardProps) Focus() string {
-	if len(w.ErrorOrder) > 0 {
-		return w.ErrorOrder[0]
-	}
-	return ""
-}
-
-// Focus is the import form's control to focus after a refused import.
-func (p ImportProps) Focus() string {
-	if len(p.ErrorOrder) > 0 {
-		return p.ErrorOrder[0]
-	}
-	return ""
-}
-
-// focusAttrs adds autofocus to the attributes of control name when it is the one to focus.
-func focusAttrs(name, focus string, attrs templ.Attributes) templ.Attributes {
-	if name == "" || name != focus {
-		return attrs
-	}
-	out := templ.Attributes{"autofocus": true}
-	for k, v := range attrs {
-		out[k] = v
-	}
-	return out
 }
