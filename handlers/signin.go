@@ -248,6 +248,7 @@ func (p *Pages) callback(w http.ResponseWriter, r *http.Request) error {
 	if old.Kind == session.KindOIDC && old.Provider == s.Data.Provider && old.Subject == id.Subject {
 		s.Data.RecentEndpoints = old.RecentEndpoints // the same person signing in again
 	}
+	s.Data.KeepDrafts(&old) // a wizard draft survives an expired session and a fresh sign-in
 	return p.signedIn(w, r, s, ep, ls.Next)
 }
 
@@ -310,7 +311,9 @@ func (p *Pages) loginBasic(w http.ResponseWriter, r *http.Request) error {
 	}
 	s := p.session(r)
 	p.dropTokens(r, s.Data)
-	s.Data = session.Data{Kind: session.KindBasic, BasicUser: user, BasicPassword: pass}
+	old := s.Data
+	s.Data = session.Data{Kind: session.KindBasic, BasicUser: user, BasicPassword: pass, Endpoint: string(ep)}
+	s.Data.KeepDrafts(&old)
 	return p.signedIn(w, r, s, ep, props.Next)
 }
 

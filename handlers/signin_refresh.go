@@ -149,8 +149,14 @@ func (p *Pages) refresh(w http.ResponseWriter, r *http.Request, s *session.Sessi
 // message and the return path kept. The old session is deleted; the message lives in a new one.
 func (p *Pages) endSession(w http.ResponseWriter, r *http.Request, next string) error {
 	s := p.session(r)
+	old := s.Data
 	if err := p.Sessions.Destroy(w, r, s); err != nil {
 		return err
+	}
+	// The wizard drafts outlive the session (encrypted, server-side, under the new ID), for the same
+	// person only: KeepDrafts gives them back at the next sign-in if the owner matches.
+	if len(old.Drafts) > 0 {
+		s.Data.Drafts, s.Data.DraftOwner = old.Drafts, old.Owner()
 	}
 	s.Data.AddFlash("Your session ended, sign in again.")
 	to := "/login"

@@ -51,7 +51,10 @@ type Data struct {
 	RecentEndpoints []string `json:"recent,omitempty"`
 
 	Login  json.RawMessage            `json:"login,omitempty"`  // pending OIDC login state (auth.LoginState as JSON)
-	Drafts map[string]json.RawMessage `json:"drafts,omitempty"` // wizard drafts: key "new" or "edit:<name>"
+	Drafts map[string]json.RawMessage `json:"drafts,omitempty"` // wizard drafts: "new", "edit:<name>", "import" (a multi-service FDL awaiting a choice)
+	// DraftOwner names who the drafts belong to once the session that made them has ended (see
+	// Owner), so that they come back only when the same person signs in again.
+	DraftOwner string `json:"draft_owner,omitempty"`
 	Flash  []string                   `json:"flash,omitempty"`
 
 	Created  time.Time `json:"created"`
@@ -185,4 +188,28 @@ func (d *Data) setTokens(t tokens) {
 func (t tokens) equal(u tokens) bool {
 	return t.AccessToken == u.AccessToken && t.RefreshToken == u.RefreshToken &&
 		t.IDToken == u.IDToken && t.Expiry.Equal(u.Expiry)
+}
+
+// Owner identifies the signed-in person for keeping drafts across a sign-in: the provider and subject
+// for OIDC, the OSCAR account and its endpoint for basic auth; "" when nobody is signed in.
+func (d *Data) Owner() string {
+	switch {
+	case d.Kind == KindOIDC && d.Subject != "":
+		return "oidc:" + d.Provider + ":" + d.Subject
+	case d.Kind == KindBasic && d.BasicUser != "":
+		return "basic:" + d.BasicUser + "@" + d.Endpoint
+	}
+	return ""
+}
+
+// KeepDrafts carries the drafts of old into d when d's person owns them: old was that person's
+// session, or an ended session that kept its drafts for that person.
+func (d *Data) KeepDrafts(old *Data) {
+	if len(old.Drafts) == 0 {
+		return
+	}
+	who := d.Owner()
+	if who != "" && (old.Owner() == who || old.DraftOwner == who) {
+		d.Drafts = old.Drafts
+	}
 }
