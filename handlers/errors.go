@@ -27,8 +27,10 @@ type userError struct {
 
 func (e *userError) Error() string { return fmt.Sprintf("handlers: %d %s", e.status, e.msg) }
 
-func badRequest(msg string) error { return &userError{http.StatusBadRequest, "That request was not valid", msg} }
-func notFound(msg string) error    { return &userError{http.StatusNotFound, "Not found", msg} }
+func badRequest(msg string) error {
+	return &userError{http.StatusBadRequest, "That request was not valid", msg}
+}
+func notFound(msg string) error { return &userError{http.StatusNotFound, "Not found", msg} }
 
 // fail turns an error into a page. It is the only place that logs a handler's error, once.
 func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -59,7 +61,7 @@ func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
 		pr = templates.Problem{Status: ue.status, Title: ue.title, Message: ue.msg}
 	case errors.Is(err, session.ErrUnavailable):
 		pr = templates.Problem{Status: http.StatusServiceUnavailable, Title: "The console is briefly unavailable",
-			Message: "The console cannot reach its session store right now. You are still signed in and your draft is safe: try again in a few seconds.",
+			Message:  "The console cannot reach its session store right now. You are still signed in and your draft is safe: try again in a few seconds.",
 			RetryURL: retryURL(r)}
 	case errors.As(err, &oe):
 		pr = oscarProblem(r, oe)

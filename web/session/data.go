@@ -54,8 +54,8 @@ type Data struct {
 	Drafts map[string]json.RawMessage `json:"drafts,omitempty"` // wizard drafts: "new", "edit:<name>", "import" (a multi-service FDL awaiting a choice)
 	// DraftOwner names who the drafts belong to once the session that made them has ended (see
 	// Owner), so that they come back only when the same person signs in again.
-	DraftOwner string `json:"draft_owner,omitempty"`
-	Flash  []string                   `json:"flash,omitempty"`
+	DraftOwner string   `json:"draft_owner,omitempty"`
+	Flash      []string `json:"flash,omitempty"`
 
 	Created  time.Time `json:"created"`
 	LastSeen time.Time `json:"seen"`
