@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/oscarconsole/oscar-console/handlers"
 	"github.com/oscarconsole/oscar-console/static"
@@ -77,8 +78,11 @@ func New(o Options) http.Handler {
 	})
 	r.Method(http.MethodGet, "/metrics", o.Metrics.Handler())
 	if o.Assets != nil {
-		r.Method(http.MethodGet, static.Prefix+"*", o.Assets.Handler())
-		r.Method(http.MethodHead, static.Prefix+"*", o.Assets.Handler())
+		// Only the assets are compressed: pages carry tokens next to text the user typed, and
+		// compressing those would open them to BREACH-style guessing.
+		assets := middleware.Compress(5, "text/css", "text/javascript", "application/javascript", "image/svg+xml")(o.Assets.Handler())
+		r.Method(http.MethodGet, static.Prefix+"*", assets)
+		r.Method(http.MethodHead, static.Prefix+"*", assets)
 	}
 	r.Group(o.Pages.Routes)
 	return r

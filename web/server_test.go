@@ -283,3 +283,16 @@ func TestBodyLimitRefusesLargeForms(t *testing.T) {
 		t.Errorf("upload path was limited: %v", got)
 	}
 }
+
+func TestAssetsAreCompressedPagesAreNot(t *testing.T) {
+	s := newTestServer(t, nil)
+	gz := map[string]string{"Accept-Encoding": "gzip"}
+	resp, _ := s.do(t, "GET", static.Path("css/console.css"), nil, gz)
+	if got := resp.Header.Get("Content-Encoding"); got != "gzip" {
+		t.Errorf("stylesheet Content-Encoding = %q, want gzip", got)
+	}
+	resp, _ = s.do(t, "GET", "/login", nil, gz)
+	if got := resp.Header.Get("Content-Encoding"); got != "" {
+		t.Errorf("page Content-Encoding = %q, want none (BREACH)", got)
+	}
+}
