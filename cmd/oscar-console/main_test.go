@@ -269,3 +269,37 @@ func TestReadmeDocumentsEverySetting(t *testing.T) {
 		}
 	}
 }
+
+func TestSeveralProvidersFromEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "demo-secret")
+	if err := os.WriteFile(secret, []byte("demo-secret-value\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := loadConfig(nil, env(map[string]string{
+		"HOME":                             dir,
+		"CONSOLE_PUBLIC_URL":               "https://console.example.org",
+		"CONSOLE_OIDC_CLIENT_ID":           "console",
+		"CONSOLE_OIDC_CLIENT_SECRET":       "prod-secret",
+		"CONSOLE_OIDC2_ISSUER":             "https://aai-demo.egi.eu/auth/realms/egi",
+		"CONSOLE_OIDC2_CLIENT_ID":          "console-demo",
+		"CONSOLE_OIDC2_CLIENT_SECRET_FILE": secret,
+		"CONSOLE_OIDC2_PROVIDER_NAME":      "EGI Check-in demo",
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := c.oidcProviders()
+	if len(ps) != 2 {
+		t.Fatalf("%d providers, want 2", len(ps))
+	}
+	if ps[0].Issuer != "https://aai.egi.eu/auth/realms/egi" || ps[0].Name != "EGI Check-in" || ps[0].ClientSecret != "prod-secret" {
+		t.Errorf("first provider = %+v", ps[0])
+	}
+	if ps[1].ID == ps[0].ID || ps[1].Name != "EGI Check-in demo" || ps[1].ClientSecret != "demo-secret-value" {
+		t.Errorf("second provider = %+v", ps[1])
+	}
+	if ps[1].RedirectURL != "https://console.example.org/auth/callback" || ps[1].PostLogoutRedirectURL != "https://console.example.org/logged-out" {
+		t.Errorf("redirect URIs = %q, %q", ps[1].RedirectURL, ps[1].PostLogoutRedirectURL)
+	}
+}
