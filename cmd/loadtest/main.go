@@ -348,7 +348,7 @@ func runLoad(ctx context.Context, c *config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res.print(out, len(users), mix)
+	res.print(out, len(users), mix, con != nil)
 	fmt.Fprintf(out, "load average after the run: %s\n", loadAverage())
 	if v := up.fake.Violations(); len(v) > 0 {
 		fmt.Fprintf(out, "fake OSCAR contract violations: %d (first: %s)\n", len(v), v[0])

@@ -270,7 +270,7 @@ func TestLoadAgainstInProcessConsole(t *testing.T) {
 				t.Errorf("services list: %.2f upstream calls per view, want 1", got)
 			}
 			var buf bytes.Buffer
-			res.print(&buf, len(users), mix)
+			res.print(&buf, len(users), mix, true)
 			if !regexp.MustCompile(`page views: \d+ \([0-9.]+/s\), errors: 0`).Match(buf.Bytes()) {
 				t.Errorf("report lacks the page-view line:\n%s", buf.String())
 			}
