@@ -184,6 +184,9 @@ func (d *driver) user(ctx context.Context, i int, maxRequests int64, stop func()
 	u := d.users[i]
 	for ctx.Err() == nil {
 		kind := pick(d.mix, rnd)
+		// Only page views that start and end while recording count: one that straddles the start
+		// would have part of its upstream time reset away.
+		recorded := d.recording.Load()
 		start := time.Now()
 		status, n, _, err := d.get(ctx, i, pagePath(kind, u, rnd), false)
 		lat := time.Since(start)
@@ -191,7 +194,7 @@ func (d *driver) user(ctx context.Context, i int, maxRequests int64, stop func()
 		if ctx.Err() != nil {
 			return // stopped mid-request: not a page view
 		}
-		if d.recording.Load() {
+		if recorded && d.recording.Load() {
 			d.note(kind, status, n, err, lat, calls, upTime)
 			if maxRequests > 0 && d.requests.Add(1) >= maxRequests {
 				stop()
