@@ -4,6 +4,7 @@ package handlers
 // the sign-in rate limit per client address (limit.go, wired in signin.go).
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -302,4 +303,38 @@ func TestAbuse_LoginRateLimitPerClientAddress(t *testing.T) {
 	if st := post2("198.51.100.5"); st == http.StatusTooManyRequests {
 		t.Error("another client behind the same proxy was limited too")
 	}
+}
+
+// TestAbuse_UpstreamGateForgetsWaitersThatLeave: a request that gives up while waiting for a slot
+// (the browser went away) leaves nothing behind, and releasing twice frees one slot only.
+func TestAbuse_UpstreamGateForgetsWaitersThatLeave(t *testing.T) {
+	secNoLeak(t)
+	g := newUpstreamGate(1, time.Hour)
+	key := [32]byte{1}
+	release, ok := g.acquire(t.Context(), key)
+	if !ok {
+		t.Fatal("first acquire refused")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan bool)
+	go func() {
+		_, ok := g.acquire(ctx, key)
+		done <- ok
+	}()
+	cancel()
+	if <-done {
+		t.Fatal("a cancelled waiter got a slot that was held")
+	}
+	release()
+	release() // a second call must not free a slot it does not hold
+	if n := g.activeSessions(); n != 0 {
+		t.Errorf("%d sessions tracked after everyone left, want 0", n)
+	}
+	r1, ok1 := g.acquire(t.Context(), key)
+	ctx2, cancel2 := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel2()
+	if _, ok2 := g.acquire(ctx2, key); !ok1 || ok2 {
+		t.Errorf("after the double release: first acquire %v, second %v; want true, false", ok1, ok2)
+	}
+	r1()
 }
