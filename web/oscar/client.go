@@ -188,8 +188,8 @@ func newHTTPClient(p Policy, connect, headers time.Duration) *http.Client {
 		ResponseHeaderTimeout:  headers,
 		ExpectContinueTimeout:  time.Second,
 		DisableCompression:     true, // no Accept-Encoding header, no decompression bombs
-		MaxIdleConns:           64,
-		MaxIdleConnsPerHost:    4,
+		MaxIdleConns:           256,
+		MaxIdleConnsPerHost:    64,
 		IdleConnTimeout:        60 * time.Second,
 		MaxResponseHeaderBytes: 64 << 10,
 		ForceAttemptHTTP2:      true,

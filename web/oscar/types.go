@@ -63,19 +63,7 @@ type Service struct {
 
 	// Extra holds the JSON members this type does not know, verbatim, so
 	// that they survive a GET then PUT round trip.
-	Extra map[string]json.RawMessage `json:"-"`
-}
-
-// UnmarshalJSON decodes a service and keeps unknown members in Extra.
-func (s *Service) UnmarshalJSON(data []byte) error {
-	type plain Service
-	return unmarshalKeepingExtra(data, (*plain)(s), &s.Extra)
-}
-
-// MarshalJSON encodes a service including the members kept in Extra.
-func (s Service) MarshalJSON() ([]byte, error) {
-	type plain Service
-	return marshalWithExtra((*plain)(&s), s.Extra)
+	Extra map[string]json.RawMessage `json:",embed"`
 }
 
 // Synchronous configures Knative scaling for synchronous invocations.
@@ -95,19 +83,7 @@ type StorageIOConfig struct {
 	Options         string   `json:"options,omitempty"` // rclone flags, mount only
 
 	// Extra holds unknown members (see Service.Extra).
-	Extra map[string]json.RawMessage `json:"-"`
-}
-
-// UnmarshalJSON decodes an I/O entry and keeps unknown members in Extra.
-func (c *StorageIOConfig) UnmarshalJSON(data []byte) error {
-	type plain StorageIOConfig
-	return unmarshalKeepingExtra(data, (*plain)(c), &c.Extra)
-}
-
-// MarshalJSON encodes an I/O entry including the members kept in Extra.
-func (c StorageIOConfig) MarshalJSON() ([]byte, error) {
-	type plain StorageIOConfig
-	return marshalWithExtra((*plain)(&c), c.Extra)
+	Extra map[string]json.RawMessage `json:",embed"`
 }
 
 // StorageProviders holds the storage provider definitions of a service, by
@@ -121,19 +97,7 @@ type StorageProviders struct {
 	Rucio   map[string]*RucioProvider   `json:"rucio,omitempty"`
 
 	// Extra holds unknown provider kinds (see Service.Extra).
-	Extra map[string]json.RawMessage `json:"-"`
-}
-
-// UnmarshalJSON decodes storage providers and keeps unknown kinds in Extra.
-func (p *StorageProviders) UnmarshalJSON(data []byte) error {
-	type plain StorageProviders
-	return unmarshalKeepingExtra(data, (*plain)(p), &p.Extra)
-}
-
-// MarshalJSON encodes storage providers including the kinds kept in Extra.
-func (p StorageProviders) MarshalJSON() ([]byte, error) {
-	type plain StorageProviders
-	return marshalWithExtra((*plain)(&p), p.Extra)
+	Extra map[string]json.RawMessage `json:",embed"`
 }
 
 // MinIOProvider is a MinIO server and its credentials. OSCAR also uses it
@@ -201,19 +165,7 @@ type Expose struct {
 	ProbeMode      string `json:"probe_mode,omitempty"`  // legacy | direct
 
 	// Extra holds unknown members (see Service.Extra).
-	Extra map[string]json.RawMessage `json:"-"`
-}
-
-// UnmarshalJSON decodes expose settings and keeps unknown members in Extra.
-func (e *Expose) UnmarshalJSON(data []byte) error {
-	type plain Expose
-	return unmarshalKeepingExtra(data, (*plain)(e), &e.Extra)
-}
-
-// MarshalJSON encodes expose settings including the members kept in Extra.
-func (e Expose) MarshalJSON() ([]byte, error) {
-	type plain Expose
-	return marshalWithExtra((*plain)(&e), e.Extra)
+	Extra map[string]json.RawMessage `json:",embed"`
 }
 
 // Exposed reports whether the service is exposed: OSCAR treats a non-zero
@@ -240,19 +192,7 @@ type Federation struct {
 	Members              []Replica `json:"members,omitempty"`
 
 	// Extra holds unknown members (see Service.Extra).
-	Extra map[string]json.RawMessage `json:"-"`
-}
-
-// UnmarshalJSON decodes a federation and keeps unknown members in Extra.
-func (f *Federation) UnmarshalJSON(data []byte) error {
-	type plain Federation
-	return unmarshalKeepingExtra(data, (*plain)(f), &f.Extra)
-}
-
-// MarshalJSON encodes a federation including the members kept in Extra.
-func (f Federation) MarshalJSON() ([]byte, error) {
-	type plain Federation
-	return marshalWithExtra((*plain)(&f), f.Extra)
+	Extra map[string]json.RawMessage `json:",embed"`
 }
 
 // Replica is one member of a federation.
@@ -301,19 +241,7 @@ type Kserve struct {
 	SetAuth      bool                `json:"set_auth"`
 
 	// Extra holds unknown members (see Service.Extra).
-	Extra map[string]json.RawMessage `json:"-"`
-}
-
-// UnmarshalJSON decodes a KServe config and keeps unknown members in Extra.
-func (k *Kserve) UnmarshalJSON(data []byte) error {
-	type plain Kserve
-	return unmarshalKeepingExtra(data, (*plain)(k), &k.Extra)
-}
-
-// MarshalJSON encodes a KServe config including the members kept in Extra.
-func (k Kserve) MarshalJSON() ([]byte, error) {
-	type plain Kserve
-	return marshalWithExtra((*plain)(&k), k.Extra)
+	Extra map[string]json.RawMessage `json:",embed"`
 }
 
 // KserveInference configures a standard KServe InferenceService.

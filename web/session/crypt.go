@@ -74,17 +74,24 @@ func (s *sealer) seal(key string, plain []byte) []byte {
 
 // open decrypts a value written by seal under key with any of the keys.
 func (s *sealer) open(key string, blob []byte) ([]byte, error) {
+	plain, _, err := s.openIndex(key, blob)
+	return plain, err
+}
+
+// openIndex is open that also tells which key opened the value (0 is the primary key), so that a
+// value sealed with an older key can be rewritten under the primary one.
+func (s *sealer) openIndex(key string, blob []byte) ([]byte, int, error) {
 	if len(blob) < 1 || blob[0] != sealVersion {
-		return nil, errOpen
+		return nil, -1, errOpen
 	}
-	for _, a := range s.aeads {
+	for i, a := range s.aeads {
 		ns := a.NonceSize()
 		if len(blob) < 1+ns+a.Overhead() {
 			continue
 		}
 		if plain, err := a.Open(nil, blob[1:1+ns], blob[1+ns:], []byte(key)); err == nil {
-			return plain, nil
+			return plain, i, nil
 		}
 	}
-	return nil, errOpen
+	return nil, -1, errOpen
 }

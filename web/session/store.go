@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -251,13 +252,21 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 		return s.end(ctx, w, sess)
 	}
 	if loaded, ok := sess.Values[loadedKey].(loadedState); ok && sess.ID != "" {
-		gone, err := s.merge(ctx, sess.ID, d, loaded)
+		gone, unchanged, err := s.merge(ctx, sess.ID, d, loaded)
 		if err != nil {
 			return err
 		}
 		if gone {
 			s.log.Info("session: session ended by another request; not written back")
 			return s.end(ctx, w, sess)
+		}
+		if unchanged {
+			// Nothing but the activity time would change, and that was written moments ago: most
+			// page views then cost one read and no write. Idle expiry stays accurate to idle/60.
+			opts := *sess.Options
+			opts.MaxAge = max(1, int(remaining/time.Second))
+			setCookie(w, sessions.NewCookie(sess.Name(), sess.ID, &opts))
+			return nil
 		}
 	}
 	if sess.ID == "" {
@@ -282,27 +291,35 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 
 // merge compares the stored copy of session id with what was loaded. gone is true when the stored copy
 // no longer exists. If this request left the tokens alone but the stored ones changed, d takes them.
-func (s *Store) merge(ctx context.Context, id string, d *Data, loaded loadedState) (gone bool, err error) {
+// unchanged is true when writing d would only move LastSeen, the stored copy's LastSeen is younger
+// than idle/60, and it is sealed with the primary key (so key rotation still rewrites it).
+func (s *Store) merge(ctx context.Context, id string, d *Data, loaded loadedState) (gone, unchanged bool, err error) {
 	key := backendKey(id)
 	blob, err := s.backend.Get(ctx, key)
 	if errors.Is(err, ErrNotFound) {
-		return true, nil
+		return true, false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("session: save: %w", err)
+		return false, false, fmt.Errorf("session: save: %w", err)
 	}
-	plain, err := s.sealer.open(key, blob)
+	plain, keyIndex, err := s.sealer.openIndex(key, blob)
 	if err != nil {
-		return false, nil // unreadable: ours replaces it
+		return false, false, nil // unreadable: ours replaces it
 	}
 	var stored Data
 	if err := json.Unmarshal(plain, &stored); err != nil {
-		return false, nil
+		return false, false, nil
 	}
 	if d.tokens().equal(loaded.tokens) && !stored.tokens().equal(loaded.tokens) {
 		d.setTokens(stored.tokens())
 	}
-	return false, nil
+	if keyIndex != 0 || s.now().Sub(stored.LastSeen) >= s.idle/60 {
+		return false, false, nil
+	}
+	same := *d
+	same.LastSeen = stored.LastSeen
+	mine, err := json.Marshal(&same)
+	return false, err == nil && bytes.Equal(mine, plain), nil
 }
 
 // end deletes the stored session and expires its cookie; the session is left without an ID, so a later
