@@ -2,7 +2,7 @@
 # Every go command runs with the project's toolchain: Go 1.27.3 (1.26.8 has net/http vulnerabilities).
 export GOTOOLCHAIN := go1.27.3
 
-.PHONY: run test deps screenshots bench fuzz generate vet
+.PHONY: run test deps screenshots bench loadtest generate vet
 
 # run: the console on http://localhost:8080 with embedded defaults (basic-auth sign-in; set
 # CONSOLE_OIDC_CLIENT_ID and a secret for EGI Check-in).
@@ -30,3 +30,7 @@ screenshots: deps
 # bench: the Go benchmarks recorded in docs/performance.md.
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
+
+# loadtest: the load test of docs/performance.md (100 users, 20 s, console and fake OSCAR in-process).
+loadtest:
+	go run ./cmd/loadtest -users 100 -duration 20s -think 1s
