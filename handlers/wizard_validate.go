@@ -120,6 +120,8 @@ func validateGeneral(d *draft, env wizardEnv, p *wzProblems) {
 	if d.Mode != "edit" {
 		if msg := checkServiceName(s.Name); msg != "" {
 			p.add("name", msg)
+		} else if reservedServiceNames[s.Name] {
+			p.add("name", fmt.Sprintf("%q is a page of the console (/services/%s): choose another name.", s.Name, s.Name))
 		}
 	}
 	switch img := s.Image; {
@@ -232,6 +234,10 @@ func wzCheckRows(p *wzProblems, list string, rows []kvRow, what, keyRE, valueRE 
 		seen[k] = true
 	}
 }
+
+// reservedServiceNames are names whose service page the console could not show, because
+// /services/<name> is one of its own pages.
+var reservedServiceNames = map[string]bool{"new": true, "import": true, "delete": true}
 
 // checkServiceName applies OSCAR's rules (1-39 characters) and Kubernetes' (a lower-case DNS label).
 func checkServiceName(name string) string {
