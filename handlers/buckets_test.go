@@ -327,8 +327,8 @@ func TestUploadStreamsFilesLargerThanTheBodyLimit(t *testing.T) {
 
 	t.Run("the router's limit is active for other posts", func(t *testing.T) {
 		p := e.post("/buckets", url.Values{"name": {strings.Repeat("x", 2<<20)}, "visibility": {"private"}})
-		if p.StatusCode != http.StatusBadRequest {
-			t.Fatalf("a 2 MiB form = %d, want 400 (body limit)", p.StatusCode)
+		if p.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Fatalf("a 2 MiB form = %d, want 413 (body limit)", p.StatusCode)
 		}
 	})
 

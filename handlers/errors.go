@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -124,11 +125,22 @@ func (p *Pages) problem(w http.ResponseWriter, r *http.Request, pr templates.Pro
 		pr.RequestID = middleware.GetReqID(r.Context())
 	}
 	l := p.layout(r, pr.Title, "")
-	if err := p.render(w, r, pr.Status, templates.ErrorPage(l, pr)); err != nil {
+	var buf bytes.Buffer
+	if err := templates.ErrorPage(l, pr).Render(r.Context(), &buf); err != nil {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(pr.Status)
 		_, _ = fmt.Fprintf(w, "%s\nRequest ID %s\n", pr.Title, pr.RequestID)
+		return
 	}
+	// The error page is shown even when the session cannot be written (the store may be why we are
+	// here); the flash it took is then shown again on the next page, which is harmless.
+	if err := p.save(w, r); err != nil {
+		p.Log.WarnContext(r.Context(), "error page: session not saved", "err", err, "request_id", pr.RequestID)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(pr.Status)
+	_, _ = w.Write(buf.Bytes())
 }
 
 // Problem renders a plain error page for a status: used for 404, 405, panics and refused cross-site

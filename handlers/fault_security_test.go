@@ -446,6 +446,10 @@ func checkStoreDown(t *testing.T, what string, p *page) {
 	if !strings.Contains(p.Body, "briefly unavailable") {
 		t.Errorf("%s: the page does not say the console is briefly unavailable:\n%s", what, p.Body)
 	}
+	// The whole page, not a plain-text fallback: it tells the user their draft is safe.
+	if p.Doc.Find(`[data-testid="error-message"]`).Length() != 1 || !strings.Contains(p.Body, "your draft is safe") {
+		t.Errorf("%s: not the console's error page saying the draft is safe:\n%s", what, p.Body)
+	}
 	if p.Header.Get("Set-Cookie") != "" && strings.Contains(p.Header.Get("Set-Cookie"), "Max-Age=0") {
 		t.Errorf("%s: the session cookie was cleared", what)
 	}

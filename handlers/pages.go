@@ -6,10 +6,13 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -81,6 +84,27 @@ func (p *Pages) withSession(next http.Handler) http.Handler {
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey, s)))
+	})
+}
+
+// readForm parses url-encoded form posts up front, so a body over the size limit is refused with a
+// 413 page here rather than read by a handler as an empty form. Multipart posts (file uploads) are
+// parsed by their handlers, which bound them themselves.
+func (p *Pages) readForm(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			if err := r.ParseForm(); err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					p.fail(w, r, &userError{http.StatusRequestEntityTooLarge, "That form is too large",
+						fmt.Sprintf("The console accepts forms of up to %d MiB. Upload large files to a bucket instead.", mbe.Limit>>20)})
+					return
+				}
+				p.fail(w, r, badRequest("The form could not be read."))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

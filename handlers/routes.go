@@ -9,7 +9,7 @@ import (
 // Routes registers every page of the console. Each screen's routes are listed in its own file, in
 // the function named here, so this file shows the whole surface and who guards it.
 func (p *Pages) Routes(r chi.Router) {
-	r.Use(p.withSession)
+	r.Use(p.withSession, p.readForm)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { p.Problem(w, r, http.StatusNotFound) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { p.Problem(w, r, http.StatusMethodNotAllowed) })
 

@@ -88,8 +88,14 @@ func New(o Options) http.Handler {
 	return r
 }
 
-// streamedUpload reports whether a request is an object upload, which its handler streams to OSCAR's
-// storage with its own size bound rather than the form limit.
+// streamedUpload reports whether a request carries a body whose handler bounds it itself: an object
+// upload (streamed to OSCAR's storage, CONSOLE_MAX_UPLOAD) or a service invocation (its own limit,
+// larger than the form limit, since an input file travels base64-encoded).
 func streamedUpload(r *http.Request) bool {
-	return r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/buckets/") && strings.HasSuffix(r.URL.Path, "/upload")
+	if r.Method != http.MethodPost {
+		return false
+	}
+	p := r.URL.Path
+	return strings.HasPrefix(p, "/buckets/") && strings.HasSuffix(p, "/upload") ||
+		strings.HasPrefix(p, "/services/") && strings.HasSuffix(p, "/invoke") && strings.Count(p, "/") == 3
 }

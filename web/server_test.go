@@ -277,10 +277,17 @@ func TestBodyLimitRefusesLargeForms(t *testing.T) {
 	if !errors.As(got, &mbe) {
 		t.Errorf("large form read error = %v, want MaxBytesError", got)
 	}
+	for _, path := range []string{"/buckets/b/upload", "/services/grey/invoke"} {
+		got = nil
+		lim.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", path, strings.NewReader(strings.Repeat("x", 11))))
+		if got != nil {
+			t.Errorf("%s was limited by the form limit (its handler bounds it): %v", path, got)
+		}
+	}
 	got = nil
-	lim.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/buckets/b/upload", strings.NewReader(strings.Repeat("x", 11))))
-	if got != nil {
-		t.Errorf("upload path was limited: %v", got)
+	lim.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/services/grey/invoke/x", strings.NewReader(strings.Repeat("x", 11))))
+	if !errors.As(got, &mbe) {
+		t.Errorf("a deeper path under invoke escaped the form limit: %v", got)
 	}
 }
 
