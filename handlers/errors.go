@@ -66,9 +66,14 @@ func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
 			RetryURL: retryURL(r)}
 	case errors.As(err, &oe):
 		pr = oscarProblem(r, oe)
-	case errors.As(err, &ae):
+	case errors.As(err, &ae) && ae.Kind == auth.KindUnavailable:
 		pr = templates.Problem{Status: http.StatusBadGateway, Title: "The identity provider did not answer",
-			Message: "Signing in with your identity provider failed: " + ae.Message + ". Try again; if it keeps failing, the provider may be down."}
+			Message:  "The console could not reach your identity provider to renew your access token. You are still signed in and nothing was lost: try again in a moment; if it keeps failing, the provider may be down.",
+			RetryURL: retryURL(r)}
+	case errors.As(err, &ae):
+		pr = templates.Problem{Status: http.StatusBadGateway, Title: "The identity provider refused the request",
+			Message:  "Your identity provider did not accept the console's request to renew your access token. Sign in again; if it keeps failing, ask the console's operator.",
+			LoginURL: "/login"}
 	case errors.Is(err, context.DeadlineExceeded):
 		pr = templates.Problem{Status: http.StatusGatewayTimeout, Title: "That took too long",
 			Message: "The request did not finish in time.", RetryURL: retryURL(r)}
