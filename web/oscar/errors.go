@@ -249,6 +249,12 @@ func plainMessage(status int, body []byte, subject string) string {
 		if s == "" {
 			return "this name"
 		}
+		// Invalid UTF-8 would be escaped byte by byte (four characters each): replace it, and keep
+		// a name of any length to a line's worth.
+		s = strings.ToValidUTF8(s, "\uFFFD")
+		if r := []rune(s); len(r) > 80 {
+			s = string(r[:80]) + "…"
+		}
 		return fmt.Sprintf("%q", s)
 	}
 	if m := regexp.MustCompile(reBucketExists).FindStringSubmatch(msg); m != nil {
