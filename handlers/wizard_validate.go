@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/oscarconsole/oscar-console/templates"
@@ -163,7 +164,7 @@ func validateGeneral(d *draft, env wizardEnv, p *wzProblems) {
 		case k == "" && r.Value != "":
 			p.add(name+".key", "Give this secret a name, or remove the row.")
 		case k == "":
-		case !regexp.MustCompile(reEnvName).MatchString(k):
+		case !matches(reEnvName, k):
 			p.add(name+".key", fmt.Sprintf("%q is not a valid variable name (letters, digits and _, not starting with a digit).", k))
 		case names[k]:
 			p.add(name+".key", fmt.Sprintf("%q is defined twice (a variable or secret has the same name).", k))
@@ -203,7 +204,7 @@ func validateGeneral(d *draft, env wizardEnv, p *wzProblems) {
 		p.add("visibility", "Choose private, public or restricted.")
 	}
 	for _, sec := range s.ImagePullSecrets {
-		if !regexp.MustCompile(reSecretName).MatchString(sec) {
+		if !matches(reSecretName, sec) {
 			p.add("image_pull_secrets", fmt.Sprintf("%q is not a Kubernetes secret name (lower-case letters, digits, - and .).", sec))
 			break
 		}
@@ -224,11 +225,11 @@ func wzCheckRows(p *wzProblems, list string, rows []kvRow, what, keyRE, valueRE 
 		case k == "" && r.Value != "":
 			p.add(name+".key", fmt.Sprintf("Give this %s a name, or remove the row.", what))
 		case k == "":
-		case !regexp.MustCompile(keyRE).MatchString(k) || len(k) > 316:
+		case !matches(keyRE, k) || len(k) > 316:
 			p.add(name+".key", fmt.Sprintf("%q is not a valid %s name.", k, what))
 		case seen[k]:
 			p.add(name+".key", fmt.Sprintf("%q is given twice.", k))
-		case valueRE != "" && !regexp.MustCompile(valueRE).MatchString(r.Value):
+		case valueRE != "" && !matches(valueRE, r.Value):
 			p.add(name+".value", fmt.Sprintf("A %s value has at most 63 letters, digits, -, _ or ., starting and ending with a letter or digit.", what))
 		}
 		seen[k] = true
@@ -246,7 +247,7 @@ func checkServiceName(name string) string {
 		return "Enter a name for the service."
 	case len(name) > maxServiceName:
 		return fmt.Sprintf("The name has %d characters; OSCAR allows at most %d.", utf8.RuneCountInString(name), maxServiceName)
-	case !regexp.MustCompile(reDNSLabel).MatchString(name):
+	case !matches(reDNSLabel, name):
 		return "Use lower-case letters, digits and hyphens only, starting and ending with a letter or digit (for example grayify-images)."
 	}
 	return ""
@@ -366,7 +367,7 @@ func validateStorage(d *draft, p *wzProblems) {
 		switch {
 		case id == "":
 			p.add(prefix+".id", fmt.Sprintf("Give this %s provider an id (it is used as %s.<id>).", wzKindLabel(pr.Kind), pr.Kind))
-		case !regexp.MustCompile(reProviderID).MatchString(id):
+		case !matches(reProviderID, id):
 			p.add(prefix+".id", "Use letters, digits, - and _ only in an id.")
 		case pr.Kind == kindMinIO && id == "default":
 			p.add(prefix+".id", "minio.default is the cluster's own MinIO and is always there; choose another id.")
@@ -403,7 +404,7 @@ func wzHostProblem(h string) string {
 		return "Give the host name only, without http:// or https:// (OSCAR always uses https)."
 	case strings.ContainsAny(h, "/?#"):
 		return "Give the host name only, without a path."
-	case !regexp.MustCompile(reHostPort).MatchString(h) && net.ParseIP(strings.Trim(h, "[]")) == nil:
+	case !matches(reHostPort, h) && net.ParseIP(strings.Trim(h, "[]")) == nil:
 		return fmt.Sprintf("%q is not a host name.", h)
 	}
 	return ""
@@ -430,7 +431,7 @@ func wzBucketProblem(b string) string {
 	switch {
 	case len(b) < 3 || len(b) > 63:
 		return fmt.Sprintf("The bucket %q must have 3 to 63 characters.", b)
-	case !regexp.MustCompile(reBucket).MatchString(b):
+	case !matches(reBucket, b):
 		return fmt.Sprintf("The bucket %q may only hold lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit.", b)
 	case strings.Contains(b, ".."), strings.Contains(b, ".-"), strings.Contains(b, "-."):
 		return fmt.Sprintf("The bucket %q has two separators in a row.", b)
@@ -477,4 +478,17 @@ func validateIO(d *draft, input bool, p *wzProblems) {
 			}
 		}
 	}
+}
+
+// compiled holds the validation patterns, each compiled once on first use.
+var compiled sync.Map // pattern → *regexp.Regexp
+
+// matches reports whether s matches pattern, compiling the pattern only the first time.
+func matches(pattern, s string) bool {
+	if re, ok := compiled.Load(pattern); ok {
+		return re.(*regexp.Regexp).MatchString(s)
+	}
+	re := regexp.MustCompile(pattern)
+	compiled.Store(pattern, re)
+	return re.MatchString(s)
 }

@@ -247,7 +247,7 @@ const scriptFileRE = `^[A-Za-z0-9_./-]*[A-Za-z0-9_-]\.[A-Za-z0-9]+$`
 // "script.sh" and "scripts/run.py" are names; anything with a space or a line break is a script.
 func ScriptFileName(script string) (string, bool) {
 	s := strings.TrimSpace(script)
-	if s == "" || len(s) > 255 || !regexp.MustCompile(scriptFileRE).MatchString(s) {
+	if s == "" || len(s) > 255 || !scriptFile.MatchString(s) {
 		return "", false
 	}
 	return path.Base(s), true
@@ -593,3 +593,6 @@ func elemWhat(parent, key string) string {
 	}
 	return fmt.Sprintf("%q (in %s)", key, article(parent))
 }
+
+// scriptFile is scriptFileRE compiled once.
+var scriptFile = regexp.MustCompile(scriptFileRE)
