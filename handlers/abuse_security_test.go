@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -233,6 +234,75 @@ func TestAbuse_UpstreamLimitOnSignedInRoutes(t *testing.T) {
 	}
 	if p := e.get("/services"); p.StatusCode != http.StatusOK {
 		t.Errorf("after the others finished: status %d, want 200", p.StatusCode)
+	}
+}
+
+// TestAbuse_UpstreamLimitSpansRoutes: the per-session bound holds across the whole route table, not
+// per route. Eight concurrent requests of one session, each to a different signed-in page, all held
+// at OSCAR: four reach it and are answered once OSCAR answers; the other four are refused with 429
+// and never reach OSCAR.
+func TestAbuse_UpstreamLimitSpansRoutes(t *testing.T) {
+	secNoLeak(t)
+	release := make(chan struct{})
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(release) }) })
+	var held atomic.Int32
+	e := newSecEnv(t, oscartest.Options{Fault: func(w http.ResponseWriter, r *http.Request) bool {
+		held.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		return false
+	}}, nil)
+	routes := []string{"/services", "/cluster", "/buckets", "/services/x", "/services/x/jobs",
+		"/services/x/invoke", "/services/x/export", "/buckets/b"}
+	if len(routes) != 2*maxUpstreamPerSession {
+		t.Fatalf("the test needs %d routes", 2*maxUpstreamPerSession)
+	}
+	type answer struct {
+		route  string
+		status int
+	}
+	answers := make(chan answer, len(routes))
+	var wg sync.WaitGroup
+	for _, route := range routes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, _, _ := rawGet(t, e.server.URL+route, e.pages.Sessions.CookieName(), e.cookie())
+			answers <- answer{route, st}
+		}()
+	}
+	// The four refusals come after upstreamWait, while four requests are held at OSCAR.
+	refused := map[string]bool{}
+	for len(refused) < maxUpstreamPerSession {
+		select {
+		case a := <-answers:
+			if a.status != http.StatusTooManyRequests {
+				t.Fatalf("GET %s answered %d while four requests of its session were held at OSCAR, want 429", a.route, a.status)
+			}
+			refused[a.route] = true
+		case <-time.After(20 * time.Second):
+			t.Fatalf("only %d of 8 requests were refused (%d OSCAR calls held)", len(refused), held.Load())
+		}
+	}
+	if n := held.Load(); n != maxUpstreamPerSession {
+		t.Errorf("%d calls reached OSCAR, want %d: the limit is not shared by the routes", n, maxUpstreamPerSession)
+	}
+	once.Do(func() { close(release) })
+	wg.Wait()
+	close(answers)
+	served := 0
+	for a := range answers {
+		if a.status == http.StatusTooManyRequests || refused[a.route] {
+			t.Errorf("GET %s: %d after OSCAR answered", a.route, a.status)
+			continue
+		}
+		served++
+	}
+	if served != maxUpstreamPerSession {
+		t.Errorf("%d requests answered, want %d", served, maxUpstreamPerSession)
 	}
 }
 

@@ -9,35 +9,13 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/session"
 )
 
-// bucketRoutes registers the buckets screens: the list with its create form, a bucket's deletion,
-// and (buckets_objects.go) its objects, uploads, downloads, object deletion and presigned links.
-// Every object byte goes through the console or through a presigned URL that OSCAR signed, and an
-// object deletion is signed on the server: MinIO keys never reach the browser.
-func (p *Pages) bucketRoutes(r chi.Router) {
-	r.Get("/buckets", p.handle(p.bucketsList))
-	r.Post("/buckets", p.handle(p.bucketCreate))
-	r.Get("/buckets/{bucket}", p.handle(p.bucketShow))
-	r.Get("/buckets/{bucket}/delete", p.handle(p.bucketDeleteConfirm))
-	r.Post("/buckets/{bucket}/delete", p.handle(p.bucketDelete))
-	// The router exempts POST /buckets/*/upload from the body limit (web.streamedUpload).
-	r.Post("/buckets/{bucket}/upload", p.handle(p.bucketUpload))
-	r.Get("/buckets/{bucket}/upload", p.handle(p.bucketUploadGet))
-	r.Get("/buckets/{bucket}/objects/*", p.handle(p.objectDownload))
-	r.Get("/buckets/{bucket}/object-delete", p.handle(p.objectDeleteConfirm))
-	r.Post("/buckets/{bucket}/object-delete", p.handle(p.objectDelete))
-	r.Get("/buckets/{bucket}/presign", p.handle(p.presignForm))
-	r.Post("/buckets/{bucket}/presign", p.handle(p.presign))
-}
-
-// bucketsList handles "GET /buckets".
-func (p *Pages) bucketsList(w http.ResponseWriter, r *http.Request) error {
+// listBuckets handles "GET /buckets".
+func (p *Pages) listBuckets(w http.ResponseWriter, r *http.Request) error {
 	props := templates.BucketsProps{Form: templates.BucketForm{Visibility: "private"}}
 	return p.renderBuckets(w, r, http.StatusOK, props)
 }
@@ -98,9 +76,9 @@ func bucketRows(all []oscar.Bucket, query string, mine bool, me *session.Data) [
 // bucketFieldOrder is the create form's field order, for the error summary.
 func bucketFieldOrder() []string { return []string{"name", "visibility", "allowed_users"} }
 
-// bucketCreate handles "POST /buckets": validates the form, then asks OSCAR to create the bucket.
+// createBucket handles "POST /buckets": validates the form, then asks OSCAR to create the bucket.
 // Invalid input, or OSCAR refusing it, re-renders the list with the form and its messages (422).
-func (p *Pages) bucketCreate(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) createBucket(w http.ResponseWriter, r *http.Request) error {
 	form, err := formValues(r)
 	if err != nil {
 		return err
@@ -198,8 +176,8 @@ func bucketName(r *http.Request) (string, error) {
 	return b, nil
 }
 
-// bucketDeleteConfirm handles "GET /buckets/{bucket}/delete".
-func (p *Pages) bucketDeleteConfirm(w http.ResponseWriter, r *http.Request) error {
+// confirmDeleteBucket handles "GET /buckets/{bucket}/delete".
+func (p *Pages) confirmDeleteBucket(w http.ResponseWriter, r *http.Request) error {
 	name, err := bucketName(r)
 	if err != nil {
 		return err
@@ -217,8 +195,8 @@ func (p *Pages) bucketDeleteConfirm(w http.ResponseWriter, r *http.Request) erro
 	return p.render(w, r, http.StatusOK, templates.BucketDeletePage(p.layout(r, "Delete bucket "+name, "buckets"), props))
 }
 
-// bucketDelete handles "POST /buckets/{bucket}/delete".
-func (p *Pages) bucketDelete(w http.ResponseWriter, r *http.Request) error {
+// deleteBucket handles "POST /buckets/{bucket}/delete".
+func (p *Pages) deleteBucket(w http.ResponseWriter, r *http.Request) error {
 	name, err := bucketName(r)
 	if err != nil {
 		return err

@@ -46,9 +46,9 @@ const (
 	streamIdle = 2 * time.Minute
 )
 
-// bucketShow handles "GET /buckets/{bucket}": one folder (?prefix=) of a bucket, from the position
+// showBucket handles "GET /buckets/{bucket}": one folder (?prefix=) of a bucket, from the position
 // ?page= (OSCAR's continuation token) in its listing.
-func (p *Pages) bucketShow(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) showBucket(w http.ResponseWriter, r *http.Request) error {
 	name, err := bucketName(r)
 	if err != nil {
 		return err
@@ -234,11 +234,11 @@ func uploadBroken() error {
 		"The file did not arrive completely. Check your connection and upload it again."}
 }
 
-// bucketUpload handles "POST /buckets/{bucket}/upload": a multipart form whose file parts are
+// uploadObjects handles "POST /buckets/{bucket}/upload": a multipart form whose file parts are
 // streamed, one at a time and never held in memory, to presigned MinIO URLs. Fields before the files
 // ("prefix": the folder shown, "folder": an optional new sub-folder) place them. The router leaves
 // this path out of its body limit; p.MaxUpload bounds each file instead.
-func (p *Pages) bucketUpload(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) uploadObjects(w http.ResponseWriter, r *http.Request) error {
 	name, err := bucketName(r)
 	if err != nil {
 		return err
@@ -306,10 +306,10 @@ func (p *Pages) bucketUpload(w http.ResponseWriter, r *http.Request) error {
 	return p.redirect(w, r, dest)
 }
 
-// bucketUploadGet handles "GET /buckets/{bucket}/upload": there is nothing to show there, but a
+// redirectUploadToBucket handles "GET /buckets/{bucket}/upload": there is nothing to show there, but a
 // browser lands on it when a script-driven upload fails and follows the form's action; send it to
 // the bucket instead of a "method not allowed" page.
-func (p *Pages) bucketUploadGet(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) redirectUploadToBucket(w http.ResponseWriter, r *http.Request) error {
 	name, err := bucketName(r)
 	if err != nil {
 		return err
@@ -406,9 +406,9 @@ func objectKeyParam(r *http.Request, bucket string) (string, error) {
 	return key, nil
 }
 
-// objectDownload handles "GET /buckets/{bucket}/objects/{key...}": the object streamed from MinIO
+// downloadObject handles "GET /buckets/{bucket}/objects/{key...}": the object streamed from MinIO
 // through a presigned URL, always as an attachment (never rendered in the console's origin).
-func (p *Pages) objectDownload(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) downloadObject(w http.ResponseWriter, r *http.Request) error {
 	name, err := bucketName(r)
 	if err != nil {
 		return err
@@ -455,8 +455,8 @@ func objectKeyQuery(v string) (string, error) {
 	return v, nil
 }
 
-// objectDeleteConfirm handles "GET /buckets/{bucket}/object-delete?key=".
-func (p *Pages) objectDeleteConfirm(w http.ResponseWriter, r *http.Request) error {
+// confirmDeleteObject handles "GET /buckets/{bucket}/object-delete?key=".
+func (p *Pages) confirmDeleteObject(w http.ResponseWriter, r *http.Request) error {
 	name, err := bucketName(r)
 	if err != nil {
 		return err
@@ -479,11 +479,11 @@ func folderOf(key string) string {
 	return ""
 }
 
-// objectDelete handles "POST /buckets/{bucket}/object-delete": the confirmed deletion of one object.
+// deleteObject handles "POST /buckets/{bucket}/object-delete": the confirmed deletion of one object.
 // OSCAR's API cannot delete objects, so the OSCAR client signs the S3 DELETE on the server with the
 // user's MinIO keys from OSCAR's config (web/oscar DeleteObject); the keys never reach the browser or
 // the logs.
-func (p *Pages) objectDelete(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) deleteObject(w http.ResponseWriter, r *http.Request) error {
 	name, err := bucketName(r)
 	if err != nil {
 		return err
@@ -507,8 +507,8 @@ func (p *Pages) objectDelete(w http.ResponseWriter, r *http.Request) error {
 // presignLifetimes are the link lifetimes offered, in seconds (OSCAR allows up to 7 days).
 func presignLifetimes() []int { return []int{900, 3600, 86400, 604800} }
 
-// presignForm handles "GET /buckets/{bucket}/presign?key=&op=": the form for a presigned link.
-func (p *Pages) presignForm(w http.ResponseWriter, r *http.Request) error {
+// showPresignForm handles "GET /buckets/{bucket}/presign?key=&op=": the form for a presigned link.
+func (p *Pages) showPresignForm(w http.ResponseWriter, r *http.Request) error {
 	name, err := bucketName(r)
 	if err != nil {
 		return err
@@ -525,9 +525,9 @@ func (p *Pages) presignForm(w http.ResponseWriter, r *http.Request) error {
 	return p.render(w, r, http.StatusOK, templates.PresignPage(p.layout(r, "Share a link", "buckets"), props))
 }
 
-// presign handles "POST /buckets/{bucket}/presign": asks OSCAR to sign a download or upload URL and
+// presignObject handles "POST /buckets/{bucket}/presign": asks OSCAR to sign a download or upload URL and
 // shows it with its expiry.
-func (p *Pages) presign(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) presignObject(w http.ResponseWriter, r *http.Request) error {
 	name, err := bucketName(r)
 	if err != nil {
 		return err

@@ -10,23 +10,16 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/session"
 )
 
-// clusterRoutes registers the cluster page.
-func (p *Pages) clusterRoutes(r chi.Router) {
-	r.Get("/cluster", p.handle(p.clusterShow))
-}
-
-// clusterShow handles "GET /cluster": what the active OSCAR cluster is and offers (/system/info and
+// showCluster handles "GET /cluster": what the active OSCAR cluster is and offers (/system/info and
 // /system/config), the user's MinIO endpoint (keys only with ?show=keys), the free and total
 // resources (/system/status) and the user's quota (/system/quotas/user, EGI Check-in users only).
 // Status and quota are optional: older clusters or a refusal leave a note, not an error page.
-func (p *Pages) clusterShow(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) showCluster(w http.ResponseWriter, r *http.Request) error {
 	ep, cr := p.creds(r)
 	ctx := r.Context()
 	info, err := p.OSCAR.Info(ctx, ep, cr)

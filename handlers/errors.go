@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/go-chi/chi/v5/middleware"
+	"github.com/oscarconsole/oscar-console/web/requestid"
 
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/auth"
@@ -78,11 +78,11 @@ func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
 		pr = templates.Problem{Status: http.StatusGatewayTimeout, Title: "That took too long",
 			Message: "The request did not finish in time.", RetryURL: retryURL(r)}
 	}
-	pr.RequestID = middleware.GetReqID(r.Context())
+	pr.RequestID = requestid.FromContext(r.Context())
 	if pr.Status >= 500 {
-		p.Log.ErrorContext(r.Context(), "request failed", "err", err, "status", pr.Status, "request_id", pr.RequestID)
+		p.Log.ErrorContext(r.Context(), "request failed", "err", err, "status", pr.Status)
 	} else {
-		p.Log.InfoContext(r.Context(), "request refused", "err", err, "status", pr.Status, "request_id", pr.RequestID)
+		p.Log.InfoContext(r.Context(), "request refused", "err", err, "status", pr.Status)
 	}
 	p.problem(w, r, pr)
 }
@@ -127,7 +127,7 @@ func retryURL(r *http.Request) string {
 // problem renders the error page with the user's frame when there is a session.
 func (p *Pages) problem(w http.ResponseWriter, r *http.Request, pr templates.Problem) {
 	if pr.RequestID == "" {
-		pr.RequestID = middleware.GetReqID(r.Context())
+		pr.RequestID = requestid.FromContext(r.Context())
 	}
 	l := p.layout(r, pr.Title, "")
 	var buf bytes.Buffer
@@ -140,7 +140,7 @@ func (p *Pages) problem(w http.ResponseWriter, r *http.Request, pr templates.Pro
 	// The error page is shown even when the session cannot be written (the store may be why we are
 	// here); the flash it took is then shown again on the next page, which is harmless.
 	if err := p.save(w, r); err != nil {
-		p.Log.WarnContext(r.Context(), "error page: session not saved", "err", err, "request_id", pr.RequestID)
+		p.Log.WarnContext(r.Context(), "error page: session not saved", "err", err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/fdl"
 	"github.com/oscarconsole/oscar-console/web/oscar"
@@ -23,16 +21,6 @@ const (
 	maxImportScripts = 1 << 20
 	importDraftKey   = "import" // session.Data.Drafts key of a file with several services
 )
-
-// fdlRoutes registers the FDL import (into the new-service draft) and export (of a service).
-func (p *Pages) fdlRoutes(r chi.Router) {
-	r.Get("/services/import", p.handle(p.importPage))
-	r.Post("/services/import", p.handle(p.importFDL))
-	r.Post("/services/import/choose", p.handle(p.importChoose))
-	r.Get("/services/{name}/export", p.handle(p.exportFDL))
-	r.Post("/services/{name}/export", p.handle(p.exportFDLComplete))
-	r.Get("/services/{name}/export/script", p.handle(p.exportScript))
-}
 
 // pendingImport is an imported file with several services, kept until the user picks one.
 type pendingImport struct {

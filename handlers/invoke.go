@@ -12,18 +12,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/session"
 )
-
-// invokeRoutes registers a service's invocation page.
-func (p *Pages) invokeRoutes(r chi.Router) {
-	r.Get("/services/{name}/invoke", p.handle(p.invokeForm))
-	r.Post("/services/{name}/invoke", p.handle(p.invoke))
-}
 
 // Bounds of an invocation.
 const (
@@ -74,8 +66,8 @@ func invocationToken(d *session.Data, s *oscar.Service) string {
 	return s.Token
 }
 
-// invokeForm handles "GET /services/{name}/invoke".
-func (p *Pages) invokeForm(w http.ResponseWriter, r *http.Request) error {
+// showInvokeForm handles "GET /services/{name}/invoke".
+func (p *Pages) showInvokeForm(w http.ResponseWriter, r *http.Request) error {
 	name, err := serviceName(r)
 	if err != nil {
 		return err
@@ -87,14 +79,13 @@ func (p *Pages) invokeForm(w http.ResponseWriter, r *http.Request) error {
 	return p.render(w, r, http.StatusOK, templates.InvokePage(p.layout(r, "Invoke "+name, "services"), props))
 }
 
-// invoke handles "POST /services/{name}/invoke": synchronous through /run (the output is shown as
+// invokeService handles "POST /services/{name}/invoke": synchronous through /run (the output is shown as
 // text, an image or a download), or asynchronous through /job, then a link to the new job.
-func (p *Pages) invoke(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) invokeService(w http.ResponseWriter, r *http.Request) error {
 	name, err := serviceName(r)
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxInvokeBody)
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		if errors.As(err, new(*http.MaxBytesError)) {
 			return &userError{http.StatusRequestEntityTooLarge, "The input is too large",

@@ -10,25 +10,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 )
 
-// jobRoutes registers a service's jobs: the list (OSCAR's pages via next_page), a job's log, and the
-// three deletions (one job, the finished jobs, all jobs), each behind a confirmation page.
-func (p *Pages) jobRoutes(r chi.Router) {
-	r.Get("/services/{name}/jobs", p.handle(p.jobsList))
-	r.Get("/services/{name}/jobs/delete", p.handle(p.jobsDeleteConfirm))
-	r.Post("/services/{name}/jobs/delete", p.handle(p.jobsDelete))
-	r.Get("/services/{name}/jobs/{job}", p.handle(p.jobLog))
-	r.Get("/services/{name}/jobs/{job}/delete", p.handle(p.jobDeleteConfirm))
-	r.Post("/services/{name}/jobs/{job}/delete", p.handle(p.jobDelete))
-}
-
-// jobsList handles "GET /services/{name}/jobs": one OSCAR page of jobs, newest first.
-func (p *Pages) jobsList(w http.ResponseWriter, r *http.Request) error {
+// listJobs handles "GET /services/{name}/jobs": one OSCAR page of jobs, newest first.
+func (p *Pages) listJobs(w http.ResponseWriter, r *http.Request) error {
 	name, err := serviceName(r)
 	if err != nil {
 		return err
@@ -98,9 +85,9 @@ func jobName(r *http.Request) (string, error) {
 	return j, nil
 }
 
-// jobLog handles "GET /services/{name}/jobs/{job}": the job's log as plain text in the page, or as a
+// showJobLog handles "GET /services/{name}/jobs/{job}": the job's log as plain text in the page, or as a
 // text/plain attachment with ?download=1.
-func (p *Pages) jobLog(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) showJobLog(w http.ResponseWriter, r *http.Request) error {
 	name, err := serviceName(r)
 	if err != nil {
 		return err
@@ -178,9 +165,9 @@ func extValue(s string) string {
 	return b.String()
 }
 
-// jobsDeleteConfirm handles "GET /services/{name}/jobs/delete": the confirmation of deleting the
+// confirmDeleteJobs handles "GET /services/{name}/jobs/delete": the confirmation of deleting the
 // finished jobs, or with ?all=true every job.
-func (p *Pages) jobsDeleteConfirm(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) confirmDeleteJobs(w http.ResponseWriter, r *http.Request) error {
 	name, err := serviceName(r)
 	if err != nil {
 		return err
@@ -194,9 +181,9 @@ func (p *Pages) jobsDeleteConfirm(w http.ResponseWriter, r *http.Request) error 
 	return p.render(w, r, http.StatusOK, templates.JobsDeletePage(p.layout(r, title, "services"), props))
 }
 
-// jobsDelete handles "POST /services/{name}/jobs/delete": all=true deletes every job (OSCAR's
+// deleteJobs handles "POST /services/{name}/jobs/delete": all=true deletes every job (OSCAR's
 // ?all=true, running ones included), otherwise only the succeeded ones.
-func (p *Pages) jobsDelete(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) deleteJobs(w http.ResponseWriter, r *http.Request) error {
 	name, err := serviceName(r)
 	if err != nil {
 		return err
@@ -218,8 +205,8 @@ func (p *Pages) jobsDelete(w http.ResponseWriter, r *http.Request) error {
 	return p.redirect(w, r, servicePath(name, "jobs"))
 }
 
-// jobDeleteConfirm handles "GET /services/{name}/jobs/{job}/delete".
-func (p *Pages) jobDeleteConfirm(w http.ResponseWriter, r *http.Request) error {
+// confirmDeleteJob handles "GET /services/{name}/jobs/{job}/delete".
+func (p *Pages) confirmDeleteJob(w http.ResponseWriter, r *http.Request) error {
 	name, err := serviceName(r)
 	if err != nil {
 		return err
@@ -232,8 +219,8 @@ func (p *Pages) jobDeleteConfirm(w http.ResponseWriter, r *http.Request) error {
 	return p.render(w, r, http.StatusOK, templates.JobsDeletePage(p.layout(r, "Delete job "+job, "services"), props))
 }
 
-// jobDelete handles "POST /services/{name}/jobs/{job}/delete".
-func (p *Pages) jobDelete(w http.ResponseWriter, r *http.Request) error {
+// deleteJob handles "POST /services/{name}/jobs/{job}/delete".
+func (p *Pages) deleteJob(w http.ResponseWriter, r *http.Request) error {
 	name, err := serviceName(r)
 	if err != nil {
 		return err

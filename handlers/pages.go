@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
-	"github.com/go-chi/chi/v5/middleware"
+	"github.com/oscarconsole/oscar-console/web/requestid"
 
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/auth"
@@ -47,27 +47,39 @@ type Deps struct {
 	LoginRate int
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client (rate limits).
 	TrustedProxies []netip.Prefix
-	Now            func() time.Time
+	// FormLimit bounds a form post's body (bytes); 0 means DefaultFormLimit. The two routes whose
+	// bodies stream (object upload, invocation) have limits of their own (routes.go).
+	FormLimit int64
+	Now       func() time.Time
 }
+
+// DefaultFormLimit bounds form posts: an FDL file and its scripts fit easily; uploads stream.
+const DefaultFormLimit = 4 << 20
 
 // Pages serves every screen of the console.
 type Pages struct {
 	Deps
-	limits *limiter
+	limits *limiter      // sign-in attempts per client address
+	gate   *upstreamGate // concurrent signed-in requests per session, one gate for every route
 }
 
 // New builds the pages. Zero-valued optional dependencies get their defaults.
 func New(d Deps) *Pages {
-	if d.Log == nil {
-		d.Log = slog.New(slog.DiscardHandler)
-	}
 	if d.Now == nil {
 		d.Now = time.Now
 	}
 	if d.LoginRate <= 0 {
 		d.LoginRate = 20
 	}
-	return &Pages{Deps: d, limits: newLimiter(d.LoginRate, time.Minute, d.Now)}
+	if d.FormLimit <= 0 {
+		d.FormLimit = DefaultFormLimit
+	}
+	d.Log = requestid.Logger(d.Log)
+	return &Pages{
+		Deps:   d,
+		limits: newLimiter(d.LoginRate, time.Minute, d.Now),
+		gate:   newUpstreamGate(maxUpstreamPerSession, upstreamWait),
+	}
 }
 
 type ctxKey int
@@ -87,11 +99,15 @@ func (p *Pages) withSession(next http.Handler) http.Handler {
 	})
 }
 
-// readForm parses url-encoded form posts up front, so a body over the size limit is refused with a
-// 413 page here rather than read by a handler as an empty form. Multipart posts (file uploads) are
-// parsed by their handlers, which bound them themselves.
+// readForm bounds the body to the form limit and parses url-encoded form posts up front, so a body
+// over the limit is refused with a 413 page here rather than read by a handler as an empty form.
+// Multipart posts (FDL import, wizard scripts) are parsed by their handlers, within the same bound.
 func (p *Pages) readForm(next http.Handler) http.Handler {
+	limit := p.FormLimit
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+		}
 		if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 			if err := r.ParseForm(); err != nil {
 				var mbe *http.MaxBytesError
@@ -106,6 +122,19 @@ func (p *Pages) readForm(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// limitBody bounds the request body to n bytes, for a route whose handler reads a body larger than a
+// form (routes.go).
+func limitBody(n int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Body != nil {
+				r.Body = http.MaxBytesReader(w, r.Body, n)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // session returns the request's session (loaded by withSession).
@@ -132,7 +161,7 @@ func (p *Pages) layout(r *http.Request, title, nav string) templates.Layout {
 	l := templates.Layout{
 		Title:     title,
 		Nav:       nav,
-		RequestID: middleware.GetReqID(r.Context()),
+		RequestID: requestid.FromContext(r.Context()),
 		Version:   p.Version,
 	}
 	if r.Method == http.MethodGet && SafeNext(r.URL.RequestURI()) {

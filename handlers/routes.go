@@ -6,24 +6,101 @@ import (
 	"github.com/go-chi/chi/v5"
 )
 
-// Routes registers every page of the console. Each screen's routes are listed in its own file, in
-// the function named here, so this file shows the whole surface and who guards it.
+// Routes registers every page of the console, grouped by screen. It is the one place that says which
+// URL runs which handler behind which guards; the handlers themselves read their URL parameters with
+// r.PathValue and know nothing of the router.
+//
+// Every request first gets its session (withSession). Form posts are bounded by the form limit and
+// parsed up front (readForm); the two routes whose bodies stream get their own bound with r.With.
 func (p *Pages) Routes(r chi.Router) {
-	r.Use(p.withSession, p.readForm)
+	r.Use(p.withSession)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { p.Problem(w, r, http.StatusNotFound) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { p.Problem(w, r, http.StatusMethodNotAllowed) })
 
-	// Signed out: login page, OIDC flow, basic auth, logout, endpoint choice (signin.go).
-	p.signInRoutes(r)
-
-	// Signed in: every route below requires a session and holds a fresh token (requireLogin).
+	// Signed out (signin.go): the login page, the OIDC flow, basic auth, logout.
 	r.Group(func(r chi.Router) {
-		r.Use(p.requireLogin)
-		r.Use(p.limitUpstream)
-		p.tokenRoutes(r)   // token.go: GET /token, POST /token/refresh
-		p.wizardRoutes(r)  // wizard.go: /services/new/*, /services/{name}/edit/*, FDL import/export
-		p.serviceRoutes(r) // services.go: list, detail, delete, jobs, logs, invoke
-		p.bucketRoutes(r)  // buckets.go: buckets and objects
-		p.clusterRoutes(r) // cluster.go: /cluster
+		r.Use(p.readForm)
+		r.Get("/", p.handle(p.showHome))
+		r.Get("/login", p.handle(p.showLogin))
+		r.Post("/auth/login", p.handle(p.startLogin))
+		r.Get("/auth/callback", p.handle(p.finishLogin))
+		r.Post("/login/basic", p.handle(p.loginWithPassword))
+		r.Post("/logout", p.handle(p.logout))
+		r.Get("/logged-out", p.handle(p.showLoggedOut))
+	})
+
+	// Signed in: a session with a fresh token (requireLogin), and at most maxUpstreamPerSession
+	// requests of one session at once across all these routes (limitUpstream; its gate is built once,
+	// in New).
+	r.Group(func(r chi.Router) {
+		r.Use(p.requireLogin, p.limitUpstream)
+
+		// Bodies that stream, each bounded by its own limit instead of the form limit.
+		// buckets_objects.go: the handler streams each file part to MinIO, bounded by CONSOLE_MAX_UPLOAD.
+		r.Post("/buckets/{bucket}/upload", p.handle(p.uploadObjects))
+		// invoke.go: text or one file, base64-encoded on its way to OSCAR.
+		r.With(limitBody(maxInvokeBody)).Post("/services/{name}/invoke", p.handle(p.invokeService))
+
+		r.Group(func(r chi.Router) {
+			r.Use(p.readForm)
+
+			// The OSCAR endpoint (signin_endpoint.go).
+			r.Get("/endpoint", p.handle(p.showEndpoint))
+			r.Post("/endpoint", p.handle(p.switchEndpoint))
+
+			// The token page (token.go).
+			r.Get("/token", p.handle(p.showToken))
+			r.Post("/token/refresh", p.handle(p.refreshToken))
+
+			// The services list and a service's page (services.go).
+			r.Get("/services", p.handle(p.listServices))
+			r.Post("/services/delete", p.handle(p.deleteServices))
+			r.Get("/services/{name}", p.handle(p.showService))
+			r.Get("/services/{name}/delete", p.handle(p.confirmDeleteService))
+			r.Post("/services/{name}/delete", p.handle(p.deleteService))
+
+			// The wizard, new and edit, one URL per step (wizard.go).
+			r.Get("/services/new", p.handle(p.wizardStart))
+			r.Get("/services/new/{step}", p.handle(p.wizardGet))
+			r.Post("/services/new/{step}", p.handle(p.wizardPost))
+			r.Get("/services/{name}/edit", p.handle(p.wizardStart))
+			r.Get("/services/{name}/edit/{step}", p.handle(p.wizardGet))
+			r.Post("/services/{name}/edit/{step}", p.handle(p.wizardPost))
+
+			// FDL import into the new-service draft, and export of a service (fdl.go).
+			r.Get("/services/import", p.handle(p.importPage))
+			r.Post("/services/import", p.handle(p.importFDL))
+			r.Post("/services/import/choose", p.handle(p.importChoose))
+			r.Get("/services/{name}/export", p.handle(p.exportFDL))
+			r.Post("/services/{name}/export", p.handle(p.exportFDLComplete))
+			r.Get("/services/{name}/export/script", p.handle(p.exportScript))
+
+			// Jobs and their logs (jobs.go).
+			r.Get("/services/{name}/jobs", p.handle(p.listJobs))
+			r.Get("/services/{name}/jobs/delete", p.handle(p.confirmDeleteJobs))
+			r.Post("/services/{name}/jobs/delete", p.handle(p.deleteJobs))
+			r.Get("/services/{name}/jobs/{job}", p.handle(p.showJobLog))
+			r.Get("/services/{name}/jobs/{job}/delete", p.handle(p.confirmDeleteJob))
+			r.Post("/services/{name}/jobs/{job}/delete", p.handle(p.deleteJob))
+
+			// Invocation (invoke.go; its POST is above, with its own body limit).
+			r.Get("/services/{name}/invoke", p.handle(p.showInvokeForm))
+
+			// Buckets (buckets.go) and their objects (buckets_objects.go; the upload POST is above).
+			r.Get("/buckets", p.handle(p.listBuckets))
+			r.Post("/buckets", p.handle(p.createBucket))
+			r.Get("/buckets/{bucket}", p.handle(p.showBucket))
+			r.Get("/buckets/{bucket}/delete", p.handle(p.confirmDeleteBucket))
+			r.Post("/buckets/{bucket}/delete", p.handle(p.deleteBucket))
+			r.Get("/buckets/{bucket}/upload", p.handle(p.redirectUploadToBucket))
+			r.Get("/buckets/{bucket}/objects/*", p.handle(p.downloadObject))
+			r.Get("/buckets/{bucket}/object-delete", p.handle(p.confirmDeleteObject))
+			r.Post("/buckets/{bucket}/object-delete", p.handle(p.deleteObject))
+			r.Get("/buckets/{bucket}/presign", p.handle(p.showPresignForm))
+			r.Post("/buckets/{bucket}/presign", p.handle(p.presignObject))
+
+			// The cluster page (cluster.go).
+			r.Get("/cluster", p.handle(p.showCluster))
+		})
 	})
 }

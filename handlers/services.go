@@ -13,25 +13,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/session"
 )
-
-// serviceRoutes registers the services screens: the list (with bulk delete), a service's page and
-// its deletion, its jobs and logs (jobs.go) and its invocation (invoke.go). The wizard owns
-// /services/new/*, /services/import, /services/{name}/edit/* and /services/{name}/export.
-func (p *Pages) serviceRoutes(r chi.Router) {
-	r.Get("/services", p.handle(p.servicesList))
-	r.Post("/services/delete", p.handle(p.servicesDelete))
-	r.Get("/services/{name}", p.handle(p.serviceShow))
-	r.Get("/services/{name}/delete", p.handle(p.serviceDeleteConfirm))
-	r.Post("/services/{name}/delete", p.handle(p.serviceDelete))
-	p.jobRoutes(r)
-	p.invokeRoutes(r)
-}
 
 // servicesPerPage is the services list's page size.
 const servicesPerPage = 25
@@ -96,9 +81,9 @@ func (q serviceQuery) values(page int) url.Values {
 	return v
 }
 
-// servicesList handles "GET /services": one OSCAR call with ?include=deployment for the whole list,
+// listServices handles "GET /services": one OSCAR call with ?include=deployment for the whole list,
 // then filtering, sorting and paging here.
-func (p *Pages) servicesList(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) listServices(w http.ResponseWriter, r *http.Request) error {
 	ep, cr := p.creds(r)
 	all, err := p.OSCAR.Services(r.Context(), ep, cr, true)
 	if err != nil {
@@ -277,10 +262,10 @@ func serviceBuckets(s *oscar.Service) []string {
 	return out
 }
 
-// servicesDelete handles "POST /services/delete": the bulk delete of the list. Without confirm=1 it
+// deleteServices handles "POST /services/delete": the bulk delete of the list. Without confirm=1 it
 // shows the confirmation page (names and the buckets OSCAR will delete with them); with it, it
 // deletes each service and reports what happened.
-func (p *Pages) servicesDelete(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) deleteServices(w http.ResponseWriter, r *http.Request) error {
 	form, err := formValues(r)
 	if err != nil {
 		return err
@@ -360,9 +345,9 @@ func serviceName(r *http.Request) (string, error) {
 	return n, nil
 }
 
-// serviceShow handles "GET /services/{name}": the definition in readable sections, the token, the
+// showService handles "GET /services/{name}": the definition in readable sections, the token, the
 // invocation URLs and a summary of the jobs.
-func (p *Pages) serviceShow(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) showService(w http.ResponseWriter, r *http.Request) error {
 	name, err := serviceName(r)
 	if err != nil {
 		return err
@@ -611,9 +596,9 @@ func summarizeJobs(jobs *oscar.JobsResponse, err error) templates.JobSummary {
 	return sum
 }
 
-// serviceDeleteConfirm handles "GET /services/{name}/delete": the confirmation page, which names the
+// confirmDeleteService handles "GET /services/{name}/delete": the confirmation page, which names the
 // buckets that OSCAR deletes with the service.
-func (p *Pages) serviceDeleteConfirm(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) confirmDeleteService(w http.ResponseWriter, r *http.Request) error {
 	name, err := serviceName(r)
 	if err != nil {
 		return err
@@ -631,8 +616,8 @@ func (p *Pages) serviceDeleteConfirm(w http.ResponseWriter, r *http.Request) err
 	return p.render(w, r, http.StatusOK, templates.ServicesDeletePage(p.layout(r, "Delete "+name, "services"), props))
 }
 
-// serviceDelete handles "POST /services/{name}/delete".
-func (p *Pages) serviceDelete(w http.ResponseWriter, r *http.Request) error {
+// deleteService handles "POST /services/{name}/delete".
+func (p *Pages) deleteService(w http.ResponseWriter, r *http.Request) error {
 	name, err := serviceName(r)
 	if err != nil {
 		return err

@@ -13,38 +13,17 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/auth"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/session"
 )
 
-// signInRoutes registers the signed-out routes: the login page, the OIDC flow, basic auth, logout and
-// the signed-out page; and the endpoint switch, which needs a session (requireLogin) but is part of
-// choosing where credentials go.
-func (p *Pages) signInRoutes(r chi.Router) {
-	r.Get("/", p.handle(p.home))
-	r.Get("/login", p.handle(p.showLogin))
-	r.Post("/auth/login", p.handle(p.startLogin))
-	r.Get("/auth/callback", p.handle(p.callback))
-	r.Post("/login/basic", p.handle(p.loginBasic))
-	r.Post("/logout", p.handle(p.logout))
-	r.Get("/logged-out", p.handle(p.loggedOut))
-	r.Group(func(r chi.Router) {
-		// Switching calls OSCAR with the user's token: bounded like every signed-in page.
-		r.Use(p.requireLogin, p.limitUpstream)
-		r.Get("/endpoint", p.handle(p.showEndpoint))
-		r.Post("/endpoint", p.handle(p.switchEndpoint))
-	})
-}
-
 // defaultNext is where a sign-in lands when no return path was given.
 const defaultNext = "/services"
 
-// home handles "GET /": the services of a signed-in user, the login page otherwise.
-func (p *Pages) home(w http.ResponseWriter, r *http.Request) error {
+// showHome handles "GET /": the services of a signed-in user, the login page otherwise.
+func (p *Pages) showHome(w http.ResponseWriter, r *http.Request) error {
 	if p.session(r).Data.SignedIn() {
 		return p.redirect(w, r, defaultNext)
 	}
@@ -94,7 +73,7 @@ func (p *Pages) refuseLogin(w http.ResponseWriter, r *http.Request, status int, 
 	if props.Problem != nil {
 		code = props.Problem.Code
 	}
-	args := []any{"status", status, "reason", code, "request_id", requestID(r)}
+	args := []any{"status", status, "reason", code}
 	if cause != nil {
 		args = append(args, "err", cause)
 	}
@@ -165,13 +144,13 @@ func (p *Pages) startLogin(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// callback handles "GET /auth/callback", where the identity provider sends the browser back. The login
+// finishLogin handles "GET /auth/callback", where the identity provider sends the browser back. The login
 // state is taken out of the session and the deletion saved before anything else, so a callback can be
 // used once, even when it fails. Then: code exchange with every check of auth.Provider.Exchange (state
 // first, before any token request), the console's required VOs, and OSCAR's own verdict on the
 // token (/system/config, which also provisions the user there). Only then does the session become
 // signed in, under a new ID.
-func (p *Pages) callback(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) finishLogin(w http.ResponseWriter, r *http.Request) error {
 	s := p.session(r)
 	q := r.URL.Query()
 	var ls auth.LoginState
@@ -261,16 +240,16 @@ func (p *Pages) signedIn(w http.ResponseWriter, r *http.Request, s *session.Sess
 		return err
 	}
 	p.Log.InfoContext(r.Context(), "signed in", "kind", s.Data.Kind, "provider", s.Data.Provider,
-		"sub", s.Data.Subject, "user", s.Data.BasicUser, "endpoint", ep.Host(), "request_id", requestID(r))
+		"sub", s.Data.Subject, "user", s.Data.BasicUser, "endpoint", ep.Host())
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, nextOr(next, defaultNext), http.StatusSeeOther)
 	return nil
 }
 
-// loginBasic handles "POST /login/basic": OSCAR's own account. The credentials are checked with
+// loginWithPassword handles "POST /login/basic": OSCAR's own account. The credentials are checked with
 // GET /system/info on the endpoint; the password is then kept only in the server-side session
 // (encrypted by the store) and never sent back to the browser, not even on error.
-func (p *Pages) loginBasic(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) loginWithPassword(w http.ResponseWriter, r *http.Request) error {
 	raw := clip(strings.TrimSpace(r.PostFormValue("endpoint")), oscar.MaxEndpointLen)
 	user := strings.TrimSpace(r.PostFormValue("username"))
 	pass := r.PostFormValue("password")
@@ -336,7 +315,7 @@ func (p *Pages) logout(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if d.SignedIn() {
-		p.Log.InfoContext(r.Context(), "signed out", "kind", d.Kind, "sub", d.Subject, "user", d.BasicUser, "request_id", requestID(r))
+		p.Log.InfoContext(r.Context(), "signed out", "kind", d.Kind, "sub", d.Subject, "user", d.BasicUser)
 	}
 	// Not p.redirect: saving would start a new, empty session; and the target may be the provider.
 	w.Header().Set("Cache-Control", "no-store")
@@ -351,7 +330,7 @@ func (p *Pages) revoke(r *http.Request, prov *auth.Provider, refreshToken string
 		return
 	}
 	if err := prov.Revoke(r.Context(), refreshToken); err != nil {
-		p.Log.WarnContext(r.Context(), "could not revoke the refresh token", "provider", prov.Config().ID, "err", err, "request_id", requestID(r))
+		p.Log.WarnContext(r.Context(), "could not revoke the refresh token", "provider", prov.Config().ID, "err", err)
 	}
 }
 
@@ -366,9 +345,9 @@ func (p *Pages) dropTokens(r *http.Request, old session.Data) {
 	}
 }
 
-// loggedOut handles "GET /logged-out", the registered post_logout_redirect_uri. It only says so and
+// showLoggedOut handles "GET /logged-out", the registered post_logout_redirect_uri. It only says so and
 // offers a link: it must never start a new sign-in by itself (R21).
-func (p *Pages) loggedOut(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) showLoggedOut(w http.ResponseWriter, r *http.Request) error {
 	return p.render(w, r, http.StatusOK, templates.LoggedOutPage(p.layout(r, "Signed out", "")))
 }
 

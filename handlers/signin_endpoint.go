@@ -43,7 +43,7 @@ func (p *Pages) switchEndpoint(w http.ResponseWriter, r *http.Request) error {
 	next := nextOr(r.PostFormValue("next"), "")
 	props := p.endpointProps(r, raw, next)
 	refuse := func(status int, cause error) error {
-		p.Log.InfoContext(r.Context(), "endpoint switch refused", "status", status, "err", cause, "request_id", requestID(r))
+		p.Log.InfoContext(r.Context(), "endpoint switch refused", "status", status, "err", cause)
 		return p.render(w, r, status, templates.EndpointPage(p.layout(r, "OSCAR endpoint", ""), props))
 	}
 	ep, err := oscar.ParseEndpoint(raw, p.Policy)
@@ -82,6 +82,6 @@ func (p *Pages) switchEndpoint(w http.ResponseWriter, r *http.Request) error {
 	}
 	d.Remember(string(ep))
 	d.AddFlash("Now using " + string(ep) + ". The console sends your token there.")
-	p.Log.InfoContext(r.Context(), "endpoint switched", "sub", d.Subject, "endpoint", ep.Host(), "request_id", requestID(r))
+	p.Log.InfoContext(r.Context(), "endpoint switched", "sub", d.Subject, "endpoint", ep.Host())
 	return p.redirect(w, r, nextOr(next, defaultNext))
 }

@@ -6,8 +6,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/go-chi/chi/v5/middleware"
-
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/auth"
 	"github.com/oscarconsole/oscar-console/web/oscar"
@@ -18,8 +16,6 @@ const egiVOHelpURL = "https://docs.egi.eu/users/aai/check-in/vos/"
 
 // maxDetailLen bounds the identity provider's error description shown to the user.
 const maxDetailLen = 200
-
-func requestID(r *http.Request) string { return middleware.GetReqID(r.Context()) }
 
 func rateProblem() *templates.LoginProblem {
 	return &templates.LoginProblem{Code: "rate", Title: "Too many sign-in attempts",

@@ -118,11 +118,11 @@ func (p *Pages) refresh(w http.ResponseWriter, r *http.Request, s *session.Sessi
 		var ae *auth.Error
 		switch {
 		case errors.Is(err, auth.ErrInvalidGrant):
-			p.Log.InfoContext(ctx, "refresh token no longer valid; session ended", "sub", d.Subject, "request_id", requestID(r))
+			p.Log.InfoContext(ctx, "refresh token no longer valid; session ended", "sub", d.Subject)
 			return errSessionEnded
 		case !force && errors.As(err, &ae) && ae.Kind == auth.KindUnavailable && !p.expired(d):
 			p.Log.WarnContext(ctx, "token refresh failed; using the current token until it expires",
-				"provider", d.Provider, "err", err, "request_id", requestID(r))
+				"provider", d.Provider, "err", err)
 			return nil
 		}
 		return fmt.Errorf("handlers: refresh tokens: %w", err)
@@ -141,7 +141,7 @@ func (p *Pages) refresh(w http.ResponseWriter, r *http.Request, s *session.Sessi
 	if err := p.Sessions.Save(w, r, s); err != nil {
 		return fmt.Errorf("handlers: refresh: save: %w", err)
 	}
-	p.Log.InfoContext(ctx, "tokens refreshed", "sub", d.Subject, "request_id", requestID(r))
+	p.Log.InfoContext(ctx, "tokens refreshed", "sub", d.Subject)
 	return nil
 }
 

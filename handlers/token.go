@@ -11,20 +11,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/auth"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/session"
 )
-
-// tokenRoutes registers the token page (issue 5). Both routes are behind requireLogin, so the token
-// shown has at least a minute left.
-func (p *Pages) tokenRoutes(r chi.Router) {
-	r.Get("/token", p.handle(p.showToken))
-	r.Post("/token/refresh", p.handle(p.refreshToken))
-}
 
 // egiIssuer is used in the oidc-agent advice of a console without identity providers.
 const egiIssuer = "https://aai.egi.eu/auth/realms/egi"

@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-chi/chi/v5/middleware"
-
 	"github.com/oscarconsole/oscar-console/templates"
 )
 
@@ -27,11 +25,11 @@ const (
 
 // limitUpstream bounds the concurrent signed-in requests of each session (see
 // maxUpstreamPerSession). A request that finds no free slot within upstreamWait gets a 429 page
-// saying so, with Retry-After; it never reaches OSCAR. The state lives in the returned handler (the
-// router builds it once), so there is nothing global; it is per console process, so with several
-// replicas the bound is per replica.
+// saying so, with Retry-After; it never reaches OSCAR. Every route shares the one gate that New
+// builds (the router applies this middleware once per route), so the bound is per session, whatever
+// the pages it asks for; it is per console process, so with several replicas it is per replica.
 func (p *Pages) limitUpstream(next http.Handler) http.Handler {
-	return p.upstreamLimiter(newUpstreamGate(maxUpstreamPerSession, upstreamWait), next)
+	return p.upstreamLimiter(p.gate, next)
 }
 
 // upstreamLimiter is limitUpstream with the gate given, so that tests choose the bounds.
@@ -53,7 +51,7 @@ func (p *Pages) upstreamLimiter(g *upstreamGate, next http.Handler) http.Handler
 				return // the browser went away while waiting
 			}
 			p.Log.InfoContext(r.Context(), "too many concurrent requests for one session",
-				"limit", limit, "method", r.Method, "request_id", middleware.GetReqID(r.Context()))
+				"limit", limit, "method", r.Method)
 			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(wait.Round(time.Second)/time.Second))))
 			p.problem(w, r, templates.Problem{
 				Status:   http.StatusTooManyRequests,

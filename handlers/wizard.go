@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/oscarconsole/oscar-console/templates"
@@ -27,18 +26,6 @@ const maxWizardBody = 2 << 20
 // submitLockTTL bounds how long a create or update holds the session's lock (OSCAR takes 6 s or
 // more to create a service; the client's slow timeout is shorter than this).
 const submitLockTTL = 2 * time.Minute
-
-// wizardRoutes registers the service wizard (new and edit, one URL per step), and the FDL import
-// and export (fdl.go).
-func (p *Pages) wizardRoutes(r chi.Router) {
-	r.Get("/services/new", p.handle(p.wizardStart))
-	r.Get("/services/new/{step}", p.handle(p.wizardGet))
-	r.Post("/services/new/{step}", p.handle(p.wizardPost))
-	r.Get("/services/{name}/edit", p.handle(p.wizardStart))
-	r.Get("/services/{name}/edit/{step}", p.handle(p.wizardGet))
-	r.Post("/services/{name}/edit/{step}", p.handle(p.wizardPost))
-	p.fdlRoutes(r)
-}
 
 // wizardRef names one wizard: a new service, or the edit of service name.
 type wizardRef struct {
