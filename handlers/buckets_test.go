@@ -17,9 +17,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
-
 	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
 )
 
@@ -219,24 +216,11 @@ func TestBucketFoldersAndPages(t *testing.T) {
 	})
 }
 
-// bodyLimited replaces the harness's server by one whose router caps request bodies at limit, except
-// POST /buckets/*/upload, as the console's router does (web.streamedUpload).
+// bodyLimited replaces the harness's server by one whose route table bounds forms at limit (the
+// upload route streams past it, as in the console).
 func (e *opEnv) bodyLimited(limit int64) {
-	r := chi.NewRouter()
-	r.Use(middleware.RequestID)
-	r.Use(func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			upload := req.Method == http.MethodPost && strings.HasPrefix(req.URL.Path, "/buckets/") && strings.HasSuffix(req.URL.Path, "/upload")
-			if !upload {
-				req.Body = http.MaxBytesReader(w, req.Body, limit)
-			}
-			next.ServeHTTP(w, req)
-		})
-	})
-	e.pages.Routes(r)
-	srv := httptest.NewServer(http.NewCrossOriginProtection().Handler(r))
-	e.t.Cleanup(srv.Close)
-	e.server = srv
+	e.pages.FormLimit = limit
+	e.server = e.serve(e.pages)
 }
 
 // streamSink stands in for MinIO's PUT on a server of its own (the fake OSCAR records request

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,11 +11,12 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
+	"github.com/oscarconsole/oscar-console/web/requestid"
 
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/session"
@@ -73,11 +75,7 @@ func newHarness(t *testing.T, edit func(*Deps)) *harness {
 		edit(&d)
 	}
 	p := New(d)
-	r := chi.NewRouter()
-	r.Use(middleware.RequestID)
-	p.Routes(r)
-	srv := httptest.NewServer(http.NewCrossOriginProtection().Handler(r))
-	t.Cleanup(srv.Close)
+	srv := serve(t, p)
 	if d.PublicURL == nil {
 		p.PublicURL, _ = url.Parse(srv.URL)
 	}
@@ -90,6 +88,27 @@ func newHarness(t *testing.T, edit func(*Deps)) *harness {
 	}}
 	return h
 }
+
+// serve runs the route table of p behind the parts of the shell's middleware the pages rely on (a
+// request ID, cross-origin protection) until the test ends.
+func serve(t *testing.T, p *Pages) *httptest.Server {
+	r := chi.NewRouter()
+	r.Use(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id := fmt.Sprintf("test-%d", requestSeq.Add(1))
+			next.ServeHTTP(w, r.WithContext(requestid.NewContext(r.Context(), id)))
+		})
+	})
+	p.Routes(r)
+	srv := httptest.NewServer(http.NewCrossOriginProtection().Handler(r))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// serve starts another server for p (Pages the test has changed) until the test ends.
+func (h *harness) serve(p *Pages) *httptest.Server { return serve(h.t, p) }
+
+var requestSeq atomic.Int64
 
 // signIn stores a signed-in session for the harness's browser, as the sign-in flow would.
 func (h *harness) signIn(d session.Data) {

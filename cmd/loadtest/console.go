@@ -16,20 +16,18 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oscarconsole/oscar-console/handlers"
-	"github.com/oscarconsole/oscar-console/static"
-	"github.com/oscarconsole/oscar-console/web"
 	"github.com/oscarconsole/oscar-console/web/oscar"
+	"github.com/oscarconsole/oscar-console/web/server"
 	"github.com/oscarconsole/oscar-console/web/session"
 )
 
-// console is an OSCAR Console built in this process the way cmd/oscar-console builds it (web.New over
-// handlers.New, a real session store, the hardened OSCAR client), served on a loopback port.
+// console is an OSCAR Console built in this process by server.Build, as cmd/oscar-console builds it
+// (a real session store, the hardened OSCAR client, every middleware), served on a loopback port.
 type console struct {
 	url      string
 	sessions *session.Manager
-	backend  session.Backend
 	observed *samples // upstream call latency as the console's OSCAR client saw it
+	built    *server.Console
 	srv      *http.Server
 	dir      string // temporary file-store directory, removed on close
 }
@@ -38,43 +36,12 @@ type console struct {
 // log receives the console's own log (access log included), as in production.
 func newConsole(storeSpec string, log *slog.Logger) (*console, error) {
 	c := &console{observed: newSamples()}
-	var err error
-	switch {
-	case storeSpec == "file:":
-		if c.dir, err = os.MkdirTemp("", "loadtest-sessions-"); err != nil {
+	if storeSpec == "file:" {
+		dir, err := os.MkdirTemp("", "loadtest-sessions-")
+		if err != nil {
 			return nil, fmt.Errorf("loadtest: session directory: %w", err)
 		}
-		c.backend, err = session.OpenBackend("file:"+c.dir, "", log)
-	default:
-		c.backend, err = session.OpenBackend(storeSpec, "", log)
-	}
-	if err != nil {
-		c.close()
-		return nil, fmt.Errorf("loadtest: session store: %w", err)
-	}
-	key := make([]byte, 48)
-	_, _ = rand.Read(key)
-	c.sessions, err = session.NewManager(c.backend, session.Options{
-		Keys: [][]byte{[]byte(base64.RawURLEncoding.EncodeToString(key))}, Secure: false,
-		// Long enough that no session of a run expires, whatever the run's length.
-		IdleTimeout: 2 * time.Hour, MaxLifetime: 24 * time.Hour, Log: log,
-	})
-	if err != nil {
-		c.close()
-		return nil, fmt.Errorf("loadtest: sessions: %w", err)
-	}
-	metrics := web.NewMetrics(c.sessions.Count)
-	policy := oscar.Policy{AllowPrivate: true, AllowHTTP: true}
-	client := oscar.New(oscar.Options{Policy: policy, Logger: log,
-		Observe: func(endpoint, op string, status int, d time.Duration) {
-			metrics.ObserveUpstream(endpoint, op, status, d)
-			c.observed.add(d)
-		},
-	})
-	assets, err := static.Default()
-	if err != nil {
-		c.close()
-		return nil, fmt.Errorf("loadtest: static assets: %w", err)
+		c.dir, storeSpec = dir, "file:"+dir
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -88,16 +55,23 @@ func newConsole(storeSpec string, log *slog.Logger) (*console, error) {
 		c.close()
 		return nil, fmt.Errorf("loadtest: console URL: %w", err)
 	}
-	pages := handlers.New(handlers.Deps{
-		Log: log, Sessions: c.sessions, OSCAR: client, Policy: policy, PublicURL: public, Version: "loadtest",
+	key := make([]byte, 48)
+	_, _ = rand.Read(key)
+	c.built, err = server.Build(context.Background(), server.Config{
+		Log: log, SessionStore: storeSpec, PublicURL: public, Version: "loadtest",
+		SessionKeys: [][]byte{[]byte(base64.RawURLEncoding.EncodeToString(key))},
+		// Long enough that no session of a run expires, whatever the run's length.
+		SessionIdle: 2 * time.Hour, SessionMax: 24 * time.Hour,
+		Policy:          oscar.Policy{AllowPrivate: true, AllowHTTP: true},
+		ObserveUpstream: func(_, _ string, _ int, d time.Duration) { c.observed.add(d) },
 	})
-	h := web.New(web.Options{Log: log, Pages: pages, Assets: assets, Metrics: metrics, Ready: c.sessions.Ping})
-	// The same server limits as cmd/oscar-console.
-	c.srv = &http.Server{
-		Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
-		WriteTimeout: 90 * time.Second, IdleTimeout: 120 * time.Second,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	if err != nil {
+		ln.Close()
+		c.close()
+		return nil, fmt.Errorf("loadtest: %w", err)
 	}
+	c.sessions = c.built.Sessions
+	c.srv = c.built.HTTPServer(log) // the same server limits as cmd/oscar-console
 	go func() { _ = c.srv.Serve(ln) }()
 	return c, nil
 }
@@ -108,8 +82,8 @@ func (c *console) close() {
 		defer cancel()
 		_ = c.srv.Shutdown(ctx)
 	}
-	if c.backend != nil {
-		_ = c.backend.Close()
+	if c.built != nil {
+		c.built.Close()
 	}
 	if c.dir != "" {
 		_ = os.RemoveAll(c.dir)

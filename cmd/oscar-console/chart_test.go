@@ -10,13 +10,13 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,8 +27,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/oscarconsole/oscar-console/handlers"
-	"github.com/oscarconsole/oscar-console/web"
+	"github.com/oscarconsole/oscar-console/web/server"
 	"github.com/oscarconsole/oscar-console/web/session"
 )
 
@@ -389,7 +388,7 @@ func TestChartDefaults(t *testing.T) {
 		if got := ystr(dig(c, tc.probe, "httpGet", "path")); got != tc.path {
 			t.Errorf("%s path = %q, want %q", tc.probe, got, tc.path)
 		}
-		if got := probeStatus(ystr(dig(c, tc.probe, "httpGet", "path"))); got != http.StatusOK {
+		if got := probeStatus(t, ystr(dig(c, tc.probe, "httpGet", "path"))); got != http.StatusOK {
 			t.Errorf("%s: the console answers %d on its path, want 200", tc.probe, got)
 		}
 		if got := ystr(dig(c, tc.probe, "httpGet", "port")); got != "http" {
@@ -771,12 +770,21 @@ func TestChartPreStopSleep(t *testing.T) {
 	}
 }
 
-// probeStatus is what the console's handler (web.New, as main builds it, with a session store that
-// answers) returns for a GET of path.
-func probeStatus(path string) int {
-	h := web.New(web.Options{Pages: handlers.New(handlers.Deps{}), Ready: func(context.Context) error { return nil }})
+// probeStatus is what the console, built as main builds it (server.Build, file sessions in a
+// temporary directory), returns for a GET of path.
+func probeStatus(t *testing.T, path string) int {
+	t.Helper()
+	pub, _ := url.Parse("http://127.0.0.1:8080")
+	c, err := server.Build(t.Context(), server.Config{
+		SessionStore: "file:", DataDir: t.TempDir(), PublicURL: pub,
+		SessionKeys: [][]byte{[]byte("chart-test-session-key-0123456789abcdef")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	c.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 	return rec.Code
 }
 

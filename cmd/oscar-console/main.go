@@ -13,8 +13,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -25,12 +23,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/oscarconsole/oscar-console/handlers"
-	"github.com/oscarconsole/oscar-console/static"
-	"github.com/oscarconsole/oscar-console/web"
-	"github.com/oscarconsole/oscar-console/web/auth"
-	"github.com/oscarconsole/oscar-console/web/oscar"
-	"github.com/oscarconsole/oscar-console/web/session"
+	"github.com/oscarconsole/oscar-console/web/server"
 )
 
 func main() {
@@ -64,20 +57,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		ln.Close()
 		return err
 	}
-	defer app.close()
+	defer app.Close()
 
-	srv := &http.Server{
-		Handler:           app.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		// Form posts are small; the streamed upload and download handlers extend these deadlines
-		// for their own requests with http.ResponseController.
-		ReadTimeout:  60 * time.Second,
-		WriteTimeout: 90 * time.Second, // service creation takes 6 s or more in OSCAR, up to 30 s
-		IdleTimeout:  120 * time.Second,
-		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		// In-flight requests must outlive the stop signal: their context is not the cancelled one.
-		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
+	srv := app.HTTPServer(log)
+	// In-flight requests must outlive the stop signal: their context is not the cancelled one.
+	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	if cfg.TLSCert != "" {
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
@@ -105,14 +89,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	return nil
 }
 
-// app is the console built from its configuration.
-type app struct {
-	handler http.Handler
-	close   func()
-}
-
-// build wires the console: session store, OSCAR client, identity providers, pages and router.
-func build(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
+// build wires the console from its configuration (server.Build): session keys from the data
+// directory, the session store, the OSCAR client, the identity providers, the pages and the router.
+func build(ctx context.Context, cfg *config, log *slog.Logger) (*server.Console, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
@@ -123,55 +102,19 @@ func build(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	// go-redis logs connection trouble through a package-level logger; send it to ours so every line
 	// the console writes has one format.
 	redis.SetLogger(redisLog{log})
-	backend, err := session.OpenBackend(cfg.SessionStore, cfg.DataDir, log)
-	if err != nil {
-		return nil, fmt.Errorf("session store: %w", err)
-	}
-	secure := cfg.publicURL.Scheme == "https"
-	if !secure {
+	if cfg.publicURL.Scheme != "https" {
 		log.Warn("the public URL is plain http on localhost: the session cookie is not Secure and has no __Host- prefix; use https anywhere else", "public_url", cfg.publicURL.String())
 	}
-	sessions, err := session.NewManager(backend, session.Options{
-		Keys: keys, Secure: secure, IdleTimeout: cfg.SessionIdle, MaxLifetime: cfg.SessionMax, Log: log,
-	})
-	if err != nil {
-		backend.Close()
-		return nil, fmt.Errorf("sessions: %w", err)
-	}
-	if r, ok := backend.(interface{ Run(context.Context) }); ok {
-		go r.Run(ctx) // sweep expired file sessions
-	}
-	metrics := web.NewMetrics(sessions.Count)
-	client := oscar.New(oscar.Options{Policy: cfg.policy, Logger: log, Observe: metrics.ObserveUpstream})
-
-	var providers []*auth.Provider
-	var formActions []string
-	idpClient := &http.Client{Timeout: 15 * time.Second}
-	for _, pc := range cfg.oidcProviders() {
-		p := auth.New(pc, idpClient, log)
-		go p.Run(ctx) // discovery, retried in the background while the provider is down
-		providers = append(providers, p)
-		if u, err := url.Parse(pc.Issuer); err == nil {
-			formActions = append(formActions, u.Scheme+"://"+u.Host)
-		}
-	}
-	if len(providers) == 0 {
+	oidc := cfg.oidcProviders()
+	if len(oidc) == 0 {
 		log.Info("no OpenID provider configured (CONSOLE_OIDC_CLIENT_ID unset): only OSCAR basic-auth sign-in is offered")
 	}
-	assets, err := static.Default()
-	if err != nil {
-		return nil, fmt.Errorf("static assets: %w", err)
-	}
-	pages := handlers.New(handlers.Deps{
-		Log: log, Sessions: sessions, OSCAR: client, Providers: providers, Policy: cfg.policy,
-		Clusters: cfg.clusters, RequiredVOs: cfg.RequiredVOs, PublicURL: cfg.publicURL, Version: version(),
+	return server.Build(ctx, server.Config{
+		Log: log, SessionStore: cfg.SessionStore, DataDir: cfg.DataDir, SessionKeys: keys,
+		SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax, OIDC: oidc, RequiredVOs: cfg.RequiredVOs,
+		Policy: cfg.policy, Clusters: cfg.clusters, PublicURL: cfg.publicURL, Version: version(),
 		MaxUpload: cfg.MaxUpload, LoginRate: cfg.LoginRate, TrustedProxies: cfg.proxies,
 	})
-	h := web.New(web.Options{
-		Log: log, Pages: pages, Assets: assets, Metrics: metrics, HSTS: secure,
-		FormActions: formActions, Ready: sessions.Ping,
-	})
-	return &app{handler: h, close: func() { backend.Close() }}, nil
 }
 
 // sessionKeys reads the session keys, or creates one in the data directory on first start.

@@ -5,20 +5,17 @@ import (
 	"context"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/oscarconsole/oscar-console/handlers"
-	"github.com/oscarconsole/oscar-console/static"
-	"github.com/oscarconsole/oscar-console/web"
 	"github.com/oscarconsole/oscar-console/web/auth"
 	"github.com/oscarconsole/oscar-console/web/auth/authtest"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
-	"github.com/oscarconsole/oscar-console/web/session"
+	"github.com/oscarconsole/oscar-console/web/server"
 )
 
 // The test accounts. Alice signs in at the OpenID Provider; the OSCAR account is the fake's admin.
@@ -87,22 +84,7 @@ func newConsole(t *testing.T, o consoleOptions) *console {
 	}
 	fake := oscartest.NewT(t, fo)
 
-	backend, err := session.NewFileBackend(t.TempDir(), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { backend.Close() })
-	sessions, err := session.NewManager(backend, session.Options{
-		Keys: [][]byte{[]byte("e2e-session-key-0123456789abcdef0123456789")}, Log: log,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	policy := oscar.Policy{AllowPrivate: true, AllowHTTP: true}
-	provider := auth.New(op.ProviderConfig(), nil, log)
-	if err := provider.Discover(t.Context()); err != nil {
-		t.Fatalf("discover the test OP: %v", err)
-	}
 	var clusters []handlers.Cluster
 	if o.Clusters {
 		ep, err := oscar.ParseEndpoint(fake.URL(), policy)
@@ -111,19 +93,21 @@ func newConsole(t *testing.T, o consoleOptions) *console {
 		}
 		clusters = []handlers.Cluster{{Label: "Test cluster", Endpoint: ep}}
 	}
-	assets, err := static.Default()
+	built, err := server.Build(t.Context(), server.Config{
+		Log: log, SessionStore: "file:" + t.TempDir(),
+		SessionKeys: [][]byte{[]byte("e2e-session-key-0123456789abcdef0123456789")},
+		OIDC:        []auth.Config{op.ProviderConfig()}, Policy: policy, Clusters: clusters,
+		RequiredVOs: []string{testVO}, PublicURL: public, Version: "e2e",
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pages := handlers.New(handlers.Deps{
-		Log: log, Sessions: sessions, OSCAR: oscar.New(oscar.Options{Policy: policy, Logger: log}),
-		Providers: []*auth.Provider{provider}, Policy: policy, Clusters: clusters,
-		RequiredVOs: []string{testVO}, PublicURL: public, Version: "e2e",
-	})
-	h := web.New(web.Options{
-		Log: log, Pages: pages, Assets: assets, FormActions: []string{op.Issuer()}, Ready: sessions.Ping,
-	})
-	srv := &http.Server{Handler: h, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	t.Cleanup(built.Close)
+	// Discovery runs in the background as in production; the tests sign in at once, so wait for it.
+	if err := built.Providers[0].Discover(t.Context()); err != nil {
+		t.Fatalf("discover the test OP: %v", err)
+	}
+	srv := built.HTTPServer(log)
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithCancel(context.Background())

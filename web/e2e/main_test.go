@@ -1,5 +1,5 @@
 // Package e2e drives the real console in a real browser: Debian's chromium through chromedp, against
-// web.New and handlers.New wired as cmd/oscar-console wires them (file sessions, the SSRF-guarded OSCAR
+// the console as server.Build builds it for cmd/oscar-console (file sessions, the SSRF-guarded OSCAR
 // client, an auth.Provider), with the in-process OpenID Provider of web/auth/authtest and the fake OSCAR
 // of web/oscar/oscartest, all on 127.0.0.1.
 //

@@ -1,4 +1,4 @@
-package web
+package server
 
 // Abuse and requirement tests (issue 11) that need the whole middleware chain of New: bounded form
 // sizes end to end, and the token page's headers (R18) as a browser receives them.
@@ -6,7 +6,6 @@ package web
 import (
 	"bytes"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -17,8 +16,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"go.uber.org/goleak"
 
-	"github.com/oscarconsole/oscar-console/handlers"
-	"github.com/oscarconsole/oscar-console/static"
+	"github.com/oscarconsole/oscar-console/web/auth"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
 	"github.com/oscarconsole/oscar-console/web/session"
@@ -33,28 +31,33 @@ type fullConsole struct {
 	logs   *lockedBuffer
 }
 
+// newFullConsole builds the console with Build in front of a fake OSCAR started with o, with a
+// browser signed in as d (none when d.Kind is empty).
 func newFullConsole(t *testing.T, d session.Data, o oscartest.Options) *fullConsole {
 	t.Helper()
-	fake := oscartest.New(o)
-	t.Cleanup(fake.Close)
+	return newFullConsoleWith(t, d, oscartest.NewT(t, o), nil)
+}
+
+// newFullConsoleWith is newFullConsole in front of fake, with the configuration changed by edit.
+func newFullConsoleWith(t *testing.T, d session.Data, fake *oscartest.Server, edit func(*Config)) *fullConsole {
+	t.Helper()
 	logs := &lockedBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	backend, err := session.NewFileBackend(t.TempDir(), log)
+	cfg := testConfig(t, logs)
+	cfg.Policy = oscar.Policy{AllowPrivate: true, AllowHTTP: true}
+	cfg.MaxUpload = 1 << 20
+	// EGI Check-in configured, as in production, but never reached: the CSP names it all the same.
+	cfg.OIDC = []auth.Config{{ID: "egi", Issuer: "https://aai.egi.eu/auth/realms/egi", ClientID: "console"}}
+	cfg.IdPClient = offline
+	if edit != nil {
+		edit(&cfg)
+	}
+	built, err := Build(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { backend.Close() })
-	mgr, err := session.NewManager(backend, session.Options{Keys: [][]byte{[]byte("0123456789abcdef0123456789abcdef-limits")}, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	assets, err := static.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pol := oscar.Policy{AllowPrivate: true, AllowHTTP: true}
-	pages := handlers.New(handlers.Deps{Log: log, Sessions: mgr, Policy: pol, OSCAR: oscar.New(oscar.Options{Policy: pol, Logger: log}), MaxUpload: 1 << 20})
-	srv := httptest.NewServer(New(Options{Log: log, Pages: pages, Assets: assets, FormActions: []string{"https://aai.egi.eu"}}))
+	t.Cleanup(built.Close)
+	mgr := built.Sessions
+	srv := httptest.NewServer(built.Handler)
 	t.Cleanup(srv.Close)
 	c := &fullConsole{srv: srv, fake: fake, logs: logs}
 	if d.Kind != "" {

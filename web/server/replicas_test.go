@@ -1,4 +1,4 @@
-package web
+package server
 
 // Scale-out tests (issue 9): two console instances, each built as cmd/oscar-console builds one
 // (web.New over handlers.New with a real session Manager, OSCAR client and OpenID relying party), on
@@ -24,8 +24,6 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/oscarconsole/oscar-console/handlers"
-	"github.com/oscarconsole/oscar-console/static"
 	"github.com/oscarconsole/oscar-console/web/auth"
 	"github.com/oscarconsole/oscar-console/web/auth/authtest"
 	"github.com/oscarconsole/oscar-console/web/oscar"
@@ -106,45 +104,34 @@ func newCluster(t *testing.T) *cluster {
 	return c
 }
 
-// startReplica wires one console as cmd/oscar-console's build does, on srv.
+// startReplica builds one console with Build, as cmd/oscar-console does, and serves it on srv.
 func (c *cluster) startReplica(name string, srv *httptest.Server, redisURL string) *replica {
 	t, op, publicURL := c.t, c.op, c.publicURL
 	t.Helper()
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("replica", name)
-	backend, err := session.OpenBackend(redisURL, "", log)
-	if err != nil {
-		t.Fatalf("replica %s: %v", name, err)
-	}
-	t.Cleanup(func() { backend.Close() })
-	mgr, err := session.NewManager(backend, session.Options{Keys: replicaKeys, Log: log})
-	if err != nil {
-		t.Fatalf("replica %s: %v", name, err)
-	}
-	idp := &http.Client{Timeout: 15 * time.Second, Transport: tokenHook{c}}
-	prov := auth.New(op.ProviderConfig(), idp, log)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := prov.Discover(ctx); err != nil {
-		t.Fatalf("replica %s: discovery: %v", name, err)
-	}
-	policy := oscar.Policy{AllowPrivate: true, AllowHTTP: true}
-	metrics := NewMetrics(mgr.Count)
 	pub, err := url.Parse(publicURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pages := handlers.New(handlers.Deps{
-		Log: log, Sessions: mgr, Providers: []*auth.Provider{prov}, Policy: policy, PublicURL: pub, Version: "test",
-		OSCAR: oscar.New(oscar.Options{Policy: policy, Logger: log, Observe: metrics.ObserveUpstream}),
+	built, err := Build(t.Context(), Config{
+		Log: log, SessionStore: redisURL, SessionKeys: replicaKeys, PublicURL: pub, Version: "test",
+		OIDC:      []auth.Config{op.ProviderConfig()},
+		IdPClient: &http.Client{Timeout: 15 * time.Second, Transport: tokenHook{c}},
+		Policy:    oscar.Policy{AllowPrivate: true, AllowHTTP: true},
 	})
-	assets, err := static.New()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("replica %s: %v", name, err)
 	}
-	srv.Config.Handler = New(Options{Log: log, Pages: pages, Assets: assets, Metrics: metrics, Ready: mgr.Ping})
+	t.Cleanup(built.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := built.Providers[0].Discover(ctx); err != nil {
+		t.Fatalf("replica %s: discovery: %v", name, err)
+	}
+	srv.Config.Handler = built.Handler
 	srv.Start()
-	return &replica{name: name, srv: srv, sessions: mgr, logs: logs}
+	return &replica{name: name, srv: srv, sessions: built.Sessions, logs: logs}
 }
 
 // tokenHook runs cluster.beforeToken before a request to the OP's token endpoint.

@@ -1,7 +1,6 @@
-package web
+package server
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -12,10 +11,13 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/oscarconsole/oscar-console/web/requestid"
 )
 
-// requestID gives every request a short random ID, kept under chi's key so middleware.GetReqID works
-// everywhere. An incoming X-Request-Id from a proxy is kept when it looks sane.
+// requestID gives every request a short random ID, kept in its context (web/requestid), where the
+// log handler adds it to every line and the error pages read it. An incoming X-Request-Id from a
+// proxy is kept when it looks sane.
 func requestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
@@ -25,8 +27,7 @@ func requestID(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b[:])
 		}
 		w.Header().Set("X-Request-Id", id)
-		ctx := context.WithValue(r.Context(), middleware.RequestIDKey, id)
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(requestid.NewContext(r.Context(), id)))
 	})
 }
 
@@ -42,7 +43,8 @@ func saneID(id string) bool {
 	return true
 }
 
-// accessLog writes one line per request: method, route pattern, status, duration, request ID. Never
+// accessLog writes one line per request: method, route pattern, status, duration (and the request ID,
+// added by the log handler). Never
 // the query string, headers, cookies or bodies, which may carry secrets.
 func accessLog(log *slog.Logger, m *Metrics) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
@@ -65,7 +67,6 @@ func accessLog(log *slog.Logger, m *Metrics) func(http.Handler) http.Handler {
 					slog.Int("status", status),
 					slog.Duration("duration", d),
 					slog.Int("bytes", ww.BytesWritten()),
-					slog.String("request_id", middleware.GetReqID(r.Context())),
 				)
 			}()
 			next.ServeHTTP(ww, r)
@@ -99,7 +100,6 @@ func recoverer(log *slog.Logger, page func(w http.ResponseWriter, r *http.Reques
 					panic(rec)
 				}
 				log.ErrorContext(r.Context(), "panic", slog.Any("panic", rec),
-					slog.String("request_id", middleware.GetReqID(r.Context())),
 					slog.String("stack", string(debug.Stack())))
 				page(w, r, http.StatusInternalServerError)
 			}()
@@ -122,19 +122,6 @@ func securityHeaders(csp string, hsts bool) func(http.Handler) http.Handler {
 			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), clipboard-write=(self)")
 			if hsts {
 				h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-}
-
-// bodyLimit caps request bodies. Paths for which streamed reports true (object uploads) are left to
-// their handler, which streams them with a limit of its own.
-func bodyLimit(limit int64, streamed func(*http.Request) bool) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Body != nil && limit > 0 && (streamed == nil || !streamed(r)) {
-				r.Body = http.MaxBytesReader(w, r.Body, limit)
 			}
 			next.ServeHTTP(w, r)
 		})

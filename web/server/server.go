@@ -1,13 +1,16 @@
-// Package web assembles the console's HTTP handler: the chi router, the middleware every request goes
-// through, the static assets and the operations endpoints (/healthz, /readyz, /metrics). The pages
-// themselves live in package handlers.
-package web
+// Package server is the console's HTTP shell, the layer above the pages: it builds the whole console
+// from its configuration (Build: session store, OSCAR client, identity providers, pages, metrics) and
+// assembles the root handler (the middleware every request goes through, the static assets, the
+// operations endpoints /healthz, /readyz and /metrics, then the pages' route table). cmd/oscar-console,
+// cmd/loadtest and the test harnesses all build the console here, so the server under test is the one
+// that ships. Imports point one way: cmd → server → handlers → domain (web/oscar, web/auth,
+// web/session, web/fdl, web/wizard) → templates, static.
+package server
 
 import (
 	"context"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -15,13 +18,11 @@ import (
 
 	"github.com/oscarconsole/oscar-console/handlers"
 	"github.com/oscarconsole/oscar-console/static"
+	"github.com/oscarconsole/oscar-console/web/requestid"
 )
 
-// DefaultBodyLimit bounds form posts (an FDL file and a script fit easily); object uploads stream.
-const DefaultBodyLimit = 4 << 20
-
-// Options are the parts the handler is built from.
-type Options struct {
+// handlerOptions are the parts the root handler is assembled from (Build fills them).
+type handlerOptions struct {
 	Log     *slog.Logger
 	Pages   *handlers.Pages
 	Assets  *static.Assets
@@ -30,24 +31,18 @@ type Options struct {
 	HSTS bool
 	// FormActions are extra origins allowed as form targets (the identity providers).
 	FormActions []string
-	// BodyLimit caps request bodies except streamed uploads; 0 means DefaultBodyLimit.
-	BodyLimit int64
 	// Ready reports whether the console can serve users (the session store answers).
 	Ready func(context.Context) error
 }
 
-// New returns the console's root handler. Middleware order: request ID, access log, panic recovery,
-// cross-origin protection, security headers, body limit; then the routes.
-func New(o Options) http.Handler {
-	if o.Log == nil {
-		o.Log = slog.New(slog.DiscardHandler)
-	}
-	if o.BodyLimit == 0 {
-		o.BodyLimit = DefaultBodyLimit
-	}
+// newHandler returns the console's root handler. Middleware order: request ID, access log, panic
+// recovery, cross-origin protection, security headers, HEAD as GET; then the routes. Body limits
+// are the route table's (handlers/routes.go), since they depend on the route.
+func newHandler(o handlerOptions) http.Handler {
 	if o.Metrics == nil {
 		o.Metrics = NewMetrics(nil)
 	}
+	o.Log = requestid.Logger(o.Log)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		o.Pages.Problem(w, r, http.StatusForbidden)
@@ -55,7 +50,7 @@ func New(o Options) http.Handler {
 
 	r := chi.NewRouter()
 	r.Use(requestID, accessLog(o.Log, o.Metrics), recoverer(o.Log, o.Pages.Problem), cop.Handler,
-		securityHeaders(CSP(o.FormActions), o.HSTS), bodyLimit(o.BodyLimit, streamedUpload))
+		securityHeaders(CSP(o.FormActions), o.HSTS), middleware.GetHead)
 
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -82,20 +77,7 @@ func New(o Options) http.Handler {
 		// compressing those would open them to BREACH-style guessing.
 		assets := middleware.Compress(5, "text/css", "text/javascript", "application/javascript", "image/svg+xml")(o.Assets.Handler())
 		r.Method(http.MethodGet, static.Prefix+"*", assets)
-		r.Method(http.MethodHead, static.Prefix+"*", assets)
 	}
 	r.Group(o.Pages.Routes)
 	return r
-}
-
-// streamedUpload reports whether a request carries a body whose handler bounds it itself: an object
-// upload (streamed to OSCAR's storage, CONSOLE_MAX_UPLOAD) or a service invocation (its own limit,
-// larger than the form limit, since an input file travels base64-encoded).
-func streamedUpload(r *http.Request) bool {
-	if r.Method != http.MethodPost {
-		return false
-	}
-	p := r.URL.Path
-	return strings.HasPrefix(p, "/buckets/") && strings.HasSuffix(p, "/upload") ||
-		strings.HasPrefix(p, "/services/") && strings.HasSuffix(p, "/invoke") && strings.Count(p, "/") == 3
 }

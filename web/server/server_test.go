@@ -1,4 +1,4 @@
-package web
+package server
 
 import (
 	"bytes"
@@ -6,16 +6,21 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/oscarconsole/oscar-console/handlers"
 	"github.com/oscarconsole/oscar-console/static"
+	"github.com/oscarconsole/oscar-console/web/auth"
+	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
 	"github.com/oscarconsole/oscar-console/web/session"
 )
 
@@ -42,32 +47,44 @@ type testServer struct {
 	metrics *Metrics
 }
 
-func newTestServer(t *testing.T, edit func(*Options)) *testServer {
+// testConfig is a console as cmd/oscar-console builds it with no configuration: file sessions in a
+// temporary directory, basic-auth sign-in only, served over plain http on loopback.
+func testConfig(t *testing.T, logs *lockedBuffer) Config {
+	pub, _ := url.Parse("http://127.0.0.1")
+	return Config{
+		Log:          slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		SessionStore: "file:" + t.TempDir(), PublicURL: pub,
+		SessionKeys: [][]byte{[]byte("0123456789abcdef0123456789abcdef-web")},
+	}
+}
+
+// newTestServer serves the console built by Build from testConfig, changed by edit.
+func newTestServer(t *testing.T, edit func(*Config)) *testServer {
 	t.Helper()
 	logs := &lockedBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	backend, err := session.NewFileBackend(t.TempDir(), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { backend.Close() })
-	mgr, err := session.NewManager(backend, session.Options{Keys: [][]byte{[]byte("0123456789abcdef0123456789abcdef-web")}, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	assets, err := static.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := NewMetrics(mgr.Count)
-	o := Options{Log: log, Pages: handlers.New(handlers.Deps{Log: log, Sessions: mgr}), Assets: assets, Metrics: m, Ready: mgr.Ping}
+	cfg := testConfig(t, logs)
 	if edit != nil {
-		edit(&o)
+		edit(&cfg)
 	}
-	srv := httptest.NewServer(New(o))
+	c, err := Build(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	srv := httptest.NewServer(c.Handler)
 	t.Cleanup(srv.Close)
-	return &testServer{Server: srv, logs: logs, metrics: m}
+	return &testServer{Server: srv, logs: logs, metrics: c.Metrics}
 }
+
+// offline is an HTTP client that reaches nothing: identity providers configured in these tests are
+// never discovered.
+var offline = &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) {
+	return nil, errors.New("offline")
+})}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func (s *testServer) do(t *testing.T, method, path string, body io.Reader, hdr map[string]string) (*http.Response, string) {
 	t.Helper()
@@ -122,7 +139,7 @@ func TestEveryResponseCarriesSecurityHeaders(t *testing.T) {
 }
 
 func TestHSTSWhenServedOverHTTPS(t *testing.T) {
-	s := newTestServer(t, func(o *Options) { o.HSTS = true })
+	s := newTestServer(t, func(c *Config) { c.PublicURL, _ = url.Parse("https://console.example.org") })
 	resp, _ := s.do(t, "GET", "/healthz", nil, nil)
 	if got := resp.Header.Get("Strict-Transport-Security"); !strings.HasPrefix(got, "max-age=") {
 		t.Errorf("HSTS = %q, want max-age=...", got)
@@ -130,7 +147,10 @@ func TestHSTSWhenServedOverHTTPS(t *testing.T) {
 }
 
 func TestFormActionAllowsIdentityProviders(t *testing.T) {
-	s := newTestServer(t, func(o *Options) { o.FormActions = []string{"https://aai.egi.eu"} })
+	s := newTestServer(t, func(c *Config) {
+		c.OIDC = []auth.Config{{ID: "egi", Issuer: "https://aai.egi.eu/auth/realms/egi", ClientID: "console"}}
+		c.IdPClient = offline
+	})
 	resp, _ := s.do(t, "GET", "/healthz", nil, nil)
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' https://aai.egi.eu") {
 		t.Errorf("CSP = %q, want form-action to include the provider", csp)
@@ -204,19 +224,28 @@ func TestStaticAssetsAreHashedAndCachedForever(t *testing.T) {
 }
 
 func TestReadyzFollowsTheSessionStore(t *testing.T) {
-	var down bool
-	s := newTestServer(t, func(o *Options) {
-		o.Ready = func(context.Context) error {
-			if down {
+	var down atomic.Bool
+	logs := &lockedBuffer{}
+	cfg := testConfig(t, logs)
+	c, err := Build(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	// The handler as Build assembles it, with a store whose Ping fails on demand.
+	h := newHandler(handlerOptions{Log: cfg.Log, Pages: handlers.New(handlers.Deps{Log: cfg.Log, Sessions: c.Sessions}),
+		Ready: func(ctx context.Context) error {
+			if down.Load() {
 				return errors.New("redis: connection refused")
 			}
-			return nil
-		}
-	})
+			return c.Sessions.Ping(ctx)
+		}})
+	s := &testServer{Server: httptest.NewServer(h), logs: logs}
+	t.Cleanup(s.Close)
 	if resp, _ := s.do(t, "GET", "/readyz", nil, nil); resp.StatusCode != 200 {
 		t.Errorf("ready store: %d", resp.StatusCode)
 	}
-	down = true
+	down.Store(true)
 	if resp, _ := s.do(t, "GET", "/readyz", nil, nil); resp.StatusCode != 503 {
 		t.Errorf("store down: %d, want 503", resp.StatusCode)
 	}
@@ -267,30 +296,6 @@ func TestPanicGivesErrorPageWithoutStack(t *testing.T) {
 	}
 }
 
-func TestBodyLimitRefusesLargeForms(t *testing.T) {
-	var got error
-	lim := bodyLimit(10, streamedUpload)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, got = io.ReadAll(r.Body)
-	}))
-	lim.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/services/new/general", strings.NewReader(strings.Repeat("x", 11))))
-	var mbe *http.MaxBytesError
-	if !errors.As(got, &mbe) {
-		t.Errorf("large form read error = %v, want MaxBytesError", got)
-	}
-	for _, path := range []string{"/buckets/b/upload", "/services/grey/invoke"} {
-		got = nil
-		lim.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", path, strings.NewReader(strings.Repeat("x", 11))))
-		if got != nil {
-			t.Errorf("%s was limited by the form limit (its handler bounds it): %v", path, got)
-		}
-	}
-	got = nil
-	lim.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/services/grey/invoke/x", strings.NewReader(strings.Repeat("x", 11))))
-	if !errors.As(got, &mbe) {
-		t.Errorf("a deeper path under invoke escaped the form limit: %v", got)
-	}
-}
-
 func TestAssetsAreCompressedPagesAreNot(t *testing.T) {
 	s := newTestServer(t, nil)
 	gz := map[string]string{"Accept-Encoding": "gzip"}
@@ -301,5 +306,79 @@ func TestAssetsAreCompressedPagesAreNot(t *testing.T) {
 	resp, _ = s.do(t, "GET", "/login", nil, gz)
 	if got := resp.Header.Get("Content-Encoding"); got != "" {
 		t.Errorf("page Content-Encoding = %q, want none (BREACH)", got)
+	}
+}
+
+// TestHeadAnswersLikeGet: monitors and link checkers send HEAD; every page, asset and operations
+// endpoint answers it as it answers GET, without a body.
+func TestHeadAnswersLikeGet(t *testing.T) {
+	s := newTestServer(t, nil)
+	for _, path := range []string{"/", "/login", "/logged-out", "/healthz", "/readyz", "/metrics",
+		static.Path("css/console.css"), static.Path("js/console.js"), "/services", "/no-such-page"} {
+		get, getBody := s.do(t, http.MethodGet, path, nil, nil)
+		head, headBody := s.do(t, http.MethodHead, path, nil, nil)
+		if head.StatusCode != get.StatusCode {
+			t.Errorf("HEAD %s: %d, GET: %d", path, head.StatusCode, get.StatusCode)
+		}
+		if headBody != "" {
+			t.Errorf("HEAD %s: a body of %d bytes", path, len(headBody))
+		}
+		if getBody == "" && get.StatusCode == http.StatusOK {
+			t.Errorf("GET %s: no body", path)
+		}
+		for _, h := range []string{"Content-Type", "Content-Security-Policy", "Cache-Control", "Location"} {
+			if head.Header.Get(h) != get.Header.Get(h) {
+				t.Errorf("HEAD %s: %s = %q, GET: %q", path, h, head.Header.Get(h), get.Header.Get(h))
+			}
+		}
+	}
+}
+
+// TestEveryLogLineOfARequestNamesIt: the lines a request makes the console write (the handler's own
+// and the access log) all carry its request ID, through the one log handler.
+func TestEveryLogLineOfARequestNamesIt(t *testing.T) {
+	s := newTestServer(t, nil)
+	before := len(s.logs.String())
+	form := strings.NewReader("endpoint=ftp%3A%2F%2Fnowhere&username=u&password=p")
+	resp, _ := s.do(t, http.MethodPost, "/login/basic", form, map[string]string{
+		"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin", "X-Request-Id": "req-log-1",
+	})
+	if resp.Header.Get("X-Request-Id") != "req-log-1" {
+		t.Fatalf("X-Request-Id = %q", resp.Header.Get("X-Request-Id"))
+	}
+	lines := strings.Split(strings.TrimSpace(s.logs.String()[before:]), "\n")
+	if len(lines) < 2 {
+		t.Fatalf("the refused sign-in wrote %d log lines, want the handler's and the access log's:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	for _, l := range lines {
+		if strings.Count(l, "request_id=") != 1 || !strings.Contains(l, "request_id=req-log-1") {
+			t.Errorf("log line without exactly one request_id=req-log-1: %s", l)
+		}
+	}
+}
+
+// TestStreamedBodiesAreNotBoundByTheFormLimit: the route table bounds forms to FormLimit, but an
+// object upload streams past it (its handler bounds each file), and a form over the limit is refused.
+func TestStreamedBodiesAreNotBoundByTheFormLimit(t *testing.T) {
+	fake := oscartest.NewT(t, oscartest.Options{})
+	c := newFullConsoleWith(t, session.Data{Kind: session.KindBasic, BasicUser: oscartest.DefaultBasicUser,
+		BasicPassword: oscartest.DefaultBasicPassword, Endpoint: fake.URL()}, fake, func(cfg *Config) {
+		cfg.FormLimit = 64 << 10
+		cfg.MaxUpload = 0
+	})
+	fake.AddBucket("big", oscartest.DefaultBasicUser, "private")
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	fw, _ := mw.CreateFormFile("file", "data.bin")
+	_, _ = fw.Write(bytes.Repeat([]byte("x"), 256<<10))
+	_ = mw.Close()
+	resp, body := c.send(t, http.MethodPost, "/buckets/big/upload", mw.FormDataContentType(), &b)
+	if resp.StatusCode == http.StatusRequestEntityTooLarge || resp.StatusCode >= 400 {
+		t.Fatalf("a 256 KiB upload with a 64 KiB form limit: %d\n%s", resp.StatusCode, body)
+	}
+	resp, _ = c.send(t, http.MethodPost, "/buckets", "application/x-www-form-urlencoded",
+		strings.NewReader("name=b&x="+strings.Repeat("y", 128<<10)))
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 128 KiB form with a 64 KiB form limit: %d, want 413", resp.StatusCode)
 	}
 }
