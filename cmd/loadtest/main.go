@@ -3,8 +3,8 @@
 // measured in the same run. A memory mode measures the console's resident memory and the bytes each
 // session takes in the store, with thousands of signed-in sessions.
 //
-// By default it builds a console in this process exactly as cmd/oscar-console does (web.New over
-// handlers.New, a file or Redis session store, the hardened OSCAR client) in front of the project's
+// By default it builds a console in this process exactly as cmd/oscar-console does (server.Build:
+// a file or Redis session store, the hardened OSCAR client) in front of the project's
 // fake OSCAR (web/oscar/oscartest) answering after a fixed latency, both on loopback ports. With
 // -target it drives a console that is already running instead; the fake OSCAR still runs here, and
 // the users sign in to it. Everything stays on this machine: -target, -redis and the fake's address

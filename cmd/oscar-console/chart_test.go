@@ -2,7 +2,7 @@ package main
 
 // Tests of the Helm chart in deploy/helm/oscar-console. They render it with the real helm binary
 // (helm template) and check the manifests against what this program actually reads: the settings
-// (envNames, loadConfig), the session store URL (session.OpenBackend) and the endpoints web.New serves.
+// (envNames, loadConfig), the session store URL (session.OpenBackend) and the endpoints server.Build serves.
 //
 // helm is found through $HELM or PATH (export HELM="$(bash .ci/helm path)" installs it). Without it
 // the tests are skipped on a developer machine and FAIL under CI=true, so a CI run cannot pass by
@@ -373,7 +373,7 @@ func TestChartDefaults(t *testing.T) {
 		checkHardening(t, d)
 	}
 
-	// Probes on the endpoints web.New serves, on the port the console listens on.
+	// Probes on the endpoints server.Build serves, on the port the console listens on.
 	env := r.consoleEnv(t)
 	port := -1
 	for _, p := range ylist(dig(c, "ports")) {

@@ -15,9 +15,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oscarconsole/oscar-console/handlers"
 	"github.com/oscarconsole/oscar-console/web/auth"
 	"github.com/oscarconsole/oscar-console/web/oscar"
+	"github.com/oscarconsole/oscar-console/web/server"
 )
 
 // maxProviders is how many OpenID providers can be configured: CONSOLE_OIDC_* is the first,
@@ -43,7 +43,7 @@ type config struct {
 
 	// Derived by validate.
 	publicURL *url.URL
-	clusters  []handlers.Cluster
+	clusters  []server.Cluster
 	policy    oscar.Policy
 	proxies   []netip.Prefix
 }
@@ -303,7 +303,7 @@ func (c *config) validate(getenv func(string) string) []error {
 			p = append(p, fmt.Errorf("CONSOLE_OSCAR_ENDPOINTS: %s: %v", label, err))
 			continue
 		}
-		c.clusters = append(c.clusters, handlers.Cluster{Label: strings.TrimSpace(label), Endpoint: ep})
+		c.clusters = append(c.clusters, server.Cluster{Label: strings.TrimSpace(label), Endpoint: ep})
 	}
 	for i := range c.Providers {
 		pc := &c.Providers[i]

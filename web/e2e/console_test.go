@@ -10,7 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/oscarconsole/oscar-console/handlers"
 	"github.com/oscarconsole/oscar-console/web/auth"
 	"github.com/oscarconsole/oscar-console/web/auth/authtest"
 	"github.com/oscarconsole/oscar-console/web/oscar"
@@ -85,13 +84,13 @@ func newConsole(t *testing.T, o consoleOptions) *console {
 	fake := oscartest.NewT(t, fo)
 
 	policy := oscar.Policy{AllowPrivate: true, AllowHTTP: true}
-	var clusters []handlers.Cluster
+	var clusters []server.Cluster
 	if o.Clusters {
 		ep, err := oscar.ParseEndpoint(fake.URL(), policy)
 		if err != nil {
 			t.Fatal(err)
 		}
-		clusters = []handlers.Cluster{{Label: "Test cluster", Endpoint: ep}}
+		clusters = []server.Cluster{{Label: "Test cluster", Endpoint: ep}}
 	}
 	built, err := server.Build(t.Context(), server.Config{
 		Log: log, SessionStore: "file:" + t.TempDir(),

@@ -39,7 +39,7 @@ type Config struct {
 
 	// Policy guards every OSCAR endpoint a user may choose (SSRF); Clusters are the operator's list.
 	Policy   oscar.Policy
-	Clusters []handlers.Cluster
+	Clusters []Cluster
 	// ObserveUpstream, when set, sees every OSCAR call as the metrics do (the load generator's probe).
 	ObserveUpstream func(endpoint, op string, status int, d time.Duration)
 
@@ -53,6 +53,9 @@ type Config struct {
 	FormLimit      int64
 	Now            func() time.Time
 }
+
+// Cluster is an OSCAR endpoint the operator lists at sign-in (CONSOLE_OSCAR_ENDPOINTS).
+type Cluster = handlers.Cluster
 
 // Console is a built console: its root handler and the parts its owner may need.
 type Console struct {

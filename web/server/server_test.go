@@ -358,9 +358,13 @@ func TestEveryLogLineOfARequestNamesIt(t *testing.T) {
 }
 
 // TestStreamedBodiesAreNotBoundByTheFormLimit: the route table bounds forms to FormLimit, but an
-// object upload streams past it (its handler bounds each file), and a form over the limit is refused.
+// object upload streams past it (its handler bounds each file), an invocation has its own larger
+// bound, and a form over the limit is refused.
 func TestStreamedBodiesAreNotBoundByTheFormLimit(t *testing.T) {
-	fake := oscartest.NewT(t, oscartest.Options{})
+	fake := oscartest.NewT(t, oscartest.Options{ServerlessBackend: true})
+	if err := fake.PutService(map[string]any{"name": "grey", "image": "i", "script": "s"}); err != nil {
+		t.Fatal(err)
+	}
 	c := newFullConsoleWith(t, session.Data{Kind: session.KindBasic, BasicUser: oscartest.DefaultBasicUser,
 		BasicPassword: oscartest.DefaultBasicPassword, Endpoint: fake.URL()}, fake, func(cfg *Config) {
 		cfg.FormLimit = 64 << 10
@@ -375,6 +379,17 @@ func TestStreamedBodiesAreNotBoundByTheFormLimit(t *testing.T) {
 	resp, body := c.send(t, http.MethodPost, "/buckets/big/upload", mw.FormDataContentType(), &b)
 	if resp.StatusCode == http.StatusRequestEntityTooLarge || resp.StatusCode >= 400 {
 		t.Fatalf("a 256 KiB upload with a 64 KiB form limit: %d\n%s", resp.StatusCode, body)
+	}
+	// An invocation input has its own bound (6 MiB), above the form limit.
+	b.Reset()
+	mw = multipart.NewWriter(&b)
+	_ = mw.WriteField("mode", "job")
+	fw, _ = mw.CreateFormFile("file", "input.bin")
+	_, _ = fw.Write(bytes.Repeat([]byte("z"), 256<<10))
+	_ = mw.Close()
+	resp, body = c.send(t, http.MethodPost, "/services/grey/invoke", mw.FormDataContentType(), &b)
+	if resp.StatusCode >= 400 {
+		t.Fatalf("a 256 KiB invocation with a 64 KiB form limit: %d\n%s", resp.StatusCode, body)
 	}
 	resp, _ = c.send(t, http.MethodPost, "/buckets", "application/x-www-form-urlencoded",
 		strings.NewReader("name=b&x="+strings.Repeat("y", 128<<10)))
