@@ -3,20 +3,12 @@ package oscar
 import (
 	"context"
 	"net/http"
-	"net/url"
 )
 
 // Buckets returns GET /system/buckets: the buckets the caller may see.
 // OSCAR's "null" for none becomes an empty slice.
 func (c *Client) Buckets(ctx context.Context, ep Endpoint, cr Creds) ([]Bucket, error) {
-	var v []Bucket
-	if err := c.getJSON(ctx, ep, cr, "list buckets", []string{"system", "buckets"}, nil, &v); err != nil {
-		return nil, err
-	}
-	if v == nil {
-		v = []Bucket{}
-	}
-	return v, nil
+	return getList[Bucket](ctx, c, ep, cr, "list buckets", []string{"system", "buckets"}, nil)
 }
 
 // Bucket returns one page of a bucket's objects
@@ -27,48 +19,26 @@ func (c *Client) Bucket(ctx context.Context, ep Endpoint, cr Creds, name, page s
 	if err != nil {
 		return nil, badName(op, ep, err)
 	}
-	var q url.Values
-	if page != "" {
-		q = url.Values{"page": {page}}
-	}
-	var v BucketListResponse
-	if err := c.getJSON(ctx, ep, cr, op, []string{"system", "buckets", seg}, q, &v); err != nil {
-		return nil, err
-	}
-	return &v, nil
+	return getValue[BucketListResponse](ctx, c, ep, cr, op, []string{"system", "buckets", seg}, queryIf(page != "", "page", page))
 }
 
 // CreateBucket creates a bucket (POST /system/buckets); b.Name may be
 // "bucket/folder".
 func (c *Client) CreateBucket(ctx context.Context, ep Endpoint, cr Creds, b *Bucket) error {
-	const op = "create bucket"
-	if b == nil {
-		return &Error{Op: op, Kind: BadInput, Host: ep.Host(), Message: "no bucket given"}
-	}
-	_, err := c.sendJSON(ctx, ep, cr, call{op: op, method: http.MethodPost, path: []string{"system", "buckets"}, subject: b.Name}, b)
-	return err
+	return sendNamed(ctx, c, ep, cr, call{op: "create bucket", method: http.MethodPost, path: []string{"system", "buckets"}}, "bucket", b, bucketName)
 }
 
 // UpdateBucket changes a bucket's visibility and allowed users
 // (PUT /system/buckets). OSCAR refuses it for service buckets.
 func (c *Client) UpdateBucket(ctx context.Context, ep Endpoint, cr Creds, b *Bucket) error {
-	const op = "update bucket"
-	if b == nil {
-		return &Error{Op: op, Kind: BadInput, Host: ep.Host(), Message: "no bucket given"}
-	}
-	_, err := c.sendJSON(ctx, ep, cr, call{op: op, method: http.MethodPut, path: []string{"system", "buckets"}, subject: b.Name}, b)
-	return err
+	return sendNamed(ctx, c, ep, cr, call{op: "update bucket", method: http.MethodPut, path: []string{"system", "buckets"}}, "bucket", b, bucketName)
 }
+
+func bucketName(b *Bucket) string { return b.Name }
 
 // DeleteBucket deletes a bucket (DELETE /system/buckets/{name}).
 func (c *Client) DeleteBucket(ctx context.Context, ep Endpoint, cr Creds, name string) error {
-	const op = "delete bucket"
-	seg, err := segment("bucket name", name)
-	if err != nil {
-		return badName(op, ep, err)
-	}
-	_, err = c.do(ctx, ep, call{op: op, method: http.MethodDelete, path: []string{"system", "buckets", seg}, auth: cr.authorization(), subject: name})
-	return err
+	return c.deleteNamed(ctx, ep, cr, call{op: "delete bucket", path: []string{"system", "buckets"}, subject: name}, "bucket name", name)
 }
 
 // Presign asks OSCAR for a presigned MinIO URL

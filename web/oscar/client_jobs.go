@@ -8,7 +8,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 )
 
 // Jobs returns one page of a service's jobs (GET /system/logs/{svc}); page
@@ -21,11 +20,7 @@ func (c *Client) Jobs(ctx context.Context, ep Endpoint, cr Creds, svc, page stri
 	if err != nil {
 		return nil, badName(op, ep, err)
 	}
-	var q url.Values
-	if page != "" {
-		q = url.Values{"page": {page}}
-	}
-	r, err := c.do(ctx, ep, call{op: op, method: http.MethodGet, path: []string{"system", "logs", seg}, query: q, auth: cr.authorization(), accept: "application/json", subject: svc})
+	r, err := c.do(ctx, ep, call{op: op, method: http.MethodGet, path: []string{"system", "logs", seg}, query: queryIf(page != "", "page", page), auth: cr.authorization(), accept: "application/json", subject: svc})
 	if err != nil {
 		return nil, err
 	}
@@ -54,11 +49,7 @@ func (c *Client) JobLog(ctx context.Context, ep Endpoint, cr Creds, svc, job str
 	if err != nil {
 		return "", badName(op, ep, err)
 	}
-	var q url.Values
-	if timestamps {
-		q = url.Values{"timestamps": {"true"}}
-	}
-	r, err := c.do(ctx, ep, call{op: op, method: http.MethodGet, path: []string{"system", "logs", s1, s2}, query: q, auth: cr.authorization(), accept: "text/plain"})
+	r, err := c.do(ctx, ep, call{op: op, method: http.MethodGet, path: []string{"system", "logs", s1, s2}, query: queryIf(timestamps, "timestamps", "true"), auth: cr.authorization(), accept: "text/plain"})
 	if err != nil {
 		return "", err
 	}
@@ -84,17 +75,7 @@ func (c *Client) DeleteJob(ctx context.Context, ep Endpoint, cr Creds, svc, job 
 // all false OSCAR deletes only the succeeded jobs; with all true it deletes
 // every job, including pending, running and failed ones.
 func (c *Client) DeleteJobs(ctx context.Context, ep Endpoint, cr Creds, svc string, all bool) error {
-	const op = "delete jobs"
-	seg, err := segment("service name", svc)
-	if err != nil {
-		return badName(op, ep, err)
-	}
-	var q url.Values
-	if all {
-		q = url.Values{"all": {"true"}}
-	}
-	_, err = c.do(ctx, ep, call{op: op, method: http.MethodDelete, path: []string{"system", "logs", seg}, query: q, auth: cr.authorization()})
-	return err
+	return c.deleteNamed(ctx, ep, cr, call{op: "delete jobs", path: []string{"system", "logs"}, query: queryIf(all, "all", "true")}, "service name", svc)
 }
 
 // invocationAuth picks the bearer token for /job and /run: the service
@@ -197,36 +178,14 @@ func (c *Client) Run(ctx context.Context, ep Endpoint, cr Creds, svc, token stri
 	if err != nil {
 		return nil, err
 	}
-	u, err := buildURL(ep, []string{"run", seg}, nil)
-	if err != nil {
-		return nil, &Error{Op: op, Kind: Refused, Host: ep.Host(), Message: "the request URL could not be built", Err: err}
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*c.slowTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(data))
-	if err != nil {
-		return nil, &Error{Op: op, Kind: Refused, Host: ep.Host(), Message: "the request could not be built", Err: err}
-	}
-	setHeaders(req, auth, "*/*", ct)
-	start := c.now()
 	// A synchronous service may take a while to answer (cold start).
-	resp, err := c.slow.Do(req)
+	r, err := c.exchange(ctx, ep, call{op: op, method: http.MethodPost, path: []string{"run", seg}, body: data, contentType: ct, auth: auth, slow: true, accept: "*/*"})
 	if err != nil {
-		c.record(ctx, ep, op, req, 0, start)
-		return nil, transportError(op, ep.Host(), err)
+		return nil, err
 	}
-	defer resp.Body.Close()
-	out, truncated, rerr := readCapped(resp.Body, c.maxBody)
-	c.record(ctx, ep, op, req, resp.StatusCode, start)
-	if rerr != nil {
-		return nil, transportError(op, ep.Host(), rerr)
-	}
-	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
-		return nil, redirectError(op, ep.Host(), resp)
-	}
-	res := &RunResult{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: out, Truncated: truncated}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return res, statusError(op, ep.Host(), resp.StatusCode, out[:min(len(out), 4096)], svc)
+	res := &RunResult{Status: r.status, ContentType: r.contentType, Body: r.body, Truncated: r.truncated}
+	if r.status < 200 || r.status > 299 {
+		return res, statusError(op, ep.Host(), r.status, r.body[:min(len(r.body), 4096)], svc)
 	}
 	return res, nil
 }

@@ -35,6 +35,7 @@ type response struct {
 	status      int
 	contentType string
 	body        []byte
+	truncated   bool // the answer was longer than MaxBody; body holds its start
 }
 
 // checkEndpoint re-validates ep: an Endpoint built by conversion instead of
@@ -76,6 +77,14 @@ func badName(op string, ep Endpoint, err error) *Error {
 	return &Error{Op: op, Kind: BadInput, Host: ep.Host(), Message: err.Error()}
 }
 
+// queryIf returns the query key=value when on, else no query.
+func queryIf(on bool, key, value string) url.Values {
+	if !on {
+		return nil
+	}
+	return url.Values{key: {value}}
+}
+
 // buildURL joins the endpoint and the (already escaped) segments.
 func buildURL(ep Endpoint, segs []string, q url.Values) (*url.URL, error) {
 	s, err := url.JoinPath(string(ep), segs...)
@@ -98,6 +107,29 @@ func (c *Client) do(ctx context.Context, ep Endpoint, k call) (*response, error)
 	if err := c.checkEndpoint(k.op, ep); err != nil {
 		return nil, err
 	}
+	r, err := c.exchange(ctx, ep, k)
+	if err != nil {
+		return nil, err
+	}
+	if r.status < 200 || r.status > 299 {
+		data := r.body
+		if r.truncated {
+			data = data[:min(len(data), 4096)]
+		}
+		return nil, statusError(k.op, ep.Host(), r.status, data, k.subject)
+	}
+	if r.truncated {
+		return nil, &Error{Op: k.op, Kind: TooLarge, Status: r.status, Host: ep.Host(),
+			Message: fmt.Sprintf("the answer is larger than %d bytes", c.maxBody)}
+	}
+	return r, nil
+}
+
+// exchange sends k to ep, which the caller has checked, and buffers at most
+// MaxBody bytes of the answer (truncated reports that there was more). A
+// failed connection or a redirect becomes an *Error; any other status is
+// returned for the caller to judge.
+func (c *Client) exchange(ctx context.Context, ep Endpoint, k call) (*response, error) {
 	u, err := buildURL(ep, k.path, k.query)
 	if err != nil {
 		return nil, &Error{Op: k.op, Kind: Refused, Host: ep.Host(), Message: "the request URL could not be built", Err: err}
@@ -135,17 +167,7 @@ func (c *Client) do(ctx context.Context, ep Endpoint, k call) (*response, error)
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
 		return nil, redirectError(k.op, ep.Host(), resp)
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		if tooLarge {
-			data = data[:min(len(data), 4096)]
-		}
-		return nil, statusError(k.op, ep.Host(), resp.StatusCode, data, k.subject)
-	}
-	if tooLarge {
-		return nil, &Error{Op: k.op, Kind: TooLarge, Status: resp.StatusCode, Host: ep.Host(),
-			Message: fmt.Sprintf("the answer is larger than %d bytes", c.maxBody)}
-	}
-	return &response{status: resp.StatusCode, contentType: resp.Header.Get("Content-Type"), body: data}, nil
+	return &response{status: resp.StatusCode, contentType: resp.Header.Get("Content-Type"), body: data, truncated: tooLarge}, nil
 }
 
 // setHeaders sets the only request headers the client sends. The empty
@@ -244,6 +266,51 @@ func (c *Client) getJSON(ctx context.Context, ep Endpoint, cr Creds, op string, 
 		return err
 	}
 	return decode(op, ep.Host(), r, v)
+}
+
+// getValue performs a GET and returns the decoded JSON answer.
+func getValue[T any](ctx context.Context, c *Client, ep Endpoint, cr Creds, op string, path []string, q url.Values) (*T, error) {
+	var v T
+	if err := c.getJSON(ctx, ep, cr, op, path, q, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// getList performs a GET of a JSON array; OSCAR's "null" for none becomes
+// an empty slice.
+func getList[T any](ctx context.Context, c *Client, ep Endpoint, cr Creds, op string, path []string, q url.Values) ([]T, error) {
+	var v []T
+	if err := c.getJSON(ctx, ep, cr, op, path, q, &v); err != nil {
+		return nil, err
+	}
+	if v == nil {
+		v = []T{}
+	}
+	return v, nil
+}
+
+// sendNamed sends v, a service or bucket (what) that name(v) names, as the
+// JSON body of k. A nil v is refused without a request.
+func sendNamed[T any](ctx context.Context, c *Client, ep Endpoint, cr Creds, k call, what string, v *T, name func(*T) string) error {
+	if v == nil {
+		return &Error{Op: k.op, Kind: BadInput, Host: ep.Host(), Message: "no " + what + " given"}
+	}
+	k.subject = name(v)
+	_, err := c.sendJSON(ctx, ep, cr, k, v)
+	return err
+}
+
+// deleteNamed deletes one named thing: a DELETE of k.path followed by name,
+// validated as one segment (what names it in a refusal: "service name").
+func (c *Client) deleteNamed(ctx context.Context, ep Endpoint, cr Creds, k call, what, name string) error {
+	seg, err := segment(what, name)
+	if err != nil {
+		return badName(k.op, ep, err)
+	}
+	k.method, k.path, k.auth = http.MethodDelete, append(k.path, seg), cr.authorization()
+	_, err = c.do(ctx, ep, k)
+	return err
 }
 
 // sendJSON performs a request with a JSON body and ignores the answer's

@@ -7,24 +7,15 @@ import (
 	"strconv"
 )
 
+// includeQuery asks OSCAR to add each service's deployment status.
 func includeQuery(includeDeployment bool) url.Values {
-	if !includeDeployment {
-		return nil
-	}
-	return url.Values{"include": {"deployment"}}
+	return queryIf(includeDeployment, "include", "deployment")
 }
 
 // Services returns GET /system/services: every service the caller may see
 // (a bearer caller only sees the services their visibility allows).
 func (c *Client) Services(ctx context.Context, ep Endpoint, cr Creds, includeDeployment bool) ([]Service, error) {
-	var v []Service
-	if err := c.getJSON(ctx, ep, cr, "list services", []string{"system", "services"}, includeQuery(includeDeployment), &v); err != nil {
-		return nil, err
-	}
-	if v == nil {
-		v = []Service{}
-	}
-	return v, nil
+	return getList[Service](ctx, c, ep, cr, "list services", []string{"system", "services"}, includeQuery(includeDeployment))
 }
 
 // Service returns GET /system/services/{name}.
@@ -34,22 +25,13 @@ func (c *Client) Service(ctx context.Context, ep Endpoint, cr Creds, name string
 	if err != nil {
 		return nil, badName(op, ep, err)
 	}
-	var v Service
-	if err := c.getJSON(ctx, ep, cr, op, []string{"system", "services", seg}, includeQuery(includeDeployment), &v); err != nil {
-		return nil, err
-	}
-	return &v, nil
+	return getValue[Service](ctx, c, ep, cr, op, []string{"system", "services", seg}, includeQuery(includeDeployment))
 }
 
 // CreateService creates a service (POST /system/services). OSCAR answers
 // 201 with an empty body after 6 s or more; the SlowTimeout applies.
 func (c *Client) CreateService(ctx context.Context, ep Endpoint, cr Creds, s *Service) error {
-	const op = "create service"
-	if s == nil {
-		return &Error{Op: op, Kind: BadInput, Host: ep.Host(), Message: "no service given"}
-	}
-	_, err := c.sendJSON(ctx, ep, cr, call{op: op, method: http.MethodPost, path: []string{"system", "services"}, slow: true, subject: s.Name}, s)
-	return err
+	return sendNamed(ctx, c, ep, cr, call{op: "create service", method: http.MethodPost, path: []string{"system", "services"}, slow: true}, "service", s, serviceName)
 }
 
 // UpdateService replaces a service (PUT /system/services). OSCAR's PUT is
@@ -59,25 +41,16 @@ func (c *Client) CreateService(ctx context.Context, ep Endpoint, cr Creds, s *Se
 // that GET blanks Environment.Secrets; sending them back blank sets them
 // blank. The SlowTimeout applies.
 func (c *Client) UpdateService(ctx context.Context, ep Endpoint, cr Creds, s *Service) error {
-	const op = "update service"
-	if s == nil {
-		return &Error{Op: op, Kind: BadInput, Host: ep.Host(), Message: "no service given"}
-	}
-	_, err := c.sendJSON(ctx, ep, cr, call{op: op, method: http.MethodPut, path: []string{"system", "services"}, slow: true, subject: s.Name}, s)
-	return err
+	return sendNamed(ctx, c, ep, cr, call{op: "update service", method: http.MethodPut, path: []string{"system", "services"}, slow: true}, "service", s, serviceName)
 }
+
+func serviceName(s *Service) string { return s.Name }
 
 // DeleteService deletes a service (DELETE /system/services/{name}),
 // including its input and output buckets and their contents. It may
 // restart OSCAR's MinIO, so the SlowTimeout applies.
 func (c *Client) DeleteService(ctx context.Context, ep Endpoint, cr Creds, name string) error {
-	const op = "delete service"
-	seg, err := segment("service name", name)
-	if err != nil {
-		return badName(op, ep, err)
-	}
-	_, err = c.do(ctx, ep, call{op: op, method: http.MethodDelete, path: []string{"system", "services", seg}, auth: cr.authorization(), slow: true, subject: name})
-	return err
+	return c.deleteNamed(ctx, ep, cr, call{op: "delete service", path: []string{"system", "services"}, slow: true, subject: name}, "service name", name)
 }
 
 // Deployment returns GET /system/services/{name}/deployment.
@@ -87,11 +60,7 @@ func (c *Client) Deployment(ctx context.Context, ep Endpoint, cr Creds, name str
 	if err != nil {
 		return nil, badName(op, ep, err)
 	}
-	var v DeploymentStatus
-	if err := c.getJSON(ctx, ep, cr, op, []string{"system", "services", seg, "deployment"}, nil, &v); err != nil {
-		return nil, err
-	}
-	return &v, nil
+	return getValue[DeploymentStatus](ctx, c, ep, cr, op, []string{"system", "services", seg, "deployment"}, nil)
 }
 
 // DeploymentLogs returns GET /system/services/{name}/deployment/logs.
@@ -109,9 +78,5 @@ func (c *Client) DeploymentLogs(ctx context.Context, ep Endpoint, cr Creds, name
 	if timestamps {
 		q.Set("timestamps", "true")
 	}
-	var v DeploymentLogStream
-	if err := c.getJSON(ctx, ep, cr, op, []string{"system", "services", seg, "deployment", "logs"}, q, &v); err != nil {
-		return nil, err
-	}
-	return &v, nil
+	return getValue[DeploymentLogStream](ctx, c, ep, cr, op, []string{"system", "services", seg, "deployment", "logs"}, q)
 }
