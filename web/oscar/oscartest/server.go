@@ -220,32 +220,30 @@ func (s *Server) URL() string { return s.ts.URL }
 func (s *Server) Close() { s.ts.Close() }
 
 // Requests returns the requests received so far, oldest first.
-func (s *Server) Requests() []Recorded {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.requests)
-}
+func (s *Server) Requests() []Recorded { return cloneLocked(&s.mu, &s.requests) }
 
 // ResetRequests forgets the recorded requests.
-func (s *Server) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = nil
-}
+func (s *Server) ResetRequests() { resetLocked(&s.mu, &s.requests) }
 
 // Violations returns the contract violations recorded so far.
-func (s *Server) Violations() []Violation {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.violations)
-}
+func (s *Server) Violations() []Violation { return cloneLocked(&s.mu, &s.violations) }
 
 // ResetViolations forgets the recorded violations, for tests that send
 // invalid requests on purpose.
-func (s *Server) ResetViolations() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.violations = nil
+func (s *Server) ResetViolations() { resetLocked(&s.mu, &s.violations) }
+
+// cloneLocked copies *list under mu.
+func cloneLocked[T any](mu *sync.Mutex, list *[]T) []T {
+	mu.Lock()
+	defer mu.Unlock()
+	return slices.Clone(*list)
+}
+
+// resetLocked empties *list under mu.
+func resetLocked[T any](mu *sync.Mutex, list *[]T) {
+	mu.Lock()
+	defer mu.Unlock()
+	*list = nil
 }
 
 // routes registers the OSCAR routes. Unknown paths get gin's plain
@@ -258,31 +256,41 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /system/config", s.config)
 	m.HandleFunc("GET /system/status", s.status)
 	m.HandleFunc("GET /system/quotas/user", s.userQuota)
-	m.HandleFunc("GET /system/services", s.listServices)
 	m.HandleFunc("POST /system/services", s.createService)
-	m.HandleFunc("PUT /system/services", s.updateService)
-	m.HandleFunc("GET /system/services/{name}", s.readService)
-	m.HandleFunc("DELETE /system/services/{name}", s.deleteService)
-	m.HandleFunc("GET /system/services/{name}/deployment", s.deployment)
-	m.HandleFunc("GET /system/services/{name}/deployment/logs", s.deploymentLogs)
-	m.HandleFunc("GET /system/logs/{name}", s.listJobs)
-	m.HandleFunc("DELETE /system/logs/{name}", s.deleteJobs)
-	m.HandleFunc("GET /system/logs/{name}/{job}", s.jobLog)
-	m.HandleFunc("DELETE /system/logs/{name}/{job}", s.deleteJob)
 	m.HandleFunc("POST /job/{name}", s.runJob)
-	if s.opts.ServerlessBackend {
-		m.HandleFunc("POST /run/{name}", s.run)
-	}
-	m.HandleFunc("GET /system/buckets", s.listBuckets)
-	m.HandleFunc("POST /system/buckets", s.createBucket)
-	m.HandleFunc("PUT /system/buckets", s.updateBucket)
-	m.HandleFunc("GET /system/buckets/{bucket}", s.readBucket)
-	m.HandleFunc("DELETE /system/buckets/{bucket}", s.deleteBucket)
 	m.HandleFunc("POST /system/buckets/{bucket}/presign", s.presign)
 	m.HandleFunc("PUT /minio/{bucket}/{key...}", s.minioPut)
 	m.HandleFunc("GET /minio/{bucket}/{key...}", s.minioGet)
 	m.HandleFunc("HEAD /minio/{bucket}/{key...}", s.minioHead)
 	m.HandleFunc("DELETE /minio/{bucket}/{key...}", s.minioDelete)
+	// The routes served for an authenticated caller with s.mu held.
+	for pattern, h := range map[string]callerHandler{
+		"GET /system/services":                        s.listServices,
+		"PUT /system/services":                        s.updateService,
+		"GET /system/services/{name}":                 s.readService,
+		"DELETE /system/services/{name}":              s.deleteService,
+		"GET /system/services/{name}/deployment":      s.deployment,
+		"GET /system/services/{name}/deployment/logs": s.deploymentLogs,
+		"GET /system/logs/{name}":                     s.listJobs,
+		"DELETE /system/logs/{name}":                  s.deleteJobs,
+		"GET /system/logs/{name}/{job}":               s.jobLog,
+		"DELETE /system/logs/{name}/{job}":            s.deleteJob,
+	} {
+		m.HandleFunc(pattern, s.asCaller(h))
+	}
+	// The same for bucket routes, which fail while MinIO is down.
+	for pattern, h := range map[string]callerHandler{
+		"GET /system/buckets":             s.listBuckets,
+		"POST /system/buckets":            s.createBucket,
+		"PUT /system/buckets":             s.updateBucket,
+		"GET /system/buckets/{bucket}":    s.readBucket,
+		"DELETE /system/buckets/{bucket}": s.deleteBucket,
+	} {
+		m.HandleFunc(pattern, s.asBucketCaller(h))
+	}
+	if s.opts.ServerlessBackend {
+		m.HandleFunc("POST /run/{name}", s.run)
+	}
 	return m
 }
 

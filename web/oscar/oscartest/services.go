@@ -3,47 +3,31 @@ package oscartest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
 
 // listServices handles GET /system/services.
-func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {
-	p := s.authSystem(w, r)
-	if p == nil {
-		return
-	}
+func (s *Server) listServices(w http.ResponseWriter, r *http.Request, p *principal) {
 	inc := r.URL.Query().Get("include") == "deployment"
-	s.mu.Lock()
-	names := make([]string, 0, len(s.services))
-	for n := range s.services {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	out := []map[string]json.RawMessage{}
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(s.services)) {
 		sv := s.services[n]
 		v := sv.view()
 		if canSee(p, v.visibility(), v.Owner, v.AllowedUsers) {
 			out = append(out, s.public(sv, inc))
 		}
 	}
-	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, out)
 }
 
 // readService handles GET /system/services/{name}.
-func (s *Server) readService(w http.ResponseWriter, r *http.Request) {
-	p := s.authSystem(w, r)
-	if p == nil {
-		return
-	}
+func (s *Server) readService(w http.ResponseWriter, r *http.Request, p *principal) {
 	name := r.PathValue("name")
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	sv, ok := s.services[name]
 	if !ok {
 		w.WriteHeader(http.StatusNotFound)
@@ -63,21 +47,11 @@ func (s *Server) createService(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	var raw map[string]json.RawMessage
-	if err := json.NewDecoder(r.Body).Decode(&raw); err != nil || raw == nil {
-		writePlain(w, http.StatusBadRequest, "invalid request body")
+	sv := serviceBody(w, r)
+	if sv == nil {
 		return
 	}
-	sv := &service{raw: raw}
-	v := sv.view()
-	if strings.TrimSpace(v.Image) == "" {
-		writePlain(w, http.StatusBadRequest, ginMessage("image", "required"))
-		return
-	}
-	if strings.TrimSpace(v.Script) == "" {
-		writePlain(w, http.StatusBadRequest, ginMessage("script", "required"))
-		return
-	}
+	raw, v := sv.raw, sv.view()
 	if !p.basic {
 		if problem := s.checkVO(raw, v, p); problem != "" {
 			writePlain(w, http.StatusBadRequest, problem)
@@ -123,6 +97,28 @@ func (s *Server) createService(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.WriteHeader(http.StatusCreated)
+}
+
+// serviceBody decodes a POST or PUT /system/services body and makes the
+// required-field checks of OSCAR's binding; on failure it has written the
+// answer and returns nil.
+func serviceBody(w http.ResponseWriter, r *http.Request) *service {
+	var raw map[string]json.RawMessage
+	if err := json.NewDecoder(r.Body).Decode(&raw); err != nil || raw == nil {
+		writePlain(w, http.StatusBadRequest, "invalid request body")
+		return nil
+	}
+	sv := &service{raw: raw}
+	v := sv.view()
+	if strings.TrimSpace(v.Image) == "" {
+		writePlain(w, http.StatusBadRequest, ginMessage("image", "required"))
+		return nil
+	}
+	if strings.TrimSpace(v.Script) == "" {
+		writePlain(w, http.StatusBadRequest, ginMessage("script", "required"))
+		return nil
+	}
+	return sv
 }
 
 // checkVO applies OSCAR's VO rules for a bearer caller's new service and
@@ -182,28 +178,12 @@ func (s *Server) createServiceBuckets(p *principal, svc string, buckets []string
 }
 
 // updateService handles PUT /system/services: a full replace.
-func (s *Server) updateService(w http.ResponseWriter, r *http.Request) {
-	p := s.authSystem(w, r)
-	if p == nil {
+func (s *Server) updateService(w http.ResponseWriter, r *http.Request, p *principal) {
+	nsv := serviceBody(w, r)
+	if nsv == nil {
 		return
 	}
-	var raw map[string]json.RawMessage
-	if err := json.NewDecoder(r.Body).Decode(&raw); err != nil || raw == nil {
-		writePlain(w, http.StatusBadRequest, "invalid request body")
-		return
-	}
-	nsv := &service{raw: raw}
-	v := nsv.view()
-	if strings.TrimSpace(v.Image) == "" {
-		writePlain(w, http.StatusBadRequest, ginMessage("image", "required"))
-		return
-	}
-	if strings.TrimSpace(v.Script) == "" {
-		writePlain(w, http.StatusBadRequest, ginMessage("script", "required"))
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	raw, v := nsv.raw, nsv.view()
 	old, ok := s.services[v.Name]
 	if !ok {
 		writePlain(w, http.StatusNotFound, "service not found")
@@ -247,14 +227,8 @@ func (s *Server) updateService(w http.ResponseWriter, r *http.Request) {
 
 // deleteService handles DELETE /system/services/{name}: the service, its
 // jobs and its input/output buckets (not its mount) go.
-func (s *Server) deleteService(w http.ResponseWriter, r *http.Request) {
-	p := s.authSystem(w, r)
-	if p == nil {
-		return
-	}
+func (s *Server) deleteService(w http.ResponseWriter, r *http.Request, p *principal) {
 	name := r.PathValue("name")
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	sv, ok := s.services[name]
 	if !ok {
 		writePlain(w, http.StatusNotFound, "service not found")
@@ -294,13 +268,7 @@ func (s *Server) visibleService(w http.ResponseWriter, p *principal, name string
 }
 
 // deployment handles GET /system/services/{name}/deployment.
-func (s *Server) deployment(w http.ResponseWriter, r *http.Request) {
-	p := s.authSystem(w, r)
-	if p == nil {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Server) deployment(w http.ResponseWriter, r *http.Request, p *principal) {
 	sv := s.visibleService(w, p, r.PathValue("name"))
 	if sv == nil {
 		return
@@ -309,13 +277,7 @@ func (s *Server) deployment(w http.ResponseWriter, r *http.Request) {
 }
 
 // deploymentLogs handles GET /system/services/{name}/deployment/logs.
-func (s *Server) deploymentLogs(w http.ResponseWriter, r *http.Request) {
-	p := s.authSystem(w, r)
-	if p == nil {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Server) deploymentLogs(w http.ResponseWriter, r *http.Request, p *principal) {
 	sv := s.visibleService(w, p, r.PathValue("name"))
 	if sv == nil {
 		return
