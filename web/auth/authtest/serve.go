@@ -22,33 +22,42 @@ func (p *OP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "authtest: provider is down", http.StatusServiceUnavailable)
 		return
 	}
+	p.countCall(r.URL.Path)
 	switch r.URL.Path {
 	case loginPath:
 		p.login(w, r)
 	case signedOutPath:
 		p.signedOut(w, r)
 	case p.discoveryPath:
-		p.count(func(c *Counts) { c.DiscoveryCalls++ })
 		p.serveEdited(w, r, p.editDiscovery)
-	case p.authorizePath:
-		p.count(func(c *Counts) { c.AuthorizeCalls++ })
-		p.serveRedirect(w, r)
-	case p.callbackPath:
+	case p.authorizePath, p.callbackPath:
 		p.serveRedirect(w, r)
 	case p.tokenPath:
 		p.serveToken(w, r)
 	case p.userInfoPath:
-		p.count(func(c *Counts) { c.UserInfoCalls++ })
 		p.serveEdited(w, r, p.editUserInfo)
-	case p.revokePath:
-		p.count(func(c *Counts) { c.RevokeCalls++ })
-		p.provider.ServeHTTP(w, r)
-	case p.endSessionPath:
-		p.count(func(c *Counts) { c.EndSessionCalls++ })
-		p.provider.ServeHTTP(w, r)
 	default:
 		p.provider.ServeHTTP(w, r)
 	}
+}
+
+// countCall counts a request to the discovery, authorize, UserInfo, revoke
+// or end-session endpoint (the token endpoint counts in serveToken).
+func (p *OP) countCall(path string) {
+	p.count(func(c *Counts) {
+		switch path {
+		case p.discoveryPath:
+			c.DiscoveryCalls++
+		case p.authorizePath:
+			c.AuthorizeCalls++
+		case p.userInfoPath:
+			c.UserInfoCalls++
+		case p.revokePath:
+			c.RevokeCalls++
+		case p.endSessionPath:
+			c.EndSessionCalls++
+		}
+	})
 }
 
 func (p *OP) count(f func(*Counts)) {
