@@ -42,23 +42,18 @@ const (
 
 // String returns a short name for logs.
 func (k Kind) String() string {
-	switch k {
-	case KindProvider:
-		return "provider"
-	case KindState:
-		return "state"
-	case KindExchange:
-		return "exchange"
-	case KindIDToken:
-		return "id_token"
-	case KindNonce:
-		return "nonce"
-	case KindUserInfo:
-		return "userinfo"
-	case KindInvalidGrant:
-		return "invalid_grant"
-	case KindUnavailable:
-		return "unavailable"
+	names := [...]string{
+		KindProvider:     "provider",
+		KindState:        "state",
+		KindExchange:     "exchange",
+		KindIDToken:      "id_token",
+		KindNonce:        "nonce",
+		KindUserInfo:     "userinfo",
+		KindInvalidGrant: "invalid_grant",
+		KindUnavailable:  "unavailable",
+	}
+	if k > 0 && int(k) < len(names) {
+		return names[k]
 	}
 	return fmt.Sprintf("kind(%d)", int(k))
 }

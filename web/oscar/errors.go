@@ -157,32 +157,35 @@ func (e *Error) UserMessage() string {
 		}
 		return s + " OSCAR said: " + e.Message + "."
 	}
+	// What OSCAR at host did, by kind; those with said add OSCAR's message.
+	did := map[Kind]struct {
+		what string
+		said bool
+	}{
+		Unreachable:  {"could not be reached.", false},
+		Timeout:      {"did not answer in time.", false},
+		Unauthorized: {"did not accept your credentials. Sign in again.", false},
+		Forbidden:    {"does not allow you to do this.", true},
+		NotFound:     {"does not have it (it may have been deleted).", true},
+		Server:       {"failed.", true},
+		Redirect:     {"answered with a redirect, which the console does not follow. Check the endpoint address.", false},
+		TooLarge:     {"sent an answer that is too large.", false},
+		Garbage:      {"sent an answer the console could not read. Is this an OSCAR endpoint?", false},
+	}
+	if d, ok := did[e.Kind]; ok {
+		if d.said {
+			return withMsg("OSCAR at " + host + " " + d.what)
+		}
+		return "OSCAR at " + host + " " + d.what
+	}
 	switch e.Kind {
-	case Unreachable:
-		return "OSCAR at " + host + " could not be reached."
-	case Timeout:
-		return "OSCAR at " + host + " did not answer in time."
-	case Unauthorized:
-		return "OSCAR at " + host + " did not accept your credentials. Sign in again."
-	case Forbidden:
-		return withMsg("OSCAR at " + host + " does not allow you to do this.")
-	case NotFound:
-		return withMsg("OSCAR at " + host + " does not have it (it may have been deleted).")
 	case BadInput:
 		if e.Message != "" {
 			return upperFirst(e.Message) + "."
 		}
 		return "OSCAR at " + host + " refused the request."
-	case Server:
-		return withMsg("OSCAR at " + host + " failed.")
 	case Refused:
 		return "This console is not allowed to connect to " + host + ": " + strings.TrimPrefix(e.Message, "refused: ") + "."
-	case Redirect:
-		return "OSCAR at " + host + " answered with a redirect, which the console does not follow. Check the endpoint address."
-	case TooLarge:
-		return "OSCAR at " + host + " sent an answer that is too large."
-	case Garbage:
-		return "OSCAR at " + host + " sent an answer the console could not read. Is this an OSCAR endpoint?"
 	}
 	return withMsg(fmt.Sprintf("OSCAR at %s answered with an unexpected status %d.", host, e.Status))
 }

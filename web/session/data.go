@@ -111,61 +111,37 @@ func (d *Data) Remember(endpoint string) {
 func (d Data) String() string {
 	var b strings.Builder
 	b.WriteString("session.Data{")
-	field := func(name string, v any) {
+	// field writes name:v when show is true.
+	field := func(name string, v any, show bool) {
+		if !show {
+			return
+		}
 		if b.Len() > len("session.Data{") {
 			b.WriteByte(' ')
 		}
 		fmt.Fprintf(&b, "%s:%v", name, v)
 	}
-	if d.Kind != "" {
-		field("kind", d.Kind)
-	}
-	if d.Provider != "" {
-		field("provider", d.Provider)
-	}
-	if d.Subject != "" {
-		field("sub", d.Subject)
-	}
-	if d.VOPersonID != "" {
-		field("voperson_id", d.VOPersonID)
-	}
-	if d.Name != "" {
-		field("name", d.Name)
-	}
-	if d.Email != "" {
-		field("email", d.Email)
-	}
-	if len(d.VOs) > 0 {
-		field("vos", d.VOs)
-	}
-	field("at", d.AccessToken != "")
-	field("rt", d.RefreshToken != "")
-	field("idt", d.IDToken != "")
-	if !d.Expiry.IsZero() {
-		field("exp", d.Expiry.UTC().Format(time.RFC3339))
-	}
-	if len(d.Scopes) > 0 {
-		field("scopes", d.Scopes)
-	}
-	if d.BasicUser != "" {
-		field("bu", d.BasicUser)
-	}
-	field("bp", d.BasicPassword != "")
-	if d.Endpoint != "" {
-		field("endpoint", d.Endpoint)
-	}
-	if len(d.RecentEndpoints) > 0 {
-		field("recent", len(d.RecentEndpoints))
-	}
-	field("login", len(d.Login) > 0)
-	if len(d.Drafts) > 0 {
-		field("drafts", len(d.Drafts))
-	}
-	if len(d.Flash) > 0 {
-		field("flash", len(d.Flash))
-	}
-	field("created", d.Created.UTC().Format(time.RFC3339))
-	field("seen", d.LastSeen.UTC().Format(time.RFC3339))
+	field("kind", d.Kind, d.Kind != "")
+	field("provider", d.Provider, d.Provider != "")
+	field("sub", d.Subject, d.Subject != "")
+	field("voperson_id", d.VOPersonID, d.VOPersonID != "")
+	field("name", d.Name, d.Name != "")
+	field("email", d.Email, d.Email != "")
+	field("vos", d.VOs, len(d.VOs) > 0)
+	field("at", d.AccessToken != "", true)
+	field("rt", d.RefreshToken != "", true)
+	field("idt", d.IDToken != "", true)
+	field("exp", d.Expiry.UTC().Format(time.RFC3339), !d.Expiry.IsZero())
+	field("scopes", d.Scopes, len(d.Scopes) > 0)
+	field("bu", d.BasicUser, d.BasicUser != "")
+	field("bp", d.BasicPassword != "", true)
+	field("endpoint", d.Endpoint, d.Endpoint != "")
+	field("recent", len(d.RecentEndpoints), len(d.RecentEndpoints) > 0)
+	field("login", len(d.Login) > 0, true)
+	field("drafts", len(d.Drafts), len(d.Drafts) > 0)
+	field("flash", len(d.Flash), len(d.Flash) > 0)
+	field("created", d.Created.UTC().Format(time.RFC3339), true)
+	field("seen", d.LastSeen.UTC().Format(time.RFC3339), true)
 	b.WriteByte('}')
 	return b.String()
 }

@@ -53,6 +53,35 @@ func (s *Server) authSystem(w http.ResponseWriter, r *http.Request) *principal {
 	return &principal{basic: true, admin: true}
 }
 
+// callerHandler serves a /system route for an authenticated caller p,
+// holding s.mu.
+type callerHandler func(w http.ResponseWriter, r *http.Request, p *principal)
+
+// asCaller turns h into a route handler: it authenticates the request as
+// authSystem does (on failure the answer is written and h does not run),
+// then runs h holding s.mu.
+func (s *Server) asCaller(h callerHandler) http.HandlerFunc {
+	return s.caller(false, h)
+}
+
+// asBucketCaller is asCaller for the bucket routes: after authentication,
+// an OSCAR whose MinIO is down answers as minioDown writes.
+func (s *Server) asBucketCaller(h callerHandler) http.HandlerFunc {
+	return s.caller(true, h)
+}
+
+func (s *Server) caller(bucketRoute bool, h callerHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := s.authSystem(w, r)
+		if p == nil || bucketRoute && s.minioDown(w) {
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		h(w, r, p)
+	}
+}
+
 // middlewareHeader marks answers of the auth middleware, which OSCAR
 // gives on every /system route whatever the route's contract lists
 // (oscar-api.md §1.1, §3.3: 400 for a malformed token). It is removed

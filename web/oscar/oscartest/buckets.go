@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -75,12 +76,7 @@ func (s *Server) Object(bucketName, key string) ([]byte, bool) {
 func (s *Server) BucketNames() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []string
-	for n := range s.buckets {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(s.buckets))
 }
 
 func (s *Server) ownedBuckets(uid string) int {
@@ -101,6 +97,28 @@ func (b *bucket) doc() map[string]any {
 	return map[string]any{"bucket_name": b.name, "visibility": b.visibility, "allowed_users": allowed, "owner": b.owner, "metadata": b.metadata}
 }
 
+// findBucket finds a bucket; when there is none it answers with status
+// (OSCAR's differs by route) and returns nil.
+func (s *Server) findBucket(w http.ResponseWriter, name string, status int) *bucket {
+	b, ok := s.buckets[name]
+	if !ok {
+		writePlain(w, status, "The specified bucket does not exist")
+		return nil
+	}
+	return b
+}
+
+// ownBucket is findBucket for a change only the bucket's owner (or the
+// admin) may make: anyone else gets 403 "only the owner can <verb> a bucket".
+func (s *Server) ownBucket(w http.ResponseWriter, p *principal, name string, status int, verb string) *bucket {
+	b := s.findBucket(w, name, status)
+	if b != nil && !p.basic && b.owner != p.sub {
+		writePlain(w, http.StatusForbidden, "only the owner can "+verb+" a bucket")
+		return nil
+	}
+	return b
+}
+
 // minioDown answers a bucket route when MinIO is unreachable, with a body
 // of two glued messages as OSCAR writes it.
 func (s *Server) minioDown(w http.ResponseWriter) bool {
@@ -114,13 +132,7 @@ func (s *Server) minioDown(w http.ResponseWriter) bool {
 }
 
 // listBuckets handles GET /system/buckets; "null" when there are none.
-func (s *Server) listBuckets(w http.ResponseWriter, r *http.Request) {
-	p := s.authSystem(w, r)
-	if p == nil || s.minioDown(w) {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Server) listBuckets(w http.ResponseWriter, r *http.Request, p *principal) {
 	var names []string
 	for n, b := range s.buckets {
 		if canSee(p, b.visibility, b.owner, b.allowed) {
@@ -142,11 +154,7 @@ type bucketBody struct {
 }
 
 // createBucket handles POST /system/buckets ("bucket" or "bucket/folder").
-func (s *Server) createBucket(w http.ResponseWriter, r *http.Request) {
-	p := s.authSystem(w, r)
-	if p == nil || s.minioDown(w) {
-		return
-	}
+func (s *Server) createBucket(w http.ResponseWriter, r *http.Request, p *principal) {
 	var in bucketBody
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		writePlain(w, http.StatusBadRequest, "invalid request body")
@@ -166,8 +174,6 @@ func (s *Server) createBucket(w http.ResponseWriter, r *http.Request) {
 		writePlain(w, http.StatusBadRequest, fmt.Sprintf("invalid visibility %q", vis))
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	b, exists := s.buckets[name]
 	if exists && (folder == "" || b.owner != p.uid() && !p.basic) {
 		writePlain(w, http.StatusInternalServerError, fmt.Sprintf("the bucket %q already exists", name))
@@ -189,25 +195,14 @@ func (s *Server) createBucket(w http.ResponseWriter, r *http.Request) {
 }
 
 // updateBucket handles PUT /system/buckets: visibility and allowed users.
-func (s *Server) updateBucket(w http.ResponseWriter, r *http.Request) {
-	p := s.authSystem(w, r)
-	if p == nil || s.minioDown(w) {
-		return
-	}
+func (s *Server) updateBucket(w http.ResponseWriter, r *http.Request, p *principal) {
 	var in bucketBody
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		writePlain(w, http.StatusInternalServerError, "invalid request body")
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.buckets[in.Name]
-	if !ok {
-		writePlain(w, http.StatusInternalServerError, "The specified bucket does not exist")
-		return
-	}
-	if !p.basic && b.owner != p.sub {
-		writePlain(w, http.StatusForbidden, "only the owner can change a bucket")
+	b := s.ownBucket(w, p, in.Name, http.StatusInternalServerError, "change")
+	if b == nil {
 		return
 	}
 	if b.metadata["service"] == "true" {
@@ -228,16 +223,9 @@ func (s *Server) updateBucket(w http.ResponseWriter, r *http.Request) {
 
 // readBucket handles GET /system/buckets/{bucket}: one page of objects,
 // the continuation token is the last key of the previous page.
-func (s *Server) readBucket(w http.ResponseWriter, r *http.Request) {
-	p := s.authSystem(w, r)
-	if p == nil || s.minioDown(w) {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.buckets[r.PathValue("bucket")]
-	if !ok {
-		writePlain(w, http.StatusInternalServerError, "The specified bucket does not exist")
+func (s *Server) readBucket(w http.ResponseWriter, r *http.Request, p *principal) {
+	b := s.findBucket(w, r.PathValue("bucket"), http.StatusInternalServerError)
+	if b == nil {
 		return
 	}
 	if !canSee(p, b.visibility, b.owner, b.allowed) {
@@ -274,20 +262,9 @@ func (s *Server) readBucket(w http.ResponseWriter, r *http.Request) {
 }
 
 // deleteBucket handles DELETE /system/buckets/{bucket}.
-func (s *Server) deleteBucket(w http.ResponseWriter, r *http.Request) {
-	p := s.authSystem(w, r)
-	if p == nil || s.minioDown(w) {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.buckets[r.PathValue("bucket")]
-	if !ok {
-		writePlain(w, http.StatusNotFound, "The specified bucket does not exist")
-		return
-	}
-	if !p.basic && b.owner != p.sub {
-		writePlain(w, http.StatusForbidden, "only the owner can delete a bucket")
+func (s *Server) deleteBucket(w http.ResponseWriter, r *http.Request, p *principal) {
+	b := s.ownBucket(w, p, r.PathValue("bucket"), http.StatusNotFound, "delete")
+	if b == nil {
 		return
 	}
 	delete(s.buckets, b.name)

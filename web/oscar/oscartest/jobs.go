@@ -109,13 +109,7 @@ func (s *Server) jobsFor(w http.ResponseWriter, p *principal, name string, list 
 
 // listJobs handles GET /system/logs/{name}: one page of JOB_LISTING_LIMIT
 // jobs; the continuation token is the offset of the next page.
-func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
-	p := s.authSystem(w, r)
-	if p == nil {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, p *principal) {
 	js, ok := s.jobsFor(w, p, r.PathValue("name"), true)
 	if !ok {
 		return
@@ -144,14 +138,8 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 
 // deleteJobs handles DELETE /system/logs/{name}: without all=true only
 // succeeded jobs go.
-func (s *Server) deleteJobs(w http.ResponseWriter, r *http.Request) {
-	p := s.authSystem(w, r)
-	if p == nil {
-		return
-	}
+func (s *Server) deleteJobs(w http.ResponseWriter, r *http.Request, p *principal) {
 	all := r.URL.Query().Get("all") == "true"
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	js, ok := s.jobsFor(w, p, r.PathValue("name"), false)
 	if !ok {
 		return
@@ -180,13 +168,7 @@ func (s *Server) findJob(w http.ResponseWriter, r *http.Request, p *principal) *
 }
 
 // jobLog handles GET /system/logs/{name}/{job}: the log as text/plain.
-func (s *Server) jobLog(w http.ResponseWriter, r *http.Request) {
-	p := s.authSystem(w, r)
-	if p == nil {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Server) jobLog(w http.ResponseWriter, r *http.Request, p *principal) {
 	j := s.findJob(w, r, p)
 	if j == nil {
 		return
@@ -205,13 +187,7 @@ func (s *Server) jobLog(w http.ResponseWriter, r *http.Request) {
 }
 
 // deleteJob handles DELETE /system/logs/{name}/{job}.
-func (s *Server) deleteJob(w http.ResponseWriter, r *http.Request) {
-	p := s.authSystem(w, r)
-	if p == nil {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Server) deleteJob(w http.ResponseWriter, r *http.Request, p *principal) {
 	j := s.findJob(w, r, p)
 	if j == nil {
 		return

@@ -35,8 +35,6 @@
 package oscartest
 
 import (
-	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -45,14 +43,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 )
 
 // Defaults for Options.
@@ -226,32 +220,30 @@ func (s *Server) URL() string { return s.ts.URL }
 func (s *Server) Close() { s.ts.Close() }
 
 // Requests returns the requests received so far, oldest first.
-func (s *Server) Requests() []Recorded {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.requests)
-}
+func (s *Server) Requests() []Recorded { return cloneLocked(&s.mu, &s.requests) }
 
 // ResetRequests forgets the recorded requests.
-func (s *Server) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = nil
-}
+func (s *Server) ResetRequests() { resetLocked(&s.mu, &s.requests) }
 
 // Violations returns the contract violations recorded so far.
-func (s *Server) Violations() []Violation {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.violations)
-}
+func (s *Server) Violations() []Violation { return cloneLocked(&s.mu, &s.violations) }
 
 // ResetViolations forgets the recorded violations, for tests that send
 // invalid requests on purpose.
-func (s *Server) ResetViolations() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.violations = nil
+func (s *Server) ResetViolations() { resetLocked(&s.mu, &s.violations) }
+
+// cloneLocked copies *list under mu.
+func cloneLocked[T any](mu *sync.Mutex, list *[]T) []T {
+	mu.Lock()
+	defer mu.Unlock()
+	return slices.Clone(*list)
+}
+
+// resetLocked empties *list under mu.
+func resetLocked[T any](mu *sync.Mutex, list *[]T) {
+	mu.Lock()
+	defer mu.Unlock()
+	*list = nil
 }
 
 // routes registers the OSCAR routes. Unknown paths get gin's plain
@@ -264,234 +256,42 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /system/config", s.config)
 	m.HandleFunc("GET /system/status", s.status)
 	m.HandleFunc("GET /system/quotas/user", s.userQuota)
-	m.HandleFunc("GET /system/services", s.listServices)
 	m.HandleFunc("POST /system/services", s.createService)
-	m.HandleFunc("PUT /system/services", s.updateService)
-	m.HandleFunc("GET /system/services/{name}", s.readService)
-	m.HandleFunc("DELETE /system/services/{name}", s.deleteService)
-	m.HandleFunc("GET /system/services/{name}/deployment", s.deployment)
-	m.HandleFunc("GET /system/services/{name}/deployment/logs", s.deploymentLogs)
-	m.HandleFunc("GET /system/logs/{name}", s.listJobs)
-	m.HandleFunc("DELETE /system/logs/{name}", s.deleteJobs)
-	m.HandleFunc("GET /system/logs/{name}/{job}", s.jobLog)
-	m.HandleFunc("DELETE /system/logs/{name}/{job}", s.deleteJob)
 	m.HandleFunc("POST /job/{name}", s.runJob)
-	if s.opts.ServerlessBackend {
-		m.HandleFunc("POST /run/{name}", s.run)
-	}
-	m.HandleFunc("GET /system/buckets", s.listBuckets)
-	m.HandleFunc("POST /system/buckets", s.createBucket)
-	m.HandleFunc("PUT /system/buckets", s.updateBucket)
-	m.HandleFunc("GET /system/buckets/{bucket}", s.readBucket)
-	m.HandleFunc("DELETE /system/buckets/{bucket}", s.deleteBucket)
 	m.HandleFunc("POST /system/buckets/{bucket}/presign", s.presign)
 	m.HandleFunc("PUT /minio/{bucket}/{key...}", s.minioPut)
 	m.HandleFunc("GET /minio/{bucket}/{key...}", s.minioGet)
 	m.HandleFunc("HEAD /minio/{bucket}/{key...}", s.minioHead)
 	m.HandleFunc("DELETE /minio/{bucket}/{key...}", s.minioDelete)
+	// The routes served for an authenticated caller with s.mu held.
+	for pattern, h := range map[string]callerHandler{
+		"GET /system/services":                        s.listServices,
+		"PUT /system/services":                        s.updateService,
+		"GET /system/services/{name}":                 s.readService,
+		"DELETE /system/services/{name}":              s.deleteService,
+		"GET /system/services/{name}/deployment":      s.deployment,
+		"GET /system/services/{name}/deployment/logs": s.deploymentLogs,
+		"GET /system/logs/{name}":                     s.listJobs,
+		"DELETE /system/logs/{name}":                  s.deleteJobs,
+		"GET /system/logs/{name}/{job}":               s.jobLog,
+		"DELETE /system/logs/{name}/{job}":            s.deleteJob,
+	} {
+		m.HandleFunc(pattern, s.asCaller(h))
+	}
+	// The same for bucket routes, which fail while MinIO is down.
+	for pattern, h := range map[string]callerHandler{
+		"GET /system/buckets":             s.listBuckets,
+		"POST /system/buckets":            s.createBucket,
+		"PUT /system/buckets":             s.updateBucket,
+		"GET /system/buckets/{bucket}":    s.readBucket,
+		"DELETE /system/buckets/{bucket}": s.deleteBucket,
+	} {
+		m.HandleFunc(pattern, s.asBucketCaller(h))
+	}
+	if s.opts.ServerlessBackend {
+		m.HandleFunc("POST /run/{name}", s.run)
+	}
 	return m
-}
-
-// maxRequestBody bounds what the fake reads of a request.
-const maxRequestBody = 64 << 20
-
-// ServeHTTP records the request, applies Latency and Fault, validates the
-// request against the contract, serves it, and validates the response.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
-	if err != nil {
-		writePlain(w, http.StatusBadRequest, "oscartest: cannot read body")
-		return
-	}
-	s.record(r, body)
-	if s.opts.Latency > 0 {
-		select {
-		case <-time.After(s.opts.Latency):
-		case <-r.Context().Done():
-			return
-		}
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if s.opts.Fault != nil && s.opts.Fault(w, r) {
-		return
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-
-	// The fake MinIO is not part of the OSCAR contract.
-	if strings.HasPrefix(r.URL.Path, "/minio/") {
-		s.mux.ServeHTTP(w, r)
-		return
-	}
-	// Deviation §0.4.6: /run is in the contract but only registered with a
-	// serverless backend; otherwise gin answers 404.
-	if strings.HasPrefix(r.URL.Path, "/run/") && !s.opts.ServerlessBackend {
-		writePlain(w, http.StatusNotFound, "404 page not found")
-		return
-	}
-	route, params, err := s.spec.router.FindRoute(r)
-	if err != nil {
-		// Not in the contract: gin has no such route either.
-		writePlain(w, http.StatusNotFound, "404 page not found")
-		return
-	}
-	invocation := route.Path == "/job/{serviceName}" || route.Path == "/run/{serviceName}"
-	in := &openapi3filter.RequestValidationInput{
-		Request:    r,
-		PathParams: params,
-		Route:      route,
-		Options: &openapi3filter.Options{
-			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
-			// Deviation: the contract types /job and /run bodies as a JSON
-			// string, but OSCAR passes any body (a MinIO event object, a
-			// file) to the service untouched.
-			ExcludeRequestBody: invocation,
-		},
-	}
-	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
-		s.violate(true, r, err.Error())
-		writePlain(w, http.StatusBadRequest, requestErrorText(route.Path, body, err))
-		return
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-
-	rec := httptest.NewRecorder()
-	s.mux.ServeHTTP(rec, r)
-	if err := s.checkResponse(r, route, params, rec); err != nil {
-		s.violate(false, r, err.Error())
-		writePlain(w, http.StatusInternalServerError, "oscartest: the fake's response violates the OSCAR contract: "+err.Error())
-		return
-	}
-	for k, v := range rec.Header() {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(rec.Code)
-	_, _ = w.Write(rec.Body.Bytes())
-}
-
-func (s *Server) record(r *http.Request, body []byte) {
-	rec := Recorded{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Auth: "none", Body: slices.Clone(body)}
-	for k := range r.Header {
-		rec.Headers = append(rec.Headers, k)
-	}
-	sort.Strings(rec.Headers)
-	if h := r.Header.Get("Authorization"); h != "" {
-		switch {
-		case strings.HasPrefix(h, "Bearer "):
-			rec.Auth, rec.Token = "bearer", strings.TrimPrefix(h, "Bearer ")
-		case strings.HasPrefix(h, "Basic "):
-			rec.Auth = "basic"
-		default:
-			rec.Auth = "other"
-		}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = append(s.requests, rec)
-}
-
-func (s *Server) violate(request bool, r *http.Request, msg string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.violations = append(s.violations, Violation{Request: request, Method: r.Method, Path: r.URL.Path, Err: msg})
-}
-
-// extraStatuses are statuses the real server answers that the contract
-// does not list (oscar-api.md §0.4 item 2 and §1.2).
-func extraStatus(method, path string, status int) bool {
-	switch method + " " + path {
-	case "POST /system/services":
-		return status == http.StatusForbidden || status == http.StatusConflict
-	case "GET /system/services/{serviceName}":
-		return status == http.StatusBadRequest || status == http.StatusForbidden
-	case "POST /job/{serviceName}":
-		return status == http.StatusBadRequest || status == http.StatusForbidden || status == http.StatusBadGateway
-	case "POST /system/buckets":
-		return status == http.StatusForbidden
-	case "DELETE /system/logs/{serviceName}/{jobName}":
-		return status == http.StatusForbidden
-	}
-	return false
-}
-
-// checkResponse validates one response of the fake against the contract,
-// allowing only the documented deviations of the real server.
-func (s *Server) checkResponse(r *http.Request, route *routers.Route, params map[string]string, rec *httptest.ResponseRecorder) error {
-	status, body := rec.Code, rec.Body.Bytes()
-	ct := rec.Header().Get("Content-Type")
-	// /run answers with whatever the service's container sends.
-	if route.Path == "/run/{serviceName}" {
-		return nil
-	}
-	declared := route.Operation.Responses.Status(status)
-	fromMiddleware := rec.Header().Get(middlewareHeader) != ""
-	rec.Header().Del(middlewareHeader)
-	if status >= 400 {
-		// Deviation §0.4.1: error bodies are plain text (or empty), never
-		// the JSON the contract's produces lists suggest.
-		if len(body) > 0 && !strings.HasPrefix(ct, "text/plain") {
-			return fmt.Errorf("error body with Content-Type %q, want text/plain", ct)
-		}
-		if declared == nil && !fromMiddleware && !extraStatus(r.Method, route.Path, status) {
-			return fmt.Errorf("status %d is not in the contract", status)
-		}
-		return nil
-	}
-	if declared == nil {
-		return fmt.Errorf("status %d is not in the contract", status)
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		// Deviations §0.4.2 and §0.4.7: 201 with an empty body where the
-		// contract names a string; 204s have no body by definition.
-		if mt := declared.Value.Content.Get("application/json"); mt == nil || mt.Schema == nil || mt.Schema.Value.Type.Is("string") {
-			return nil
-		}
-		// Deviation §0.4.8: an empty 200 when a bearer caller may not see
-		// the service's jobs.
-		if r.Method == http.MethodGet && route.Path == "/system/logs/{serviceName}" {
-			return nil
-		}
-		return fmt.Errorf("empty %d body where the contract wants a document", status)
-	}
-	// Deviation §0.4.5: the bucket list is null when there are none.
-	if r.Method == http.MethodGet && route.Path == "/system/buckets" && bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
-		return nil
-	}
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route},
-		Status:                 status,
-		Header:                 rec.Header(),
-		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
-	}
-	in.SetBodyBytes(body)
-	return openapi3filter.ValidateResponse(context.Background(), in)
-}
-
-// requestErrorText is the 400 body for a request the contract refuses:
-// for service bodies, gin's binding message as OSCAR sends it.
-func requestErrorText(path string, body []byte, err error) string {
-	if path == "/system/services" {
-		var m map[string]any
-		if json.Unmarshal(body, &m) == nil {
-			for _, f := range []string{"name", "image", "script"} {
-				if _, ok := m[f]; !ok {
-					return ginMessage(f, "required")
-				}
-			}
-			if name, ok := m["name"].(string); ok && len(name) > 39 {
-				return ginMessage("name", "max")
-			}
-			if name, ok := m["name"].(string); ok && name == "" {
-				return ginMessage("name", "min")
-			}
-		}
-	}
-	return "oscartest: the request does not match the OSCAR contract: " + err.Error()
-}
-
-// ginMessage is gin's validation error text for a Service field.
-func ginMessage(field, tag string) string {
-	f := strings.ToUpper(field[:1]) + field[1:]
-	return fmt.Sprintf("Key: 'Service.%s' Error:Field validation for '%s' failed on the '%s' tag", f, f, tag)
 }
 
 func writePlain(w http.ResponseWriter, status int, msg string) {

@@ -3,6 +3,7 @@ package oscartest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 )
@@ -186,12 +187,7 @@ func (s *Server) StoredService(name string) json.RawMessage {
 func (s *Server) ServiceNames() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []string
-	for n := range s.services {
-		out = append(out, n)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Sorted(maps.Keys(s.services))
 }
 
 // ServiceToken returns a service's token (for /job and /run tests).

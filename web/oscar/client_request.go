@@ -1,0 +1,328 @@
+package oscar
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// call describes one request to an OSCAR endpoint.
+type call struct {
+	op          string   // for errors, logs and metrics: "list services"
+	method      string   // HTTP method
+	path        []string // fixed path segments and validated names
+	query       url.Values
+	body        []byte // nil: no body
+	contentType string
+	auth        string // Authorization header value
+	slow        bool   // use the SlowTimeout
+	subject     string // the service or bucket the call is about
+	accept      string
+}
+
+// response is a buffered response.
+type response struct {
+	status      int
+	contentType string
+	body        []byte
+	truncated   bool // the answer was longer than MaxBody; body holds its start
+}
+
+// checkEndpoint re-validates ep: an Endpoint built by conversion instead of
+// ParseEndpoint must not bypass the policy.
+func (c *Client) checkEndpoint(op string, ep Endpoint) error {
+	norm, err := ParseEndpoint(string(ep), c.policy)
+	if err != nil {
+		return &Error{Op: op, Kind: Refused, Host: ep.Host(), Message: strings.TrimPrefix(err.Error(), ErrEndpoint.Error()+": "), Err: err}
+	}
+	if norm != ep {
+		return &Error{Op: op, Kind: Refused, Host: ep.Host(), Message: "the endpoint is not normalised (use ParseEndpoint)"}
+	}
+	return nil
+}
+
+// segment validates a name used as one path segment (service, job or
+// bucket name) and escapes it. Names with slashes or dot segments could
+// reach other OSCAR paths.
+func segment(what, name string) (string, error) {
+	if name == "" {
+		return "", fmt.Errorf("%s is empty", what)
+	}
+	if len(name) > 253 {
+		return "", fmt.Errorf("%s is too long", what)
+	}
+	if name == "." || name == ".." {
+		return "", fmt.Errorf("%s %q is not valid", what, name)
+	}
+	for _, r := range name {
+		if r <= ' ' || r == 0x7f || r == '/' || r == '\\' || r == '?' || r == '#' || r == '%' {
+			return "", fmt.Errorf("%s %q contains characters that are not allowed", what, name)
+		}
+	}
+	return url.PathEscape(name), nil
+}
+
+// badName returns the *Error for a name segment refusal: no request is made.
+func badName(op string, ep Endpoint, err error) *Error {
+	return &Error{Op: op, Kind: BadInput, Host: ep.Host(), Message: err.Error()}
+}
+
+// queryIf returns the query key=value when on, else no query.
+func queryIf(on bool, key, value string) url.Values {
+	if !on {
+		return nil
+	}
+	return url.Values{key: {value}}
+}
+
+// buildURL joins the endpoint and the (already escaped) segments.
+func buildURL(ep Endpoint, segs []string, q url.Values) (*url.URL, error) {
+	s, err := url.JoinPath(string(ep), segs...)
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, err
+	}
+	if len(q) > 0 {
+		u.RawQuery = q.Encode()
+	}
+	return u, nil
+}
+
+// do performs a call against ep and buffers the response (at most
+// MaxBody). Non-2xx statuses become *Error values.
+func (c *Client) do(ctx context.Context, ep Endpoint, k call) (*response, error) {
+	if err := c.checkEndpoint(k.op, ep); err != nil {
+		return nil, err
+	}
+	r, err := c.exchange(ctx, ep, k)
+	if err != nil {
+		return nil, err
+	}
+	if r.status < 200 || r.status > 299 {
+		data := r.body
+		if r.truncated {
+			data = data[:min(len(data), 4096)]
+		}
+		return nil, statusError(k.op, ep.Host(), r.status, data, k.subject)
+	}
+	if r.truncated {
+		return nil, &Error{Op: k.op, Kind: TooLarge, Status: r.status, Host: ep.Host(),
+			Message: fmt.Sprintf("the answer is larger than %d bytes", c.maxBody)}
+	}
+	return r, nil
+}
+
+// exchange sends k to ep, which the caller has checked, and buffers at most
+// MaxBody bytes of the answer (truncated reports that there was more). A
+// failed connection or a redirect becomes an *Error; any other status is
+// returned for the caller to judge.
+func (c *Client) exchange(ctx context.Context, ep Endpoint, k call) (*response, error) {
+	u, err := buildURL(ep, k.path, k.query)
+	if err != nil {
+		return nil, &Error{Op: k.op, Kind: Refused, Host: ep.Host(), Message: "the request URL could not be built", Err: err}
+	}
+	timeout, hc := c.timeout, c.fast
+	if k.slow {
+		timeout, hc = c.slowTimeout, c.slow
+	}
+	// The transport bounds the wait for headers; this bounds the body too.
+	ctx, cancel := context.WithTimeout(ctx, 2*timeout)
+	defer cancel()
+
+	var body io.Reader
+	if k.body != nil {
+		body = bytes.NewReader(k.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, k.method, u.String(), body)
+	if err != nil {
+		return nil, &Error{Op: k.op, Kind: Refused, Host: ep.Host(), Message: "the request could not be built", Err: err}
+	}
+	setHeaders(req, k.auth, k.accept, k.contentType)
+
+	start := c.now()
+	resp, err := hc.Do(req)
+	if err != nil {
+		c.record(ctx, ep, k.op, req, 0, start)
+		return nil, transportError(k.op, ep.Host(), err)
+	}
+	defer resp.Body.Close()
+	data, tooLarge, rerr := readCapped(resp.Body, c.maxBody)
+	c.record(ctx, ep, k.op, req, resp.StatusCode, start)
+	if rerr != nil {
+		return nil, transportError(k.op, ep.Host(), rerr)
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return nil, redirectError(k.op, ep.Host(), resp)
+	}
+	return &response{status: resp.StatusCode, contentType: resp.Header.Get("Content-Type"), body: data, truncated: tooLarge}, nil
+}
+
+// setHeaders sets the only request headers the client sends. The empty
+// User-Agent makes net/http omit its default one.
+func setHeaders(req *http.Request, auth, accept, contentType string) {
+	req.Header = http.Header{}
+	req.Header["User-Agent"] = []string{""}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+}
+
+// record logs and observes one finished request. The path is logged
+// without the query string (presigned URLs carry signatures there).
+func (c *Client) record(ctx context.Context, ep Endpoint, op string, req *http.Request, status int, start time.Time) {
+	d := c.now().Sub(start)
+	c.log.DebugContext(ctx, "oscar request", "host", req.URL.Host, "method", req.Method,
+		"path", req.URL.EscapedPath(), "op", op, "status", status, "duration", d)
+	if c.observe != nil {
+		c.observe(string(ep), op, status, d)
+	}
+}
+
+// readCapped reads at most limit bytes; tooLarge reports that more were
+// available.
+func readCapped(r io.Reader, limit int64) (data []byte, tooLarge bool, err error) {
+	data, err = io.ReadAll(io.LimitReader(r, limit+1))
+	if int64(len(data)) > limit {
+		return data[:limit], true, err
+	}
+	return data, false, err
+}
+
+// transportError classifies an error from http.Client.Do or from reading
+// a body.
+func transportError(op, host string, err error) *Error {
+	// *url.Error repeats the full URL, and a presigned URL carries its
+	// signature in the query: keep only the cause.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	e := &Error{Op: op, Host: host, Err: err, Kind: Unreachable}
+	var ref *refusedError
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &ref):
+		e.Kind = Refused
+		e.Message = ref.why + " addresses are not allowed (" + ref.addr + ")"
+	case errors.Is(err, context.Canceled):
+		e.Message = "the request was cancelled"
+	case errors.Is(err, context.DeadlineExceeded):
+		e.Kind = Timeout
+		e.Message = "no answer in time"
+	case errors.As(err, &netErr) && netErr.Timeout():
+		e.Kind = Timeout
+		e.Message = "no answer in time"
+	case errors.As(err, &dnsErr):
+		e.Message = "the host name could not be resolved"
+	case errors.As(err, &certErr):
+		e.Message = "its TLS certificate is not valid"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		e.Message = "the connection was refused"
+	default:
+		e.Message = "the connection failed"
+	}
+	return e
+}
+
+// redirectError reports a 3xx answer. The Location is not repeated: it
+// may carry tokens, and it is not somewhere the console will go.
+func redirectError(op, host string, resp *http.Response) *Error {
+	return &Error{Op: op, Kind: Redirect, Status: resp.StatusCode, Host: host, Message: "OSCAR answered with a redirect"}
+}
+
+// decode unmarshals a JSON response body.
+func decode(op, host string, r *response, v any) error {
+	if err := json.Unmarshal(r.body, v); err != nil {
+		return &Error{Op: op, Kind: Garbage, Status: r.status, Host: host, Message: "the answer is not the expected JSON", Err: err}
+	}
+	return nil
+}
+
+// getJSON performs a GET and decodes the JSON answer into v.
+func (c *Client) getJSON(ctx context.Context, ep Endpoint, cr Creds, op string, path []string, q url.Values, v any) error {
+	r, err := c.do(ctx, ep, call{op: op, method: http.MethodGet, path: path, query: q, auth: cr.authorization(), accept: "application/json"})
+	if err != nil {
+		return err
+	}
+	return decode(op, ep.Host(), r, v)
+}
+
+// getValue performs a GET and returns the decoded JSON answer.
+func getValue[T any](ctx context.Context, c *Client, ep Endpoint, cr Creds, op string, path []string, q url.Values) (*T, error) {
+	var v T
+	if err := c.getJSON(ctx, ep, cr, op, path, q, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// getList performs a GET of a JSON array; OSCAR's "null" for none becomes
+// an empty slice.
+func getList[T any](ctx context.Context, c *Client, ep Endpoint, cr Creds, op string, path []string, q url.Values) ([]T, error) {
+	var v []T
+	if err := c.getJSON(ctx, ep, cr, op, path, q, &v); err != nil {
+		return nil, err
+	}
+	if v == nil {
+		v = []T{}
+	}
+	return v, nil
+}
+
+// sendNamed sends v, a service or bucket (what) that name(v) names, as the
+// JSON body of k. A nil v is refused without a request.
+func sendNamed[T any](ctx context.Context, c *Client, ep Endpoint, cr Creds, k call, what string, v *T, name func(*T) string) error {
+	if v == nil {
+		return &Error{Op: k.op, Kind: BadInput, Host: ep.Host(), Message: "no " + what + " given"}
+	}
+	k.subject = name(v)
+	_, err := c.sendJSON(ctx, ep, cr, k, v)
+	return err
+}
+
+// deleteNamed deletes one named thing: a DELETE of k.path followed by name,
+// validated as one segment (what names it in a refusal: "service name").
+func (c *Client) deleteNamed(ctx context.Context, ep Endpoint, cr Creds, k call, what, name string) error {
+	seg, err := segment(what, name)
+	if err != nil {
+		return badName(k.op, ep, err)
+	}
+	k.method, k.path, k.auth = http.MethodDelete, append(k.path, seg), cr.authorization()
+	_, err = c.do(ctx, ep, k)
+	return err
+}
+
+// sendJSON performs a request with a JSON body and ignores the answer's
+// body.
+func (c *Client) sendJSON(ctx context.Context, ep Endpoint, cr Creds, k call, v any) (*response, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, &Error{Op: k.op, Kind: BadInput, Host: ep.Host(), Message: "the request could not be encoded", Err: err}
+	}
+	k.body, k.contentType, k.auth = b, "application/json", cr.authorization()
+	if k.accept == "" {
+		k.accept = "application/json"
+	}
+	return c.do(ctx, ep, k)
+}

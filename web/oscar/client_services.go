@@ -1,0 +1,82 @@
+package oscar
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// includeQuery asks OSCAR to add each service's deployment status.
+func includeQuery(includeDeployment bool) url.Values {
+	return queryIf(includeDeployment, "include", "deployment")
+}
+
+// Services returns GET /system/services: every service the caller may see
+// (a bearer caller only sees the services their visibility allows).
+func (c *Client) Services(ctx context.Context, ep Endpoint, cr Creds, includeDeployment bool) ([]Service, error) {
+	return getList[Service](ctx, c, ep, cr, "list services", []string{"system", "services"}, includeQuery(includeDeployment))
+}
+
+// Service returns GET /system/services/{name}.
+func (c *Client) Service(ctx context.Context, ep Endpoint, cr Creds, name string, includeDeployment bool) (*Service, error) {
+	const op = "get service"
+	seg, err := segment("service name", name)
+	if err != nil {
+		return nil, badName(op, ep, err)
+	}
+	return getValue[Service](ctx, c, ep, cr, op, []string{"system", "services", seg}, includeQuery(includeDeployment))
+}
+
+// CreateService creates a service (POST /system/services). OSCAR answers
+// 201 with an empty body after 6 s or more; the SlowTimeout applies.
+func (c *Client) CreateService(ctx context.Context, ep Endpoint, cr Creds, s *Service) error {
+	return sendNamed(ctx, c, ep, cr, call{op: "create service", method: http.MethodPost, path: []string{"system", "services"}, slow: true}, "service", s, serviceName)
+}
+
+// UpdateService replaces a service (PUT /system/services). OSCAR's PUT is
+// a full replace, not a patch: pass the Service returned by Client.Service
+// with the edits applied, so that owner, token and unknown fields are kept
+// (a Basic-auth PUT without owner leaves the service without one). Note
+// that GET blanks Environment.Secrets; sending them back blank sets them
+// blank. The SlowTimeout applies.
+func (c *Client) UpdateService(ctx context.Context, ep Endpoint, cr Creds, s *Service) error {
+	return sendNamed(ctx, c, ep, cr, call{op: "update service", method: http.MethodPut, path: []string{"system", "services"}, slow: true}, "service", s, serviceName)
+}
+
+func serviceName(s *Service) string { return s.Name }
+
+// DeleteService deletes a service (DELETE /system/services/{name}),
+// including its input and output buckets and their contents. It may
+// restart OSCAR's MinIO, so the SlowTimeout applies.
+func (c *Client) DeleteService(ctx context.Context, ep Endpoint, cr Creds, name string) error {
+	return c.deleteNamed(ctx, ep, cr, call{op: "delete service", path: []string{"system", "services"}, slow: true, subject: name}, "service name", name)
+}
+
+// Deployment returns GET /system/services/{name}/deployment.
+func (c *Client) Deployment(ctx context.Context, ep Endpoint, cr Creds, name string) (*DeploymentStatus, error) {
+	const op = "get deployment"
+	seg, err := segment("service name", name)
+	if err != nil {
+		return nil, badName(op, ep, err)
+	}
+	return getValue[DeploymentStatus](ctx, c, ep, cr, op, []string{"system", "services", seg, "deployment"}, nil)
+}
+
+// DeploymentLogs returns GET /system/services/{name}/deployment/logs.
+// tailLines <= 0 uses OSCAR's default (200).
+func (c *Client) DeploymentLogs(ctx context.Context, ep Endpoint, cr Creds, name string, tailLines int, timestamps bool) (*DeploymentLogStream, error) {
+	const op = "get deployment logs"
+	seg, err := segment("service name", name)
+	if err != nil {
+		return nil, badName(op, ep, err)
+	}
+	q := url.Values{}
+	if tailLines > 0 {
+		q.Set("tailLines", strconv.Itoa(tailLines))
+	}
+	if timestamps {
+		q.Set("timestamps", "true")
+	}
+	return getValue[DeploymentLogStream](ctx, c, ep, cr, op, []string{"system", "services", seg, "deployment", "logs"}, q)
+}
