@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,37 +13,17 @@ import (
 	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
 )
 
-// wzExamples reads OSCAR's FDL examples from ../shared/fdl-examples next to the module root (or
-// $OSCAR_FDL_EXAMPLES); they are not copied into the repository.
+// wzExamples reads OSCAR's FDL examples, keyed by file name: the copies in the repository's
+// testdata/fdl-examples (or $OSCAR_FDL_EXAMPLES). Finding none fails the test.
 func wzExamples(t *testing.T) map[string]string {
 	t.Helper()
-	dir := os.Getenv("OSCAR_FDL_EXAMPLES")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(d, "..", "shared", "fdl-examples")
-				break
-			}
-			if filepath.Dir(d) == d {
-				t.Fatal("no go.mod above the working directory; set OSCAR_FDL_EXAMPLES")
-			}
-		}
+	files, err := oscartest.FDLExamples()
+	if err != nil {
+		t.Fatal(err)
 	}
-	paths, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
-	if len(paths) == 0 {
-		t.Fatalf("no FDL examples in %s; set OSCAR_FDL_EXAMPLES", dir)
-	}
-	out := map[string]string{}
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[filepath.Base(p)] = string(b)
+	out := make(map[string]string, len(files))
+	for name, b := range files {
+		out[name] = string(b)
 	}
 	return out
 }

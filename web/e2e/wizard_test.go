@@ -219,7 +219,11 @@ func (tb *tab) editFlow() {
 func (tb *tab) importFlow() {
 	tb.t.Helper()
 	t := tb.t
-	fdl, err := os.ReadFile(filepath.Join(sharedDir(t), "fdl-examples", "cowsay.yaml"))
+	dir, err := oscartest.FDLExamplesDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fdl, err := os.ReadFile(filepath.Join(dir, "cowsay.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,14 +268,4 @@ func (tb *tab) importFlow() {
 	if sv["image"] != "ghcr.io/grycap/cowsay" || sv["memory"] != "1Gi" {
 		t.Errorf("OSCAR received image %v memory %v, want the FDL's", sv["image"], sv["memory"])
 	}
-}
-
-// sharedDir finds the shared documents folder (FDL examples) above the module, as oscartest does.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	p, err := oscartest.FindSpecPath()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Dir(p)
 }

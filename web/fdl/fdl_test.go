@@ -3,59 +3,24 @@ package fdl
 import (
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/oscarconsole/oscar-console/web/oscar"
+	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
 )
 
-// examplesEnv overrides where OSCAR's FDL examples are read from; by default they are in
-// ../shared/fdl-examples next to the module root (they are not copied into this repository).
-const examplesEnv = "OSCAR_FDL_EXAMPLES"
-
-func examplesDir(t *testing.T) string {
+// exampleFiles reads OSCAR's FDL examples, keyed by file name: the copies in the repository's
+// testdata/fdl-examples (or $OSCAR_FDL_EXAMPLES). Finding none fails the test.
+func exampleFiles(t testing.TB) map[string][]byte {
 	t.Helper()
-	if d := os.Getenv(examplesEnv); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
+	files, err := oscartest.FDLExamples()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "fdl-examples")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("no go.mod above the working directory; set %s", examplesEnv)
-		}
-		dir = parent
-	}
-}
-
-func exampleFiles(t *testing.T) map[string][]byte {
-	t.Helper()
-	paths, err := filepath.Glob(filepath.Join(examplesDir(t), "*.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(paths) == 0 {
-		t.Fatalf("no FDL examples found in %s (set %s)", examplesDir(t), examplesEnv)
-	}
-	out := map[string][]byte{}
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[filepath.Base(p)] = b
-	}
-	return out
+	return files
 }
 
 func scriptFor(name string) string {
@@ -132,7 +97,8 @@ func TestParseExamples(t *testing.T) {
 	files := exampleFiles(t)
 	for name := range wants {
 		if _, ok := files[name]; !ok {
-			t.Errorf("example %s is missing from %s", name, examplesDir(t))
+			dir, _ := oscartest.FDLExamplesDir()
+			t.Errorf("example %s is missing from %s", name, dir)
 		}
 	}
 	for name, data := range files {

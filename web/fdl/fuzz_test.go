@@ -1,19 +1,18 @@
 package fdl
 
 import (
-	"os"
-	"path/filepath"
+	"maps"
+	"slices"
 	"testing"
 )
 
 // FuzzFDLImport checks that Parse never panics, and that whatever it accepts exports (complete,
 // script inline) to an FDL that imports back to the same service.
 func FuzzFDLImport(f *testing.F) {
-	paths, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "fdl-examples", "*.yaml"))
-	for _, p := range paths {
-		if b, err := os.ReadFile(p); err == nil {
-			f.Add(b)
-		}
+	// OSCAR's FDL examples (testdata/fdl-examples) are the seeds; missing ones fail the target.
+	examples := exampleFiles(f)
+	for _, name := range slices.Sorted(maps.Keys(examples)) {
+		f.Add(examples[name])
 	}
 	f.Add([]byte("functions:\n  oscar:\n  - c:\n      name: a\n      script: |\n        echo hi\n      environment:\n        secrets: {K: v}\n"))
 	f.Add([]byte("functions: {oscar: [{c: {name: \"null\", labels: {\"true\": \"1.0\"}, input: [{storage_provider: minio, path: a/b, suffix: [x]}]}}]}\n"))

@@ -9,7 +9,7 @@
 // bearer callers, Basic auth as the admin, and so on.
 //
 // Every request and every response is validated against the OSCAR contract
-// (shared/oscar-openapi.yaml, Swagger 2.0 converted to OpenAPI 3 with
+// (testdata/oscar-openapi.yaml, Swagger 2.0 converted to OpenAPI 3 with
 // kin-openapi). A request the contract refuses gets 400 and is recorded as a
 // violation; a response of the fake that the contract refuses becomes a 500
 // and is recorded too. The documented places where the real server and the

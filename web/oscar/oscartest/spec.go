@@ -3,10 +3,8 @@ package oscartest
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/getkin/kin-openapi/openapi2"
 	"github.com/getkin/kin-openapi/openapi2conv"
@@ -20,9 +18,9 @@ import (
 // the OSCAR contract (a Swagger 2.0 YAML file).
 const SpecEnv = "OSCAR_OPENAPI"
 
-// specRelPath is where the contract lives relative to the module root: the
-// project's shared folder sits next to the repository.
-const specRelPath = "../shared/oscar-openapi.yaml"
+// specTestdata is where the contract lives inside the repository's testdata/
+// folder (a copy of OSCAR's own file, see testdata/NOTICE).
+const specTestdata = "oscar-openapi.yaml"
 
 // Spec is the parsed OSCAR contract. Loading it takes a few milliseconds;
 // tests that start many fakes may load it once with LoadSpec and pass it in
@@ -37,26 +35,17 @@ type Spec struct {
 func (s *Spec) Path() string { return s.path }
 
 // FindSpecPath returns the contract's location: $OSCAR_OPENAPI if set,
-// otherwise ../shared/oscar-openapi.yaml relative to the module root (the
-// first directory above the working directory that holds go.mod).
+// otherwise testdata/oscar-openapi.yaml at the module root (the first
+// directory above the working directory that holds go.mod).
 func FindSpecPath() (string, error) {
 	if p := os.Getenv(SpecEnv); p != "" {
 		return p, nil
 	}
-	dir, err := os.Getwd()
+	p, err := Testdata(specTestdata)
 	if err != nil {
-		return "", fmt.Errorf("oscartest: find contract: %w", err)
+		return "", fmt.Errorf("oscartest: find contract: %w; set %s", err, SpecEnv)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, filepath.FromSlash(specRelPath)), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("oscartest: find contract: no go.mod above the working directory; set " + SpecEnv)
-		}
-		dir = parent
-	}
+	return p, nil
 }
 
 // LoadSpec reads the Swagger 2.0 contract at path ("" finds it with
