@@ -179,6 +179,19 @@ func validKey(s string) bool {
 	return true
 }
 
+// bucketObject reads and checks the {bucket} path value, then the object key that keyOf finds for it.
+func bucketObject(r *http.Request, keyOf func(bucket string) (string, error)) (string, string, error) {
+	name, err := bucketName(r)
+	if err != nil {
+		return "", "", err
+	}
+	key, err := keyOf(name)
+	if err != nil {
+		return "", "", err
+	}
+	return name, key, nil
+}
+
 // objectKeyParam reads the object key of a download path (/buckets/{bucket}/objects/<key>).
 func objectKeyParam(r *http.Request, bucket string) (string, error) {
 	key, ok := strings.CutPrefix(r.URL.Path, "/buckets/"+bucket+"/objects/")
@@ -198,11 +211,7 @@ func objectKeyParam(r *http.Request, bucket string) (string, error) {
 // downloadObject handles "GET /buckets/{bucket}/objects/{key...}": the object streamed from MinIO
 // through a presigned URL, always as an attachment (never rendered in the console's origin).
 func (p *Pages) downloadObject(w http.ResponseWriter, r *http.Request) error {
-	name, err := bucketName(r)
-	if err != nil {
-		return err
-	}
-	key, err := objectKeyParam(r, name)
+	name, key, err := bucketObject(r, func(bucket string) (string, error) { return objectKeyParam(r, bucket) })
 	if err != nil {
 		return err
 	}
@@ -246,11 +255,7 @@ func objectKeyQuery(v string) (string, error) {
 
 // confirmDeleteObject handles "GET /buckets/{bucket}/object-delete?key=".
 func (p *Pages) confirmDeleteObject(w http.ResponseWriter, r *http.Request) error {
-	name, err := bucketName(r)
-	if err != nil {
-		return err
-	}
-	key, err := objectKeyQuery(r.URL.Query().Get("key"))
+	name, key, err := bucketObject(r, func(string) (string, error) { return objectKeyQuery(r.URL.Query().Get("key")) })
 	if err != nil {
 		return err
 	}

@@ -76,23 +76,23 @@ func jobRows(service string, jobs map[string]oscar.JobInfo) []templates.JobRow {
 	return rows
 }
 
-// jobName reads and checks the {job} path value.
-func jobName(r *http.Request) (string, error) {
+// jobParams reads and checks the {name} and {job} path values: the service and its job.
+func jobParams(r *http.Request) (string, string, error) {
+	name, err := serviceName(r)
+	if err != nil {
+		return "", "", err
+	}
 	j := r.PathValue("job")
 	if !validName(j) {
-		return "", notFound("There is no job with that name.")
+		return "", "", notFound("There is no job with that name.")
 	}
-	return j, nil
+	return name, j, nil
 }
 
 // showJobLog handles "GET /services/{name}/jobs/{job}": the job's log as plain text in the page, or as a
 // text/plain attachment with ?download=1.
 func (p *Pages) showJobLog(w http.ResponseWriter, r *http.Request) error {
-	name, err := serviceName(r)
-	if err != nil {
-		return err
-	}
-	job, err := jobName(r)
+	name, job, err := jobParams(r)
 	if err != nil {
 		return err
 	}
@@ -207,11 +207,7 @@ func (p *Pages) deleteJobs(w http.ResponseWriter, r *http.Request) error {
 
 // confirmDeleteJob handles "GET /services/{name}/jobs/{job}/delete".
 func (p *Pages) confirmDeleteJob(w http.ResponseWriter, r *http.Request) error {
-	name, err := serviceName(r)
-	if err != nil {
-		return err
-	}
-	job, err := jobName(r)
+	name, job, err := jobParams(r)
 	if err != nil {
 		return err
 	}
@@ -221,11 +217,7 @@ func (p *Pages) confirmDeleteJob(w http.ResponseWriter, r *http.Request) error {
 
 // deleteJob handles "POST /services/{name}/jobs/{job}/delete".
 func (p *Pages) deleteJob(w http.ResponseWriter, r *http.Request) error {
-	name, err := serviceName(r)
-	if err != nil {
-		return err
-	}
-	job, err := jobName(r)
+	name, job, err := jobParams(r)
 	if err != nil {
 		return err
 	}
