@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
+	"math/big"
 	"net/http"
 	"net/url"
 	"slices"
@@ -187,12 +187,12 @@ func serviceMatches(s *oscar.Service, needle string) bool {
 }
 
 // sortServices sorts in place by a column; ties are broken by name so pages are stable. Numeric
-// columns are parsed once per service, not once per comparison.
+// columns are parsed once per service, not once per comparison, and compared exactly.
 func sortServices(rows []*oscar.Service, key string, desc bool) {
 	type keyed struct {
 		s   *oscar.Service
 		str string
-		num float64
+		num *big.Rat // nil: not a quantity
 	}
 	ks := make([]keyed, len(rows))
 	for i, s := range rows {
@@ -201,9 +201,9 @@ func sortServices(rows []*oscar.Service, key string, desc bool) {
 		case "image":
 			k.str = s.Image
 		case "cpu":
-			k.num = parseCPU(s.CPU)
+			k.num = quantity(s.CPU)
 		case "memory":
-			k.num = parseMemory(s.Memory)
+			k.num = quantity(s.Memory)
 		case "visibility":
 			k.str = cmp.Or(s.Visibility, "private")
 		case "owner":
@@ -220,14 +220,14 @@ func sortServices(rows []*oscar.Service, key string, desc bool) {
 		var c int
 		if numeric {
 			// Unknown quantities sort last whatever the direction.
-			switch an, bn := math.IsNaN(a.num), math.IsNaN(b.num); {
-			case an && bn:
-			case an:
+			switch {
+			case a.num == nil && b.num == nil:
+			case a.num == nil:
 				return 1
-			case bn:
+			case b.num == nil:
 				return -1
 			default:
-				c = cmp.Compare(a.num, b.num)
+				c = a.num.Cmp(b.num)
 			}
 		} else {
 			c = strings.Compare(a.str, b.str)
@@ -246,6 +246,16 @@ func sortServices(rows []*oscar.Service, key string, desc bool) {
 	for i := range ks {
 		rows[i] = ks[i].s
 	}
+}
+
+// quantity reads a Kubernetes quantity of a service list ("0.5", "500m", "256Mi"); nil if it is
+// not one.
+func quantity(s string) *big.Rat {
+	v, err := oscar.ParseQuantity(strings.TrimSpace(s))
+	if err != nil {
+		return nil
+	}
+	return v
 }
 
 // serviceBuckets lists the MinIO buckets OSCAR deletes with a service: those of its default-MinIO
@@ -503,55 +513,19 @@ func maskedProviders(s *oscar.Service) []templates.ProviderRow {
 		return templates.KV{Key: k, Value: "hidden", Secret: true}
 	}
 	plain := func(k, v string) templates.KV { return templates.KV{Key: k, Value: v} }
-	sp := s.StorageProviders
-	if sp != nil {
-		for _, id := range slices.Sorted(maps.Keys(sp.MinIO)) {
-			m := sp.MinIO[id]
-			if m == nil {
-				continue
+	for _, e := range s.StorageProviders.Entries() {
+		k, _ := oscar.ProviderKindOf(e.Kind)
+		row := templates.ProviderRow{Kind: k.Label, ID: e.ID}
+		for _, f := range k.Fields {
+			if f.Secret || f.Account {
+				row.Fields = append(row.Fields, secret(f.Label, e.Fields[f.Key]))
+			} else {
+				row.Fields = append(row.Fields, plain(f.Label, e.Fields[f.Key]))
 			}
-			out = append(out, templates.ProviderRow{Kind: "MinIO", ID: id, Fields: []templates.KV{
-				plain("Endpoint", m.Endpoint), plain("Region", m.Region), plain("Verify TLS", strconv.FormatBool(m.Verify)),
-				secret("Access key", m.AccessKey), secret("Secret key", m.SecretKey),
-			}})
 		}
-		for _, id := range slices.Sorted(maps.Keys(sp.S3)) {
-			m := sp.S3[id]
-			if m == nil {
-				continue
-			}
-			out = append(out, templates.ProviderRow{Kind: "Amazon S3", ID: id, Fields: []templates.KV{
-				plain("Region", m.Region), secret("Access key", m.AccessKey), secret("Secret key", m.SecretKey),
-			}})
-		}
-		for _, id := range slices.Sorted(maps.Keys(sp.Onedata)) {
-			m := sp.Onedata[id]
-			if m == nil {
-				continue
-			}
-			out = append(out, templates.ProviderRow{Kind: "Onedata", ID: id, Fields: []templates.KV{
-				plain("Oneprovider host", m.OneproviderHost), plain("Space", m.Space), secret("Token", m.Token),
-			}})
-		}
-		for _, id := range slices.Sorted(maps.Keys(sp.WebDAV)) {
-			m := sp.WebDAV[id]
-			if m == nil {
-				continue
-			}
-			out = append(out, templates.ProviderRow{Kind: "WebDAV (dCache)", ID: id, Fields: []templates.KV{
-				plain("Host name", m.Hostname), secret("Login", m.Login), secret("Password", m.Password),
-			}})
-		}
-		for _, id := range slices.Sorted(maps.Keys(sp.Rucio)) {
-			m := sp.Rucio[id]
-			if m == nil {
-				continue
-			}
-			out = append(out, templates.ProviderRow{Kind: "Rucio", ID: id, Fields: []templates.KV{
-				plain("Host", m.Host), plain("Auth host", m.AuthHost), plain("Account", m.Account), plain("RSE", m.RSE),
-				plain("OIDC audience", m.OIDCAudience), plain("Token endpoint", m.TokenEndpoint), secret("Refresh token", m.RefreshToken),
-			}})
-		}
+		out = append(out, row)
+	}
+	if sp := s.StorageProviders; sp != nil {
 		for _, kind := range slices.Sorted(maps.Keys(sp.Extra)) {
 			out = append(out, templates.ProviderRow{Kind: kind, ID: "", Fields: []templates.KV{
 				{Key: "Settings", Value: "hidden (a provider kind this console does not know)", Secret: true},

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oscarconsole/oscar-console/web/fdl"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 )
 
@@ -60,16 +59,21 @@ const (
 	defaultVisibility = "private"
 )
 
-// Provider kinds, in the order the Storage step lists them.
+// Provider kinds the wizard's rules name.
 const (
-	kindMinIO   = "minio"
-	kindS3      = "s3"
-	kindOnedata = "onedata"
-	kindWebDAV  = "webdav"
-	kindRucio   = "rucio"
+	kindMinIO   = oscar.KindMinIO
+	kindS3      = oscar.KindS3
+	kindOnedata = oscar.KindOnedata
 )
 
-func providerKinds() []string { return []string{kindMinIO, kindS3, kindOnedata, kindWebDAV, kindRucio} }
+// providerKinds lists the kinds the Storage step offers, in order.
+func providerKinds() []string {
+	var out []string
+	for _, k := range oscar.ProviderKinds() {
+		out = append(out, k.Kind)
+	}
+	return out
+}
 
 // ioConfig is one input or output.
 type ioConfig = oscar.StorageIOConfig
@@ -154,7 +158,7 @@ func newDraft() *draft {
 // draftFromService starts a draft from a whole definition (a service read from OSCAR for "edit",
 // or an imported FDL for "new"). Every step counts as visited: the definition is complete.
 func draftFromService(s oscar.Service, mode string) *draft {
-	d := &draft{Mode: mode, Service: fdl.Clone(s), Visited: map[string]bool{}}
+	d := &draft{Mode: mode, Service: oscar.Clone(s), Visited: map[string]bool{}}
 	for _, st := range wizardSteps() {
 		d.Visited[st] = true
 	}
@@ -168,7 +172,7 @@ func draftFromService(s oscar.Service, mode string) *draft {
 	d.Annotations = wzSortedRows(d.Service.Annotations)
 	own := map[string]string{}
 	for k, v := range d.Service.Labels {
-		if fdl.IsServerLabel(k) {
+		if oscar.IsServerLabel(k) {
 			if d.ServerLabels == nil {
 				d.ServerLabels = map[string]string{}
 			}
@@ -178,38 +182,11 @@ func draftFromService(s oscar.Service, mode string) *draft {
 		}
 	}
 	d.Labels = wzSortedRows(own)
-	if sp := d.Service.StorageProviders; sp != nil {
-		add := func(kind, id string, fields map[string]string) {
-			d.Providers = append(d.Providers, providerRow{Row: d.nextRow(), Kind: kind, ID: id, Fields: fields})
+	for _, e := range d.Service.StorageProviders.Entries() {
+		if e.Kind == oscar.KindMinIO && e.ID == "default" {
+			continue // implicit, written by OSCAR itself
 		}
-		for _, id := range wzSortedKeys(sp.MinIO) {
-			if id == "default" || sp.MinIO[id] == nil {
-				continue // implicit, written by OSCAR itself
-			}
-			m := sp.MinIO[id]
-			add(kindMinIO, id, map[string]string{"endpoint": m.Endpoint, "region": m.Region, "access_key": m.AccessKey, "secret_key": m.SecretKey, "verify": wzBool(m.Verify)})
-		}
-		for _, id := range wzSortedKeys(sp.S3) {
-			if m := sp.S3[id]; m != nil {
-				add(kindS3, id, map[string]string{"access_key": m.AccessKey, "secret_key": m.SecretKey, "region": m.Region})
-			}
-		}
-		for _, id := range wzSortedKeys(sp.Onedata) {
-			if m := sp.Onedata[id]; m != nil {
-				add(kindOnedata, id, map[string]string{"oneprovider_host": m.OneproviderHost, "token": m.Token, "space": m.Space})
-			}
-		}
-		for _, id := range wzSortedKeys(sp.WebDAV) {
-			if m := sp.WebDAV[id]; m != nil {
-				add(kindWebDAV, id, map[string]string{"hostname": m.Hostname, "login": m.Login, "password": m.Password})
-			}
-		}
-		for _, id := range wzSortedKeys(sp.Rucio) {
-			if m := sp.Rucio[id]; m != nil {
-				add(kindRucio, id, map[string]string{"host": m.Host, "auth_host": m.AuthHost, "account": m.Account, "rse": m.RSE,
-					"refresh_token": m.RefreshToken, "oidc_audience": m.OIDCAudience, "token_endpoint": m.TokenEndpoint})
-			}
-		}
+		d.Providers = append(d.Providers, providerRow{Row: d.nextRow(), Kind: e.Kind, ID: e.ID, Fields: e.Fields})
 	}
 	d.sync()
 	return d
@@ -309,41 +286,15 @@ func (d *draft) sync() {
 	}
 	for _, pr := range d.Providers {
 		id := strings.TrimSpace(pr.ID)
-		if id == "" {
+		if id == "" || pr.Kind == oscar.KindMinIO && id == "default" {
 			continue
 		}
-		f := pr.Fields
-		switch pr.Kind {
-		case kindMinIO:
-			if id == "default" {
-				continue
-			}
-			sp.MinIO = wzPutOnce(sp.MinIO, id, &oscar.MinIOProvider{Endpoint: f["endpoint"], Verify: f["verify"] == "true", AccessKey: f["access_key"], SecretKey: f["secret_key"], Region: f["region"]})
-		case kindS3:
-			sp.S3 = wzPutOnce(sp.S3, id, &oscar.S3Provider{AccessKey: f["access_key"], SecretKey: f["secret_key"], Region: f["region"]})
-		case kindOnedata:
-			sp.Onedata = wzPutOnce(sp.Onedata, id, &oscar.OnedataProvider{OneproviderHost: f["oneprovider_host"], Token: f["token"], Space: f["space"]})
-		case kindWebDAV:
-			sp.WebDAV = wzPutOnce(sp.WebDAV, id, &oscar.WebDAVProvider{Hostname: f["hostname"], Login: f["login"], Password: f["password"]})
-		case kindRucio:
-			sp.Rucio = wzPutOnce(sp.Rucio, id, &oscar.RucioProvider{Host: f["host"], AuthHost: f["auth_host"], Account: f["account"], RSE: f["rse"],
-				RefreshToken: f["refresh_token"], OIDCAudience: f["oidc_audience"], TokenEndpoint: f["token_endpoint"]})
-		}
+		sp.Add(pr.Kind, id, pr.Fields) // the first row with an id wins; validation reports the others
 	}
-	if len(sp.MinIO) == 0 && len(sp.S3) == 0 && len(sp.Onedata) == 0 && len(sp.WebDAV) == 0 && len(sp.Rucio) == 0 && len(sp.Extra) == 0 {
+	if sp.Empty() {
 		sp = nil
 	}
 	s.StorageProviders = sp
-}
-
-func wzPutOnce[V any](m map[string]V, k string, v V) map[string]V {
-	if m == nil {
-		m = map[string]V{}
-	}
-	if _, dup := m[k]; !dup {
-		m[k] = v
-	}
-	return m
 }
 
 // build returns the definition to send to OSCAR. A new service leaves out what only OSCAR sets
@@ -351,7 +302,7 @@ func wzPutOnce[V any](m map[string]V, k string, v V) map[string]V {
 // the whole object it loaded, with the user's changes.
 func (d *draft) build() oscar.Service {
 	d.sync()
-	s := fdl.Clone(d.Service)
+	s := oscar.Clone(d.Service)
 	s.LogLevel = strings.ToUpper(s.LogLevel)
 	if d.Mode == "edit" {
 		return s
@@ -369,7 +320,7 @@ func (d *draft) build() oscar.Service {
 		if len(sp.MinIO) == 0 {
 			sp.MinIO = nil
 		}
-		if len(sp.MinIO) == 0 && len(sp.S3) == 0 && len(sp.Onedata) == 0 && len(sp.WebDAV) == 0 && len(sp.Rucio) == 0 && len(sp.Extra) == 0 {
+		if sp.Empty() {
 			s.StorageProviders = nil
 		}
 	}
@@ -402,7 +353,7 @@ func (d *draft) providerRefs(forInput bool) []string {
 }
 
 // inputKind reports whether OSCAR accepts the provider kind as an input (oscar-api.md §2.2).
-func inputKind(kind string) bool { return kind == kindMinIO || kind == kindWebDAV || kind == kindRucio }
+func inputKind(kind string) bool { return oscar.IsInputKind(kind) }
 
 // canonicalRef normalises a storage_provider value as OSCAR reads it: the kind lower-cased, a bare
 // kind meaning id "default".

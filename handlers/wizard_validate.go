@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/oscarconsole/oscar-console/templates"
-	"github.com/oscarconsole/oscar-console/web/fdl"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 )
 
@@ -178,7 +177,7 @@ func validateGeneral(d *draft, env wizardEnv, p *wzProblems) {
 	wzCheckRows(p, "annotations", d.Annotations, "annotation", reQualifiedKey, "")
 	wzCheckRows(p, "labels", d.Labels, "label", reQualifiedKey, reLabelValue)
 	for i, r := range d.Labels {
-		if fdl.IsServerLabel(strings.TrimSpace(r.Key)) {
+		if oscar.IsServerLabel(strings.TrimSpace(r.Key)) {
 			p.add(fmt.Sprintf("labels[%d].key", i), fmt.Sprintf("OSCAR sets the label %s itself; choose another name.", strings.TrimSpace(r.Key)))
 		}
 	}
@@ -258,7 +257,7 @@ func checkCPU(cpu string) string {
 	if cpu == "" {
 		return "" // OSCAR uses 0.2
 	}
-	v, err := fdl.ParseQuantity(cpu)
+	v, err := oscar.ParseQuantity(cpu)
 	if err != nil {
 		return "Give the CPU as a number of cores (0.5, 1, 2) or millicores (500m)."
 	}
@@ -280,7 +279,7 @@ func checkMemory(mem string) string {
 	if mem == "" {
 		return "" // OSCAR uses 256Mi
 	}
-	v, err := fdl.ParseQuantity(mem)
+	v, err := oscar.ParseQuantity(mem)
 	if err != nil {
 		return "Give the memory with a unit: 256Mi, 1Gi, 512M."
 	}
@@ -291,73 +290,15 @@ func checkMemory(mem string) string {
 }
 
 // providerField describes one control of a storage provider.
-type providerField struct {
-	Key, Label, Hint string
-	Secret           bool // never shown again once entered
-	Bool             bool // a checkbox ("true"/"false")
-	Required         bool
-	Host             bool // a host name without scheme (OSCAR adds https://)
-	URL              bool // a full https URL
-}
+type providerField = oscar.ProviderField
 
-// providerFields lists a kind's fields (oscar-api.md §2.3), in form order.
+// providerFields lists a kind's fields, in form order.
 func providerFields(kind string) []providerField {
-	switch kind {
-	case kindMinIO:
-		return []providerField{
-			{Key: "endpoint", Label: "Endpoint", Hint: "The MinIO server's URL, for example https://minio.example.org.", Required: true, URL: true},
-			{Key: "region", Label: "Region", Hint: "Optional, for example us-east-1."},
-			{Key: "access_key", Label: "Access key", Required: true},
-			{Key: "secret_key", Label: "Secret key", Required: true, Secret: true},
-			{Key: "verify", Label: "Verify the server's TLS certificate", Bool: true},
-		}
-	case kindS3:
-		return []providerField{
-			{Key: "access_key", Label: "Access key ID", Required: true},
-			{Key: "secret_key", Label: "Secret access key", Required: true, Secret: true},
-			{Key: "region", Label: "Region", Hint: "For example eu-west-1.", Required: true},
-		}
-	case kindOnedata:
-		return []providerField{
-			{Key: "oneprovider_host", Label: "Oneprovider host", Hint: "Host name only, without https:// (OSCAR adds it), for example oneprovider.example.org.", Required: true, Host: true},
-			{Key: "token", Label: "Access token", Hint: "A Onedata access token with write access to the space.", Required: true, Secret: true},
-			{Key: "space", Label: "Space", Hint: "The space's name, for example my-space.", Required: true},
-		}
-	case kindWebDAV:
-		return []providerField{
-			{Key: "hostname", Label: "Host name", Hint: "Host name only, without https://, for example dcache.example.org.", Required: true, Host: true},
-			{Key: "login", Label: "Login", Required: true},
-			{Key: "password", Label: "Password", Required: true, Secret: true},
-		}
-	case kindRucio:
-		return []providerField{
-			{Key: "host", Label: "Rucio host", Hint: "Host name only, without https://.", Required: true, Host: true},
-			{Key: "auth_host", Label: "Authentication host", Hint: "Optional URL, for example https://rucio-auth.example.org.", URL: true},
-			{Key: "account", Label: "Account", Required: true},
-			{Key: "rse", Label: "RSE", Hint: "The Rucio storage element, for example DESY-DCACHE.", Required: true},
-			{Key: "refresh_token", Label: "Refresh token", Required: true, Secret: true},
-			{Key: "oidc_audience", Label: "OIDC audience", Hint: "Optional."},
-			{Key: "token_endpoint", Label: "Token endpoint", Hint: "Optional URL of the OIDC token endpoint.", URL: true},
-		}
-	}
-	return nil
+	k, _ := oscar.ProviderKindOf(kind)
+	return k.Fields
 }
 
-func wzKindLabel(kind string) string {
-	switch kind {
-	case kindMinIO:
-		return "MinIO"
-	case kindS3:
-		return "Amazon S3"
-	case kindOnedata:
-		return "Onedata (EGI DataHub)"
-	case kindWebDAV:
-		return "WebDAV (dCache)"
-	case kindRucio:
-		return "Rucio"
-	}
-	return kind
-}
+func wzKindLabel(kind string) string { return oscar.ProviderLabel(kind) }
 
 func validateStorage(d *draft, p *wzProblems) {
 	seen := map[string]bool{}

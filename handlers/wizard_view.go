@@ -9,6 +9,7 @@ import (
 
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/fdl"
+	"github.com/oscarconsole/oscar-console/web/oscar"
 )
 
 // wizardProps builds what a step shows: its controls from the draft, the problems to show (shown
@@ -214,7 +215,7 @@ func ioProps(d *draft, input bool) *templates.WizardIO {
 
 func reviewProps(wz wizardRef, d *draft, env wizardEnv, shown *wzProblems) (*templates.WizardReview, error) {
 	svc := d.build()
-	masked := fdl.Masked(svc)
+	masked := oscar.Masked(svc)
 	y, err := fdl.Marshal(masked, fdl.ExportOptions{Complete: true})
 	if err != nil {
 		return nil, fmt.Errorf("handlers: wizard: review: %w", err)

@@ -16,7 +16,7 @@
 // case-insensitively as encoding/json does, which is why OSCAR's own examples may write
 // "Variables") and reports the line of the first problem. Marshal writes a service back in the same
 // shape, sanitised (no token, credentials, owner or namespace) unless asked for the complete
-// definition. ParseQuantity parses the Kubernetes quantities used for cpu and memory.
+// definition.
 //
 // Everything here is a pure function of its arguments: no I/O, no globals.
 package fdl
@@ -259,7 +259,7 @@ func ScriptFileName(script string) (string, bool) {
 // (base file name → content). missing is the script file name when it was named but not given.
 func (f *File) Service(i int, scripts map[string]string) (s oscar.Service, missing string) {
 	fn := f.Functions[i]
-	s = clone(fn.Service)
+	s = oscar.Clone(fn.Service)
 	if s.ClusterID == "" {
 		s.ClusterID = fn.ClusterID
 	}
@@ -271,11 +271,11 @@ func (f *File) Service(i int, scripts map[string]string) (s oscar.Service, missi
 		}
 	}
 	if f.StorageProviders != nil {
-		top := clone(oscar.Service{StorageProviders: f.StorageProviders}).StorageProviders
+		top := oscar.Clone(oscar.Service{StorageProviders: f.StorageProviders}).StorageProviders
 		if s.StorageProviders == nil {
 			s.StorageProviders = top
 		} else {
-			mergeProviders(s.StorageProviders, top)
+			s.StorageProviders.AddMissing(top)
 		}
 	}
 	for k, c := range f.Clusters {
@@ -288,44 +288,6 @@ func (f *File) Service(i int, scripts map[string]string) (s oscar.Service, missi
 	}
 	return s, missing
 }
-
-// mergeProviders adds to dst the providers of src that dst does not define.
-func mergeProviders(dst, src *oscar.StorageProviders) {
-	dst.MinIO = mergeMap(dst.MinIO, src.MinIO)
-	dst.S3 = mergeMap(dst.S3, src.S3)
-	dst.Onedata = mergeMap(dst.Onedata, src.Onedata)
-	dst.WebDAV = mergeMap(dst.WebDAV, src.WebDAV)
-	dst.Rucio = mergeMap(dst.Rucio, src.Rucio)
-	dst.Extra = mergeMap(dst.Extra, src.Extra)
-}
-
-func mergeMap[V any](dst, src map[string]V) map[string]V {
-	for k, v := range src {
-		if dst == nil {
-			dst = make(map[string]V, len(src))
-		}
-		if _, ok := dst[k]; !ok {
-			dst[k] = v
-		}
-	}
-	return dst
-}
-
-// clone deep-copies a service through its JSON form (which keeps Extra members).
-func clone(s oscar.Service) oscar.Service {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return s
-	}
-	var c oscar.Service
-	if err := json.Unmarshal(b, &c); err != nil {
-		return s
-	}
-	return c
-}
-
-// Clone returns a deep copy of s (maps, slices and unknown members included).
-func Clone(s oscar.Service) oscar.Service { return clone(s) }
 
 // convert turns the JSON-ready value built by the walker into v through encoding/json, so that the
 // oscar types' own decoding (and their Extra members) apply.

@@ -1,6 +1,8 @@
 package fdl
 
 import (
+	"github.com/oscarconsole/oscar-console/web/oscar"
+
 	"os"
 	"path/filepath"
 	"testing"
@@ -33,7 +35,7 @@ func FuzzFDLImport(f *testing.F) {
 				t.Fatalf("the export does not import: %v\n%s", err, out)
 			}
 			got, _ := back.Service(0, nil)
-			want := withoutServerState(s)
+			want := oscar.WithoutServerState(s)
 			if g, w := jsonOf(t, got), jsonOf(t, want); g != w {
 				t.Fatalf("round trip changed the service:\n got %s\nwant %s\nFDL:\n%s", g, w, out)
 			}

@@ -1,4 +1,4 @@
-package fdl
+package oscar
 
 import (
 	"errors"
