@@ -97,7 +97,7 @@ func TestImportEveryExampleAndExportItBack(t *testing.T) {
 				t.Fatalf("script %s reported missing", missing)
 			}
 			d := h.wzDraft("new")
-			built := d.build()
+			built := d.Build()
 			if g, w := wzJSON(t, built), wzJSON(t, want); g != w {
 				t.Errorf("imported draft:\n got %s\nwant %s", g, w)
 			}

@@ -1,11 +1,11 @@
 package fdl
 
 import (
-	"github.com/oscarconsole/oscar-console/web/oscar"
-
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/oscarconsole/oscar-console/web/oscar"
 )
 
 // FuzzFDLImport checks that Parse never panics, and that whatever it accepts exports (complete,

@@ -1,73 +1,18 @@
-package handlers
+package wizard
 
 import (
 	"cmp"
 	"encoding/json"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/oscarconsole/oscar-console/web/oscar"
 )
 
-// The wizard's steps, in order. Each has its own URL: /services/new/<step>.
-const (
-	stepGeneral = "general"
-	stepStorage = "storage"
-	stepInputs  = "inputs"
-	stepOutputs = "outputs"
-	stepReview  = "review"
-)
-
-// wizardSteps lists the steps in order.
-func wizardSteps() []string {
-	return []string{stepGeneral, stepStorage, stepInputs, stepOutputs, stepReview}
-}
-
-func stepLabel(step string) string {
-	switch step {
-	case stepGeneral:
-		return "General"
-	case stepStorage:
-		return "Storage"
-	case stepInputs:
-		return "Inputs"
-	case stepOutputs:
-		return "Outputs"
-	case stepReview:
-		return "Review"
-	}
-	return step
-}
-
-func isStep(step string) bool { return slices.Contains(wizardSteps(), step) }
-
-// stepAfter returns the step after (delta 1) or before (delta -1) step, staying within the list.
-func stepAfter(step string, delta int) string {
-	steps := wizardSteps()
-	i := slices.Index(steps, step) + delta
-	i = max(0, min(i, len(steps)-1))
-	return steps[i]
-}
-
-// OSCAR's defaults for a new service (oscar-api.md §2.1), shown in the form.
-const (
-	defaultCPU        = "0.2"
-	defaultMemory     = "256Mi"
-	defaultLogLevel   = "INFO"
-	defaultVisibility = "private"
-)
-
-// Provider kinds the wizard's rules name.
-const (
-	kindMinIO   = oscar.KindMinIO
-	kindS3      = oscar.KindS3
-	kindOnedata = oscar.KindOnedata
-)
-
-// providerKinds lists the kinds the Storage step offers, in order.
-func providerKinds() []string {
+// kinds lists the storage-provider kinds the Storage step offers, in order.
+func kinds() []string {
 	var out []string
 	for _, k := range oscar.ProviderKinds() {
 		out = append(out, k.Kind)
@@ -78,7 +23,7 @@ func providerKinds() []string {
 // ioConfig is one input or output.
 type ioConfig = oscar.StorageIOConfig
 
-// draft is a service being built or edited. It is kept in the session as JSON (Data.Drafts["new"] or
+// Draft is a service being built or edited. It is kept in the session as JSON (Data.Drafts["new"] or
 // ["edit:<name>"]) between requests, so every step, a failed create and a new sign-in keep it.
 //
 // Service is the whole definition, as it will be sent (edits keep everything the form does not
@@ -86,18 +31,18 @@ type ioConfig = oscar.StorageIOConfig
 // maps: they keep the user's order and rows that are not valid yet (an empty key), and sync writes
 // the valid ones back into Service. Secret values live only here on the server: the form never
 // receives them back.
-type draft struct {
+type Draft struct {
 	Mode    string        `json:"mode"` // "new" or "edit"
 	Service oscar.Service `json:"service"`
 
-	Variables   []kvRow     `json:"variables,omitempty"`
-	Secrets     []secretRow `json:"secrets,omitempty"`
-	Annotations []kvRow     `json:"annotations,omitempty"`
-	Labels      []kvRow     `json:"labels,omitempty"`
+	Variables   []KVRow     `json:"variables,omitempty"`
+	Secrets     []SecretRow `json:"secrets,omitempty"`
+	Annotations []KVRow     `json:"annotations,omitempty"`
+	Labels      []KVRow     `json:"labels,omitempty"`
 	// ServerLabels are the labels OSCAR sets itself (oscar_service, owner_name...): not offered in
 	// the form, kept as they are when editing.
 	ServerLabels map[string]string `json:"server_labels,omitempty"`
-	Providers    []providerRow     `json:"providers,omitempty"`
+	Providers    []ProviderRow     `json:"providers,omitempty"`
 	// LastRow numbers rows that hold secrets, so that a posted form is matched to the stored secret
 	// by row, not by position.
 	LastRow int `json:"last_row,omitempty"`
@@ -108,29 +53,29 @@ type draft struct {
 	// ScriptFile is the file an imported FDL named as the script when it was not uploaded with it.
 	ScriptFile string `json:"script_file,omitempty"`
 	// Refusal is OSCAR's last refusal of this draft, shown on the step it concerns.
-	Refusal *refusal `json:"refusal,omitempty"`
+	Refusal *Refusal `json:"Refusal,omitempty"`
 	// Saved is when the draft was last stored (the oldest edit drafts are dropped first).
 	Saved time.Time `json:"saved"`
 }
 
-// kvRow is one key/value row (environment variable, annotation, label).
-type kvRow struct {
+// KVRow is one key/value row (environment variable, annotation, label).
+type KVRow struct {
 	Key   string `json:"k"`
 	Value string `json:"v"`
 }
 
-// secretRow is one environment secret. Unknown means OSCAR did not return the value (it blanks
+// SecretRow is one environment secret. Unknown means OSCAR did not return the value (it blanks
 // secrets in GET), so the user must type it again before saving.
-type secretRow struct {
+type SecretRow struct {
 	Row     int    `json:"row"`
 	Key     string `json:"k"`
 	Value   string `json:"v"`
 	Unknown bool   `json:"unknown,omitempty"`
 }
 
-// providerRow is one storage provider of the Storage step: its kind, id and fields by JSON key
+// ProviderRow is one storage provider of the Storage step: its kind, id and fields by JSON key
 // ("verify" is "true" or "false").
-type providerRow struct {
+type ProviderRow struct {
 	Row    int               `json:"row"`
 	Kind   string            `json:"kind"`
 	ID     string            `json:"id"`
@@ -138,38 +83,36 @@ type providerRow struct {
 }
 
 // ref is the provider's name in storage_provider values: "onedata.datahub".
-func (pr providerRow) ref() string { return pr.Kind + "." + pr.ID }
+func (pr ProviderRow) ref() string { return pr.Kind + "." + pr.ID }
 
-// refusal is an OSCAR refusal mapped to the step and control it concerns (Field "" for the step
+// Refusal is an OSCAR refusal mapped to the step and control it concerns (Field "" for the step
 // as a whole).
-type refusal struct {
+type Refusal struct {
 	Step    string `json:"step"`
 	Field   string `json:"field,omitempty"`
 	Message string `json:"message"`
 }
 
-// newDraft starts a new service with OSCAR's defaults.
-func newDraft() *draft {
-	return &draft{Mode: "new", Service: oscar.Service{
+// New starts a new service with OSCAR's defaults.
+func New() *Draft {
+	return &Draft{Mode: "new", Service: oscar.Service{
 		CPU: defaultCPU, Memory: defaultMemory, LogLevel: defaultLogLevel, Visibility: defaultVisibility,
 	}}
 }
 
-// draftFromService starts a draft from a whole definition (a service read from OSCAR for "edit",
+// FromService starts a draft from a whole definition (a service read from OSCAR for "edit",
 // or an imported FDL for "new"). Every step counts as visited: the definition is complete.
-func draftFromService(s oscar.Service, mode string) *draft {
-	d := &draft{Mode: mode, Service: oscar.Clone(s), Visited: map[string]bool{}}
-	for _, st := range wizardSteps() {
-		d.Visited[st] = true
-	}
+func FromService(s oscar.Service, mode string) *Draft {
+	d := &Draft{Mode: mode, Service: oscar.Clone(s)}
+	d.VisitAll()
 	if d.Service.Environment != nil {
-		d.Variables = wzSortedRows(d.Service.Environment.Variables)
-		for _, kv := range wzSortedRows(d.Service.Environment.Secrets) {
+		d.Variables = sortedRows(d.Service.Environment.Variables)
+		for _, kv := range sortedRows(d.Service.Environment.Secrets) {
 			// A secret read from OSCAR comes back blank: its value is unknown, not empty.
-			d.Secrets = append(d.Secrets, secretRow{Row: d.nextRow(), Key: kv.Key, Value: kv.Value, Unknown: mode == "edit" && kv.Value == ""})
+			d.Secrets = append(d.Secrets, SecretRow{Row: d.nextRow(), Key: kv.Key, Value: kv.Value, Unknown: mode == "edit" && kv.Value == ""})
 		}
 	}
-	d.Annotations = wzSortedRows(d.Service.Annotations)
+	d.Annotations = sortedRows(d.Service.Annotations)
 	own := map[string]string{}
 	for k, v := range d.Service.Labels {
 		if oscar.IsServerLabel(k) {
@@ -181,42 +124,34 @@ func draftFromService(s oscar.Service, mode string) *draft {
 			own[k] = v
 		}
 	}
-	d.Labels = wzSortedRows(own)
+	d.Labels = sortedRows(own)
 	for _, e := range d.Service.StorageProviders.Entries() {
 		if e.Kind == oscar.KindMinIO && e.ID == "default" {
 			continue // implicit, written by OSCAR itself
 		}
-		d.Providers = append(d.Providers, providerRow{Row: d.nextRow(), Kind: e.Kind, ID: e.ID, Fields: e.Fields})
+		d.Providers = append(d.Providers, ProviderRow{Row: d.nextRow(), Kind: e.Kind, ID: e.ID, Fields: e.Fields})
 	}
 	d.sync()
 	return d
 }
 
-func (d *draft) nextRow() int {
+// VisitAll marks every step visited, so that each shows its problems.
+func (d *Draft) VisitAll() {
+	d.Visited = map[string]bool{}
+	for _, st := range Steps() {
+		d.Visited[st] = true
+	}
+}
+
+func (d *Draft) nextRow() int {
 	d.LastRow++
 	return d.LastRow
 }
 
-func wzBool(b bool) string {
-	if b {
-		return "true"
-	}
-	return "false"
-}
-
-func wzSortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func wzSortedRows(m map[string]string) []kvRow {
-	rows := make([]kvRow, 0, len(m))
-	for _, k := range wzSortedKeys(m) {
-		rows = append(rows, kvRow{Key: k, Value: m[k]})
+func sortedRows(m map[string]string) []KVRow {
+	rows := make([]KVRow, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		rows = append(rows, KVRow{Key: k, Value: m[k]})
 	}
 	if len(rows) == 0 {
 		return nil
@@ -224,9 +159,9 @@ func wzSortedRows(m map[string]string) []kvRow {
 	return rows
 }
 
-// wzRowsMap turns rows into a map, skipping rows without a key (validation reports them). nil when
+// rowsMap turns rows into a map, skipping rows without a key (validation reports them). nil when
 // there is nothing, so that an untouched service keeps the member absent.
-func wzRowsMap(rows []kvRow) map[string]string {
+func rowsMap(rows []KVRow) map[string]string {
 	var m map[string]string
 	for _, r := range rows {
 		k := strings.TrimSpace(r.Key)
@@ -245,9 +180,9 @@ func wzRowsMap(rows []kvRow) map[string]string {
 
 // sync writes the rows back into Service: environment, annotations, labels and the storage
 // providers (the implicit minio.default and provider kinds the console does not know are kept).
-func (d *draft) sync() {
+func (d *Draft) sync() {
 	s := &d.Service
-	vars := wzRowsMap(d.Variables)
+	vars := rowsMap(d.Variables)
 	var secrets map[string]string
 	for _, r := range d.Secrets {
 		k := strings.TrimSpace(r.Key)
@@ -266,8 +201,8 @@ func (d *draft) sync() {
 	} else {
 		s.Environment = &oscar.Environment{Variables: vars, Secrets: secrets}
 	}
-	s.Annotations = wzRowsMap(d.Annotations)
-	s.Labels = wzRowsMap(d.Labels)
+	s.Annotations = rowsMap(d.Annotations)
+	s.Labels = rowsMap(d.Labels)
 	for k, v := range d.ServerLabels {
 		if s.Labels == nil {
 			s.Labels = map[string]string{}
@@ -297,10 +232,10 @@ func (d *draft) sync() {
 	s.StorageProviders = sp
 }
 
-// build returns the definition to send to OSCAR. A new service leaves out what only OSCAR sets
+// Build returns the definition to send to OSCAR. A new service leaves out what only OSCAR sets
 // (token, owner, namespace, server state) and the implicit minio.default provider; an edit sends
 // the whole object it loaded, with the user's changes.
-func (d *draft) build() oscar.Service {
+func (d *Draft) Build() oscar.Service {
 	d.sync()
 	s := oscar.Clone(d.Service)
 	s.LogLevel = strings.ToUpper(s.LogLevel)
@@ -329,20 +264,20 @@ func (d *draft) build() oscar.Service {
 
 // providerRefs lists the storage_provider values the draft can use: minio.default first, then the
 // defined providers, for inputs only the kinds OSCAR accepts as inputs.
-func (d *draft) providerRefs(forInput bool) []string {
+func (d *Draft) providerRefs(forInput bool) []string {
 	refs := []string{"minio.default"}
-	var defined []providerRow
+	var defined []ProviderRow
 	for _, pr := range d.Providers {
-		if strings.TrimSpace(pr.ID) == "" || pr.Kind == kindMinIO && pr.ID == "default" {
+		if strings.TrimSpace(pr.ID) == "" || pr.Kind == oscar.KindMinIO && pr.ID == "default" {
 			continue
 		}
-		if forInput && !inputKind(pr.Kind) {
+		if forInput && !oscar.IsInputKind(pr.Kind) {
 			continue
 		}
 		defined = append(defined, pr)
 	}
-	slices.SortStableFunc(defined, func(a, b providerRow) int {
-		return cmp.Or(cmp.Compare(slices.Index(providerKinds(), a.Kind), slices.Index(providerKinds(), b.Kind)), cmp.Compare(a.ID, b.ID))
+	slices.SortStableFunc(defined, func(a, b ProviderRow) int {
+		return cmp.Or(cmp.Compare(slices.Index(kinds(), a.Kind), slices.Index(kinds(), b.Kind)), cmp.Compare(a.ID, b.ID))
 	})
 	for _, pr := range defined {
 		if ref := pr.ref(); !slices.Contains(refs, ref) {
@@ -351,9 +286,6 @@ func (d *draft) providerRefs(forInput bool) []string {
 	}
 	return refs
 }
-
-// inputKind reports whether OSCAR accepts the provider kind as an input (oscar-api.md §2.2).
-func inputKind(kind string) bool { return oscar.IsInputKind(kind) }
 
 // canonicalRef normalises a storage_provider value as OSCAR reads it: the kind lower-cased, a bare
 // kind meaning id "default".
@@ -366,11 +298,12 @@ func canonicalRef(ref string) (kind, id string) {
 	return kind, id
 }
 
-// marshalDraft and unmarshalDraft are the draft's session form.
-func marshalDraft(d *draft) (json.RawMessage, error) { return json.Marshal(d) }
+// Marshal is the draft's session form (JSON); Unmarshal reads it back.
+func (d *Draft) Marshal() (json.RawMessage, error) { return json.Marshal(d) }
 
-func unmarshalDraft(raw json.RawMessage) (*draft, error) {
-	var d draft
+// Unmarshal reads a draft stored by Marshal. A draft without a known mode is a new service's.
+func Unmarshal(raw json.RawMessage) (*Draft, error) {
+	var d Draft
 	if err := json.Unmarshal(raw, &d); err != nil {
 		return nil, err
 	}
