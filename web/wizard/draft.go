@@ -183,19 +183,11 @@ func rowsMap(rows []KVRow) map[string]string {
 func (d *Draft) sync() {
 	s := &d.Service
 	vars := rowsMap(d.Variables)
-	var secrets map[string]string
-	for _, r := range d.Secrets {
-		k := strings.TrimSpace(r.Key)
-		if k == "" {
-			continue
-		}
-		if secrets == nil {
-			secrets = map[string]string{}
-		}
-		if _, dup := secrets[k]; !dup {
-			secrets[k] = r.Value
-		}
+	secretRows := make([]KVRow, len(d.Secrets))
+	for i, r := range d.Secrets {
+		secretRows[i] = KVRow{Key: r.Key, Value: r.Value}
 	}
+	secrets := rowsMap(secretRows)
 	if vars == nil && secrets == nil {
 		s.Environment = nil
 	} else {
