@@ -289,6 +289,25 @@ func checkMemory(mem string) string {
 	return ""
 }
 
+// labels lists the labels of the kinds that keep accepts, in table order, the last joined by
+// conj: "MinIO, WebDAV (dCache) or Rucio".
+func labels(keep func(oscar.ProviderKind) bool, conj string) string {
+	var out []string
+	for _, k := range oscar.ProviderKinds() {
+		if keep(k) {
+			out = append(out, k.Label)
+		}
+	}
+	if len(out) < 2 {
+		return strings.Join(out, "")
+	}
+	return strings.Join(out[:len(out)-1], ", ") + " " + conj + " " + out[len(out)-1]
+}
+
+func isInput(k oscar.ProviderKind) bool    { return k.Input }
+func isOutput(k oscar.ProviderKind) bool   { return true } // OSCAR accepts every kind as an output
+func onlyOutput(k oscar.ProviderKind) bool { return !k.Input }
+
 // fieldsOf lists a kind's fields, in form order.
 func fieldsOf(kind string) []oscar.ProviderField {
 	k, _ := oscar.ProviderKindOf(kind)
@@ -398,7 +417,7 @@ func validateIO(d *Draft, input bool, p *Problems) {
 		case !slices.Contains(kinds(), kind):
 			p.add(prefix+".storage_provider", fmt.Sprintf("%q is not a storage provider kind OSCAR knows.", io.StorageProvider))
 		case input && !oscar.IsInputKind(kind):
-			p.add(prefix+".storage_provider", fmt.Sprintf("OSCAR only accepts MinIO, WebDAV (dCache) or Rucio as inputs; %s can only be an output.", oscar.ProviderLabel(kind)))
+			p.add(prefix+".storage_provider", fmt.Sprintf("OSCAR only accepts %s as inputs; %s can only be an output.", labels(isInput, "or"), oscar.ProviderLabel(kind)))
 		case !defined[ref]:
 			p.add(prefix+".storage_provider", fmt.Sprintf("The provider %s is not defined: add it on the Storage step.", ref))
 		}

@@ -183,10 +183,10 @@ func storageProps(d *Draft) *templates.WizardStorage {
 func ioProps(d *Draft, input bool) *templates.WizardIO {
 	io := &templates.WizardIO{List: "output", Service: d.Service.Name}
 	rows := d.Service.Output
-	io.Kinds = "Outputs can be minio.default or any provider defined on the Storage step: Onedata (EGI DataHub), S3, WebDAV (dCache), Rucio or another MinIO."
+	io.Kinds = "Outputs can be minio.default or any provider defined on the Storage step: " + labels(isOutput, "or") + "."
 	if input {
 		io.List, rows = "input", d.Service.Input
-		io.Kinds = "Inputs can be minio.default or the MinIO, WebDAV (dCache) and Rucio providers defined on the Storage step: OSCAR does not accept S3 or Onedata as inputs."
+		io.Kinds = "Inputs can be minio.default or the " + labels(isInput, "and") + " providers defined on the Storage step: OSCAR does not accept " + labels(onlyOutput, "or") + " as inputs."
 	}
 	refs := d.providerRefs(input)
 	for i, r := range rows {

@@ -368,3 +368,14 @@ func TestReviewHidesEverySecretField(t *testing.T) {
 		})
 	}
 }
+
+func TestIOHintsNameTheKindsOfTheTable(t *testing.T) {
+	d := New()
+	in, out := ioProps(d, true), ioProps(d, false)
+	if want := "Inputs can be minio.default or the MinIO, WebDAV (dCache) and Rucio providers defined on the Storage step: OSCAR does not accept Amazon S3 or Onedata as inputs."; in.Kinds != want {
+		t.Errorf("inputs hint = %q, want %q", in.Kinds, want)
+	}
+	if want := "Outputs can be minio.default or any provider defined on the Storage step: MinIO, Amazon S3, Onedata, WebDAV (dCache) or Rucio."; out.Kinds != want {
+		t.Errorf("outputs hint = %q, want %q", out.Kinds, want)
+	}
+}
