@@ -12,7 +12,9 @@ import (
 
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/fdl"
+	"github.com/oscarconsole/oscar-console/web/form"
 	"github.com/oscarconsole/oscar-console/web/oscar"
+	"github.com/oscarconsole/oscar-console/web/wizard"
 )
 
 // Limits of an FDL import: the FDL itself and the scripts uploaded beside it (all together).
@@ -34,10 +36,10 @@ func (p *Pages) importProps(r *http.Request) templates.ImportProps {
 	return templates.ImportProps{HasDraft: has, MaxKiB: maxImportScripts >> 10, Errors: templates.FieldErrors{}}
 }
 
-func newKey() string { return wizardRef{mode: "new"}.key() }
+func newKey() string { return wizard.Ref{Mode: wizard.ModeNew}.Key() }
 
-// importPage handles "GET /services/import".
-func (p *Pages) importPage(w http.ResponseWriter, r *http.Request) error {
+// showImport handles "GET /services/import".
+func (p *Pages) showImport(w http.ResponseWriter, r *http.Request) error {
 	return p.render(w, r, http.StatusOK, templates.ImportPage(p.layout(r, "Import an FDL file", "services"), p.importProps(r)))
 }
 
@@ -65,15 +67,15 @@ func (p *Pages) importFDL(w http.ResponseWriter, r *http.Request) error {
 		props.ErrorOrder = append(props.ErrorOrder, field)
 		return p.render(w, r, http.StatusUnprocessableEntity, templates.ImportPage(p.layout(r, "Import an FDL file", "services"), props))
 	}
-	text := wzLF(r.PostForm.Get("fdl"))
+	text := form.Text(r.PostForm.Get("fdl"))
 	if r.MultipartForm != nil {
-		body, name, err := wzUploadedText(r.MultipartForm.File, "fdl_file", fdl.MaxSize)
+		body, name, err := form.UploadedText(r.MultipartForm.File, "fdl_file", fdl.MaxSize)
 		if err != nil {
 			props.FDL = text
 			return fail("fdl", upperFirstWord(err.Error())+".")
 		}
 		if name != "" {
-			text = wzLF(body)
+			text = form.Text(body)
 		}
 	}
 	props.FDL = text
@@ -87,7 +89,7 @@ func (p *Pages) importFDL(w http.ResponseWriter, r *http.Request) error {
 			if fh.Filename == "" && fh.Size == 0 {
 				continue
 			}
-			b, err := wzReadFile(fh, maxScriptBytes)
+			b, err := form.ReadFile(fh, wizard.MaxScriptBytes)
 			if err != nil {
 				return fail("fdl", upperFirstWord(err.Error())+".")
 			}
@@ -95,10 +97,10 @@ func (p *Pages) importFDL(w http.ResponseWriter, r *http.Request) error {
 			if total > maxImportScripts {
 				return fail("fdl", fmt.Sprintf("The script files are larger than %d KiB in all.", maxImportScripts>>10))
 			}
-			if err := wzCheckText(fh.Filename, b); err != nil {
+			if err := form.CheckText(fh.Filename, b); err != nil {
 				return fail("fdl", upperFirstWord(err.Error())+".")
 			}
-			scripts[path.Base(fh.Filename)] = wzLF(string(b))
+			scripts[path.Base(fh.Filename)] = form.Text(string(b))
 		}
 	}
 	f, err := fdl.Parse([]byte(text))
@@ -145,8 +147,8 @@ func importChoices(pi pendingImport) []templates.ImportChoice {
 	return out
 }
 
-// importChoose handles "POST /services/import/choose": one service of a multi-service file.
-func (p *Pages) importChoose(w http.ResponseWriter, r *http.Request) error {
+// chooseImport handles "POST /services/import/choose": one service of a multi-service file.
+func (p *Pages) chooseImport(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return badRequest("The form could not be read. Go back and try again.")
 	}
@@ -164,9 +166,9 @@ func (p *Pages) importChoose(w http.ResponseWriter, r *http.Request) error {
 
 // loadImported makes service i of an import the new-service draft and opens the wizard.
 func (p *Pages) loadImported(w http.ResponseWriter, r *http.Request, pending pendingImport, i int) error {
-	d := draftFromService(pending.Services[i], "new")
+	d := wizard.FromService(pending.Services[i], wizard.ModeNew)
 	d.ScriptFile = pending.Missing[i]
-	wz := wizardRef{mode: "new"}
+	wz := wizard.Ref{Mode: wizard.ModeNew}
 	if err := p.storeDraft(r, wz, d); err != nil {
 		return err
 	}
@@ -177,7 +179,7 @@ func (p *Pages) loadImported(w http.ResponseWriter, r *http.Request, pending pen
 		msg += fmt.Sprintf(" The file names the script %s, which was not uploaded: add it on the General step.", d.ScriptFile)
 	}
 	data.AddFlash(msg)
-	return p.redirect(w, r, wz.stepURL(stepGeneral))
+	return p.redirect(w, r, wz.StepURL(wizard.General))
 }
 
 func orUnnamed(name string) string {
@@ -197,7 +199,7 @@ func upperFirstWord(s string) string {
 // exportName checks the service name of an export URL.
 func exportName(r *http.Request) (string, error) {
 	name := r.PathValue("name")
-	if checkServiceName(name) != "" {
+	if wizard.CheckName(name) != "" {
 		return "", notFound("There is no service with that name.")
 	}
 	return name, nil
@@ -219,9 +221,9 @@ func (p *Pages) exportFDL(w http.ResponseWriter, r *http.Request) error {
 	return p.sendFDL(w, r, name, false)
 }
 
-// exportFDLComplete handles "POST /services/{name}/export" with complete=1: the complete FDL,
+// exportCompleteFDL handles "POST /services/{name}/export" with complete=1: the complete FDL,
 // credentials included.
-func (p *Pages) exportFDLComplete(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) exportCompleteFDL(w http.ResponseWriter, r *http.Request) error {
 	name, err := exportName(r)
 	if err != nil {
 		return err
@@ -245,7 +247,7 @@ func (p *Pages) sendFDL(w http.ResponseWriter, r *http.Request, name string, com
 	file := name + ".yaml"
 	if complete {
 		file = name + "-complete.yaml"
-		p.Log.InfoContext(r.Context(), "complete FDL exported", "service", name, "request_id", requestIDOf(r))
+		p.Log.InfoContext(r.Context(), "complete FDL exported", "service", name)
 	}
 	return p.download(w, r, file, "text/yaml; charset=utf-8", out)
 }

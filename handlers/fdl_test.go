@@ -75,7 +75,7 @@ func TestImportEveryExampleAndExportItBack(t *testing.T) {
 				t.Fatalf("script %s reported missing", missing)
 			}
 			d := h.wzDraft("new")
-			built := d.build()
+			built := d.Build()
 			if g, w := wzJSON(t, built), wzJSON(t, want); g != w {
 				t.Errorf("imported draft:\n got %s\nwant %s", g, w)
 			}
@@ -93,7 +93,7 @@ func TestImportEveryExampleAndExportItBack(t *testing.T) {
 				t.Fatal(err)
 			}
 			// What OSCAR returns: its token added, secret values blanked.
-			stored := fdl.Clone(built)
+			stored := oscar.Clone(built)
 			stored.Token = fake.ServiceToken(built.Name)
 			if stored.Environment != nil {
 				for k := range stored.Environment.Secrets {
@@ -107,7 +107,7 @@ func TestImportEveryExampleAndExportItBack(t *testing.T) {
 				t.Fatalf("the sanitised export does not parse: %v\n%s", err, ex.Body)
 			}
 			got, _ := back.Service(0, map[string]string{built.Name + ".sh": built.Script})
-			if g, w := wzJSON(t, got), wzJSON(t, fdl.Sanitize(stored)); g != w {
+			if g, w := wzJSON(t, got), wzJSON(t, oscar.Sanitize(stored)); g != w {
 				t.Errorf("sanitised export imports back as\n %s\nwant\n %s", g, w)
 			}
 			full := h.post("/services/"+built.Name+"/export", url.Values{"complete": {"1"}})

@@ -60,19 +60,19 @@ func (p *Pages) Routes(r chi.Router) {
 			r.Post("/services/{name}/delete", p.handle(p.deleteService))
 
 			// The wizard, new and edit, one URL per step (wizard.go).
-			r.Get("/services/new", p.handle(p.wizardStart))
-			r.Get("/services/new/{step}", p.handle(p.wizardGet))
-			r.Post("/services/new/{step}", p.handle(p.wizardPost))
-			r.Get("/services/{name}/edit", p.handle(p.wizardStart))
-			r.Get("/services/{name}/edit/{step}", p.handle(p.wizardGet))
-			r.Post("/services/{name}/edit/{step}", p.handle(p.wizardPost))
+			r.Get("/services/new", p.handle(p.startWizard))
+			r.Get("/services/new/{step}", p.handle(p.showWizardStep))
+			r.Post("/services/new/{step}", p.handle(p.saveWizardStep))
+			r.Get("/services/{name}/edit", p.handle(p.startWizard))
+			r.Get("/services/{name}/edit/{step}", p.handle(p.showWizardStep))
+			r.Post("/services/{name}/edit/{step}", p.handle(p.saveWizardStep))
 
 			// FDL import into the new-service draft, and export of a service (fdl.go).
-			r.Get("/services/import", p.handle(p.importPage))
+			r.Get("/services/import", p.handle(p.showImport))
 			r.Post("/services/import", p.handle(p.importFDL))
-			r.Post("/services/import/choose", p.handle(p.importChoose))
+			r.Post("/services/import/choose", p.handle(p.chooseImport))
 			r.Get("/services/{name}/export", p.handle(p.exportFDL))
-			r.Post("/services/{name}/export", p.handle(p.exportFDLComplete))
+			r.Post("/services/{name}/export", p.handle(p.exportCompleteFDL))
 			r.Get("/services/{name}/export/script", p.handle(p.exportScript))
 
 			// Jobs and their logs (jobs.go).

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -15,223 +14,11 @@ import (
 
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/oscar"
-	"github.com/oscarconsole/oscar-console/web/session"
 )
 
-// servicesPerPage is the services list's page size.
-const servicesPerPage = 25
 
 // maxBulkDelete bounds one bulk deletion (each delete takes OSCAR seconds).
 const maxBulkDelete = 50
-
-// serviceQuery is the services list's filter, sort and page, read from the URL.
-type serviceQuery struct {
-	q    string
-	mine bool
-	sort string
-	dir  string
-	page int
-}
-
-// sortKey is a sortable column of a list.
-type sortKey struct{ key, label string }
-
-// serviceSortKeys are the services list's sortable columns, in display order.
-func serviceSortKeys() []sortKey {
-	return []sortKey{
-		{"name", "Name"}, {"image", "Image"}, {"cpu", "CPU"}, {"memory", "Memory"},
-		{"visibility", "Visibility"}, {"owner", "Owner"}, {"state", "Deployment"},
-	}
-}
-
-func readServiceQuery(r *http.Request) serviceQuery {
-	v := r.URL.Query()
-	q := serviceQuery{q: strings.TrimSpace(v.Get("q")), mine: v.Get("mine") == "1", sort: v.Get("sort"), dir: v.Get("dir")}
-	if len(q.q) > 200 {
-		q.q = q.q[:200]
-	}
-	if !slices.ContainsFunc(serviceSortKeys(), func(k sortKey) bool { return k.key == q.sort }) {
-		q.sort = "name"
-	}
-	if q.dir != "desc" {
-		q.dir = "asc"
-	}
-	q.page, _ = strconv.Atoi(v.Get("page"))
-	if q.page < 1 {
-		q.page = 1
-	}
-	return q
-}
-
-// values encodes the query for links; page 1 is left out.
-func (q serviceQuery) values(page int) url.Values {
-	v := url.Values{"q": {q.q}}
-	if q.mine {
-		v.Set("mine", "1")
-	}
-	if q.sort != "name" {
-		v.Set("sort", q.sort)
-	}
-	if q.dir != "asc" {
-		v.Set("dir", q.dir)
-	}
-	if page > 1 {
-		v.Set("page", strconv.Itoa(page))
-	}
-	return v
-}
-
-// listServices handles "GET /services": one OSCAR call with ?include=deployment for the whole list,
-// then filtering, sorting and paging here.
-func (p *Pages) listServices(w http.ResponseWriter, r *http.Request) error {
-	ep, cr := p.creds(r)
-	all, err := p.OSCAR.Services(r.Context(), ep, cr, true)
-	if err != nil {
-		return fmt.Errorf("handlers: list services: %w", err)
-	}
-	props := buildServicesList(all, readServiceQuery(r), &p.session(r).Data)
-	return p.render(w, r, http.StatusOK, templates.ServicesPage(p.layout(r, "Services", "services"), props))
-}
-
-// buildServicesList filters, sorts and pages the services for the list page.
-func buildServicesList(all []oscar.Service, q serviceQuery, me *session.Data) templates.ServicesProps {
-	needle := strings.ToLower(q.q)
-	rows := make([]*oscar.Service, 0, len(all))
-	for i := range all {
-		s := &all[i]
-		if q.mine && !ownerIsMe(me, s.Owner) {
-			continue
-		}
-		if needle != "" && !serviceMatches(s, needle) {
-			continue
-		}
-		rows = append(rows, s)
-	}
-	sortServices(rows, q.sort, q.dir == "desc")
-
-	props := templates.ServicesProps{Query: q.q, Mine: q.mine, Sort: q.sort, Dir: q.dir, Total: len(all), Filtered: len(rows)}
-	clear := q
-	clear.q, clear.mine = "", false
-	props.ClearURL = withQuery("/services", clear.values(1))
-
-	pages := max(1, (len(rows)+servicesPerPage-1)/servicesPerPage)
-	page := min(q.page, pages)
-	from := (page - 1) * servicesPerPage
-	to := min(from+servicesPerPage, len(rows))
-	props.Pager = templates.Pager{Page: page, Pages: pages, Total: len(rows), From: from + 1, To: to}
-	if len(rows) == 0 {
-		props.Pager.From = 0
-	}
-	if page > 1 {
-		props.Pager.PrevURL = withQuery("/services", q.values(page-1))
-		props.Pager.FirstURL = withQuery("/services", q.values(1))
-	}
-	if page < pages {
-		props.Pager.NextURL = withQuery("/services", q.values(page+1))
-		props.Pager.LastURL = withQuery("/services", q.values(pages))
-	}
-
-	for _, k := range serviceSortKeys() {
-		c := templates.SortColumn{Label: k.label, AriaSort: "none"}
-		nq := q
-		nq.sort, nq.dir = k.key, "asc"
-		if q.sort == k.key {
-			if q.dir == "asc" {
-				c.AriaSort, nq.dir = "ascending", "desc"
-			} else {
-				c.AriaSort = "descending"
-			}
-		}
-		c.Href = withQuery("/services", nq.values(1))
-		props.Columns = append(props.Columns, c)
-	}
-
-	props.Rows = make([]templates.ServiceRow, 0, to-from)
-	for _, s := range rows[from:to] {
-		row := templates.ServiceRow{
-			Name: s.Name, URL: servicePath(s.Name), Image: s.Image, CPU: s.CPU, Memory: s.Memory,
-			Visibility: cmp.Or(s.Visibility, "private"), Owner: s.Owner, Mine: ownerIsMe(me, s.Owner),
-		}
-		if d := s.Deployment; d != nil {
-			row.State, row.StateClass, row.Reason = d.State, stateClass(d.State), d.Reason
-		}
-		props.Rows = append(props.Rows, row)
-	}
-	return props
-}
-
-// serviceMatches reports whether a lower-cased needle is in the service's name, image, owner,
-// visibility or VO.
-func serviceMatches(s *oscar.Service, needle string) bool {
-	for _, f := range []string{s.Name, s.Image, s.Owner, s.Visibility, s.VO} {
-		if strings.Contains(strings.ToLower(f), needle) {
-			return true
-		}
-	}
-	return false
-}
-
-// sortServices sorts in place by a column; ties are broken by name so pages are stable. Numeric
-// columns are parsed once per service, not once per comparison.
-func sortServices(rows []*oscar.Service, key string, desc bool) {
-	type keyed struct {
-		s   *oscar.Service
-		str string
-		num float64
-	}
-	ks := make([]keyed, len(rows))
-	for i, s := range rows {
-		k := keyed{s: s}
-		switch key {
-		case "image":
-			k.str = s.Image
-		case "cpu":
-			k.num = parseCPU(s.CPU)
-		case "memory":
-			k.num = parseMemory(s.Memory)
-		case "visibility":
-			k.str = cmp.Or(s.Visibility, "private")
-		case "owner":
-			k.str = s.Owner
-		case "state":
-			if s.Deployment != nil {
-				k.str = s.Deployment.State
-			}
-		}
-		ks[i] = k
-	}
-	numeric := key == "cpu" || key == "memory"
-	slices.SortStableFunc(ks, func(a, b keyed) int {
-		var c int
-		if numeric {
-			// Unknown quantities sort last whatever the direction.
-			switch an, bn := math.IsNaN(a.num), math.IsNaN(b.num); {
-			case an && bn:
-			case an:
-				return 1
-			case bn:
-				return -1
-			default:
-				c = cmp.Compare(a.num, b.num)
-			}
-		} else {
-			c = strings.Compare(a.str, b.str)
-		}
-		if desc {
-			c = -c
-		}
-		if c == 0 {
-			c = strings.Compare(a.s.Name, b.s.Name)
-			if desc && key == "name" {
-				c = -c
-			}
-		}
-		return c
-	})
-	for i := range ks {
-		rows[i] = ks[i].s
-	}
-}
 
 // serviceBuckets lists the MinIO buckets OSCAR deletes with a service: those of its default-MinIO
 // inputs and outputs (a single-segment path is "<service>/<path>", so its bucket is the service's
@@ -488,55 +275,19 @@ func maskedProviders(s *oscar.Service) []templates.ProviderRow {
 		return templates.KV{Key: k, Value: "hidden", Secret: true}
 	}
 	plain := func(k, v string) templates.KV { return templates.KV{Key: k, Value: v} }
-	sp := s.StorageProviders
-	if sp != nil {
-		for _, id := range slices.Sorted(maps.Keys(sp.MinIO)) {
-			m := sp.MinIO[id]
-			if m == nil {
-				continue
+	for _, e := range s.StorageProviders.Entries() {
+		k, _ := oscar.ProviderKindOf(e.Kind)
+		row := templates.ProviderRow{Kind: k.Label, ID: e.ID}
+		for _, f := range k.Fields {
+			if f.Secret || f.Account {
+				row.Fields = append(row.Fields, secret(f.Label, e.Fields[f.Key]))
+			} else {
+				row.Fields = append(row.Fields, plain(f.Label, e.Fields[f.Key]))
 			}
-			out = append(out, templates.ProviderRow{Kind: "MinIO", ID: id, Fields: []templates.KV{
-				plain("Endpoint", m.Endpoint), plain("Region", m.Region), plain("Verify TLS", strconv.FormatBool(m.Verify)),
-				secret("Access key", m.AccessKey), secret("Secret key", m.SecretKey),
-			}})
 		}
-		for _, id := range slices.Sorted(maps.Keys(sp.S3)) {
-			m := sp.S3[id]
-			if m == nil {
-				continue
-			}
-			out = append(out, templates.ProviderRow{Kind: "Amazon S3", ID: id, Fields: []templates.KV{
-				plain("Region", m.Region), secret("Access key", m.AccessKey), secret("Secret key", m.SecretKey),
-			}})
-		}
-		for _, id := range slices.Sorted(maps.Keys(sp.Onedata)) {
-			m := sp.Onedata[id]
-			if m == nil {
-				continue
-			}
-			out = append(out, templates.ProviderRow{Kind: "Onedata", ID: id, Fields: []templates.KV{
-				plain("Oneprovider host", m.OneproviderHost), plain("Space", m.Space), secret("Token", m.Token),
-			}})
-		}
-		for _, id := range slices.Sorted(maps.Keys(sp.WebDAV)) {
-			m := sp.WebDAV[id]
-			if m == nil {
-				continue
-			}
-			out = append(out, templates.ProviderRow{Kind: "WebDAV (dCache)", ID: id, Fields: []templates.KV{
-				plain("Host name", m.Hostname), secret("Login", m.Login), secret("Password", m.Password),
-			}})
-		}
-		for _, id := range slices.Sorted(maps.Keys(sp.Rucio)) {
-			m := sp.Rucio[id]
-			if m == nil {
-				continue
-			}
-			out = append(out, templates.ProviderRow{Kind: "Rucio", ID: id, Fields: []templates.KV{
-				plain("Host", m.Host), plain("Auth host", m.AuthHost), plain("Account", m.Account), plain("RSE", m.RSE),
-				plain("OIDC audience", m.OIDCAudience), plain("Token endpoint", m.TokenEndpoint), secret("Refresh token", m.RefreshToken),
-			}})
-		}
+		out = append(out, row)
+	}
+	if sp := s.StorageProviders; sp != nil {
 		for _, kind := range slices.Sorted(maps.Keys(sp.Extra)) {
 			out = append(out, templates.ProviderRow{Kind: kind, ID: "", Fields: []templates.KV{
 				{Key: "Settings", Value: "hidden (a provider kind this console does not know)", Secret: true},

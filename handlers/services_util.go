@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/session"
@@ -100,70 +99,6 @@ func showTime(s string) string {
 		}
 	}
 	return s
-}
-
-// parseCPU reads a Kubernetes CPU quantity ("0.5", "500m", "2") in cores; NaN if unreadable.
-func parseCPU(s string) float64 {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return math.NaN()
-	}
-	if v, ok := strings.CutSuffix(s, "m"); ok {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			return math.NaN()
-		}
-		return f / 1000
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return math.NaN()
-	}
-	return f
-}
-
-// parseMemory reads a Kubernetes memory quantity ("256Mi", "1G", "1e9") in bytes; NaN if unreadable.
-func parseMemory(s string) float64 {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return math.NaN()
-	}
-	num := strings.TrimRightFunc(s, unicode.IsLetter)
-	f, err := strconv.ParseFloat(num, 64)
-	if err != nil {
-		return math.NaN()
-	}
-	switch s[len(num):] {
-	case "":
-		return f
-	case "Ki":
-		return f * (1 << 10)
-	case "Mi":
-		return f * (1 << 20)
-	case "Gi":
-		return f * (1 << 30)
-	case "Ti":
-		return f * (1 << 40)
-	case "Pi":
-		return f * (1 << 50)
-	case "Ei":
-		return f * (1 << 60)
-	case "k", "K":
-		return f * 1e3
-	case "M":
-		return f * 1e6
-	case "G":
-		return f * 1e9
-	case "T":
-		return f * 1e12
-	case "P":
-		return f * 1e15
-	case "E":
-		return f * 1e18
-	case "m":
-		return f / 1e3
-	}
-	return math.NaN()
 }
 
 // shellQuote quotes s for a POSIX shell snippet.

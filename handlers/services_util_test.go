@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"encoding/base64"
-	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,34 +9,6 @@ import (
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
 )
-
-func TestQuantities(t *testing.T) {
-	mem := []struct {
-		in   string
-		want float64
-	}{
-		{"256Mi", 256 << 20}, {"1Gi", 1 << 30}, {"1G", 1e9}, {"500M", 5e8}, {"1024", 1024}, {"1.5Gi", 1.5 * (1 << 30)}, {"2k", 2000},
-	}
-	for _, tt := range mem {
-		if got := parseMemory(tt.in); got != tt.want {
-			t.Errorf("parseMemory(%q) = %v, want %v", tt.in, got, tt.want)
-		}
-	}
-	for _, bad := range []string{"", "Mi", "1Zi", "abc"} {
-		if got := parseMemory(bad); !math.IsNaN(got) {
-			t.Errorf("parseMemory(%q) = %v, want NaN", bad, got)
-		}
-	}
-	cpu := map[string]float64{"0.5": 0.5, "500m": 0.5, "2": 2, "100m": 0.1}
-	for in, want := range cpu {
-		if got := parseCPU(in); math.Abs(got-want) > 1e-9 {
-			t.Errorf("parseCPU(%q) = %v, want %v", in, got, want)
-		}
-	}
-	if !math.IsNaN(parseCPU("lots")) {
-		t.Error("parseCPU(lots) is a number")
-	}
-}
 
 func TestCheckBucketName(t *testing.T) {
 	valid := []string{"abc", "my-data", "team.data.2026", strings.Repeat("a", 63)}

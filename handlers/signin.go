@@ -15,6 +15,7 @@ import (
 
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/auth"
+	"github.com/oscarconsole/oscar-console/web/form"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/session"
 )
@@ -33,7 +34,7 @@ func (p *Pages) showHome(w http.ResponseWriter, r *http.Request) error {
 // showLogin handles "GET /login".
 func (p *Pages) showLogin(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	endpoint := clip(strings.TrimSpace(q.Get("endpoint")), oscar.MaxEndpointLen)
+	endpoint := form.Bound(strings.TrimSpace(q.Get("endpoint")), oscar.MaxEndpointLen)
 	if d := &p.session(r).Data; endpoint == "" && d.SignedIn() {
 		endpoint = d.Endpoint
 	}
@@ -89,7 +90,7 @@ func (p *Pages) refuseLogin(w http.ResponseWriter, r *http.Request, status int, 
 // there), keeps a fresh login state (state, nonce, PKCE verifier, next, endpoint) in the server-side
 // session and sends the browser to the identity provider.
 func (p *Pages) startLogin(w http.ResponseWriter, r *http.Request) error {
-	raw := clip(strings.TrimSpace(r.PostFormValue("endpoint")), oscar.MaxEndpointLen)
+	raw := form.Bound(strings.TrimSpace(r.PostFormValue("endpoint")), oscar.MaxEndpointLen)
 	next := nextOr(r.PostFormValue("next"), "")
 	props := p.loginProps(r, raw, next)
 	if !p.limits.allow(p.clientIP(r)) {
@@ -250,11 +251,11 @@ func (p *Pages) signedIn(w http.ResponseWriter, r *http.Request, s *session.Sess
 // GET /system/info on the endpoint; the password is then kept only in the server-side session
 // (encrypted by the store) and never sent back to the browser, not even on error.
 func (p *Pages) loginWithPassword(w http.ResponseWriter, r *http.Request) error {
-	raw := clip(strings.TrimSpace(r.PostFormValue("endpoint")), oscar.MaxEndpointLen)
+	raw := form.Bound(strings.TrimSpace(r.PostFormValue("endpoint")), oscar.MaxEndpointLen)
 	user := strings.TrimSpace(r.PostFormValue("username"))
 	pass := r.PostFormValue("password")
 	props := p.loginProps(r, raw, nextOr(r.PostFormValue("next"), ""))
-	props.Username = clip(user, 256)
+	props.Username = form.Bound(user, 256)
 	props.BasicOpen = true
 	if !p.limits.allow(p.clientIP(r)) {
 		props.Problem = rateProblem()
@@ -429,18 +430,6 @@ func sentence(s string) string {
 	s = string(unicode.ToUpper(r)) + s[n:]
 	if !strings.HasSuffix(s, ".") {
 		s += "."
-	}
-	return s
-}
-
-// clip bounds what is echoed back into a form.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	s = s[:n]
-	for !utf8.ValidString(s) {
-		s = s[:len(s)-1]
 	}
 	return s
 }

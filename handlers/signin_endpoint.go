@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/oscarconsole/oscar-console/templates"
+	"github.com/oscarconsole/oscar-console/web/form"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/session"
 )
@@ -39,7 +40,7 @@ func (p *Pages) endpointProps(r *http.Request, value, next string) templates.End
 func (p *Pages) switchEndpoint(w http.ResponseWriter, r *http.Request) error {
 	s := p.session(r)
 	d := &s.Data
-	raw := clip(strings.TrimSpace(r.PostFormValue("endpoint")), oscar.MaxEndpointLen)
+	raw := form.Bound(strings.TrimSpace(r.PostFormValue("endpoint")), oscar.MaxEndpointLen)
 	next := nextOr(r.PostFormValue("next"), "")
 	props := p.endpointProps(r, raw, next)
 	refuse := func(status int, cause error) error {

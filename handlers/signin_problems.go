@@ -8,6 +8,7 @@ import (
 
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/auth"
+	"github.com/oscarconsole/oscar-console/web/form"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 )
 
@@ -62,7 +63,7 @@ func authProblem(err error, name string, q url.Values, trusted bool) (status int
 			pr.Message = "This usually means the console is not configured as " + name + " expects (for example a scope that is not enabled for it). Tell the console's operators, quoting the request ID below."
 		}
 		if trusted {
-			pr.Detail = clip(strings.TrimSpace(q.Get("error_description")), maxDetailLen)
+			pr.Detail = form.Bound(strings.TrimSpace(q.Get("error_description")), maxDetailLen)
 		}
 	case auth.KindState:
 		status, pr = http.StatusBadRequest, stateProblem()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
+	"github.com/oscarconsole/oscar-console/web/wizard"
 )
 
 // wzBuildDataHubService goes through every step with the forms alone (no JavaScript): a service
@@ -171,7 +172,7 @@ func TestWizardRefusalsShowOnTheirStep(t *testing.T) {
 			}
 			// The draft is intact (only the refusal was added), and the tab is flagged.
 			after := h.wzDraft("new")
-			prev, _ := unmarshalDraft(before)
+			prev, _ := wizard.Unmarshal(before)
 			after.Refusal = nil
 			if !reflect.DeepEqual(after.Service, prev.Service) || !reflect.DeepEqual(after.Providers, prev.Providers) {
 				t.Error("the refusal changed the draft")

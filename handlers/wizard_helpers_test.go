@@ -12,6 +12,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
+	"github.com/oscarconsole/oscar-console/web/wizard"
 )
 
 type goqueryS = goquery.Selection
@@ -144,13 +145,13 @@ func (h *harness) wzPostMultipart(path string, v url.Values, files ...wzFile) *p
 }
 
 // wzDraft reads the draft stored in the browser's session.
-func (h *harness) wzDraft(key string) *draft {
+func (h *harness) wzDraft(key string) *wizard.Draft {
 	h.t.Helper()
 	raw := h.sessionData().Drafts[key]
 	if len(raw) == 0 {
 		return nil
 	}
-	d, err := unmarshalDraft(raw)
+	d, err := wizard.Unmarshal(raw)
 	if err != nil {
 		h.t.Fatalf("draft %s: %v", key, err)
 	}

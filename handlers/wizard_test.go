@@ -9,6 +9,7 @@ import (
 
 	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
 	"github.com/oscarconsole/oscar-console/web/session"
+	"github.com/oscarconsole/oscar-console/web/wizard"
 )
 
 const wzForm0 = "#wizard-form"
@@ -63,7 +64,7 @@ func TestWizardGeneralShowsDefaultsAndLabels(t *testing.T) {
 		val, _ := s.Attr("value")
 		tabs = append(tabs, val)
 	})
-	if !slices.Equal(tabs, wizardSteps()) {
+	if !slices.Equal(tabs, wizard.Steps()) {
 		t.Errorf("tabs = %v", tabs)
 	}
 	if cur, _ := p.Doc.Find(`.wizard-steps [aria-current="step"]`).Attr("value"); cur != "general" {

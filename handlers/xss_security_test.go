@@ -5,6 +5,8 @@ package handlers
 // on every screen: no element, attribute or URL of the page comes from them.
 
 import (
+	"github.com/oscarconsole/oscar-console/web/wizard"
+
 	"net/http"
 	"net/url"
 	"strings"
@@ -230,7 +232,7 @@ func TestXSS_FDLImportEscaped(t *testing.T) {
 		p = e.get(p.location())
 	}
 	checkEscaped(t, "after import", p, true)
-	for _, step := range wizardSteps() {
+	for _, step := range wizard.Steps() {
 		p := e.get("/services/new/" + step)
 		checkEscaped(t, "wizard step "+step, p, step != "storage" && step != "outputs")
 	}

@@ -16,7 +16,7 @@
 // case-insensitively as encoding/json does, which is why OSCAR's own examples may write
 // "Variables") and reports the line of the first problem. Marshal writes a service back in the same
 // shape, sanitised (no token, credentials, owner or namespace) unless asked for the complete
-// definition. ParseQuantity parses the Kubernetes quantities used for cpu and memory.
+// definition.
 //
 // Everything here is a pure function of its arguments: no I/O, no globals.
 package fdl
@@ -30,7 +30,6 @@ import (
 	"path"
 	"reflect"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -259,7 +258,7 @@ func ScriptFileName(script string) (string, bool) {
 // (base file name → content). missing is the script file name when it was named but not given.
 func (f *File) Service(i int, scripts map[string]string) (s oscar.Service, missing string) {
 	fn := f.Functions[i]
-	s = clone(fn.Service)
+	s = oscar.Clone(fn.Service)
 	if s.ClusterID == "" {
 		s.ClusterID = fn.ClusterID
 	}
@@ -271,11 +270,11 @@ func (f *File) Service(i int, scripts map[string]string) (s oscar.Service, missi
 		}
 	}
 	if f.StorageProviders != nil {
-		top := clone(oscar.Service{StorageProviders: f.StorageProviders}).StorageProviders
+		top := oscar.Clone(oscar.Service{StorageProviders: f.StorageProviders}).StorageProviders
 		if s.StorageProviders == nil {
 			s.StorageProviders = top
 		} else {
-			mergeProviders(s.StorageProviders, top)
+			s.StorageProviders.AddMissing(top)
 		}
 	}
 	for k, c := range f.Clusters {
@@ -288,44 +287,6 @@ func (f *File) Service(i int, scripts map[string]string) (s oscar.Service, missi
 	}
 	return s, missing
 }
-
-// mergeProviders adds to dst the providers of src that dst does not define.
-func mergeProviders(dst, src *oscar.StorageProviders) {
-	dst.MinIO = mergeMap(dst.MinIO, src.MinIO)
-	dst.S3 = mergeMap(dst.S3, src.S3)
-	dst.Onedata = mergeMap(dst.Onedata, src.Onedata)
-	dst.WebDAV = mergeMap(dst.WebDAV, src.WebDAV)
-	dst.Rucio = mergeMap(dst.Rucio, src.Rucio)
-	dst.Extra = mergeMap(dst.Extra, src.Extra)
-}
-
-func mergeMap[V any](dst, src map[string]V) map[string]V {
-	for k, v := range src {
-		if dst == nil {
-			dst = make(map[string]V, len(src))
-		}
-		if _, ok := dst[k]; !ok {
-			dst[k] = v
-		}
-	}
-	return dst
-}
-
-// clone deep-copies a service through its JSON form (which keeps Extra members).
-func clone(s oscar.Service) oscar.Service {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return s
-	}
-	var c oscar.Service
-	if err := json.Unmarshal(b, &c); err != nil {
-		return s
-	}
-	return c
-}
-
-// Clone returns a deep copy of s (maps, slices and unknown members included).
-func Clone(s oscar.Service) oscar.Service { return clone(s) }
 
 // convert turns the JSON-ready value built by the walker into v through encoding/json, so that the
 // oscar types' own decoding (and their Extra members) apply.
@@ -376,222 +337,6 @@ func firstFailingLine(data []byte, from int) int {
 		}
 	}
 	return from
-}
-
-func checkKey(k *yaml.Node) error {
-	if k.Kind != yaml.ScalarNode {
-		return &Error{Line: k.Line, Msg: "keys must be plain names"}
-	}
-	if k.Tag == "!!merge" {
-		return &Error{Line: k.Line, Msg: "merge keys (<<) are not supported; write the fields out"}
-	}
-	return nil
-}
-
-// walker converts YAML nodes into JSON-ready values, checked against a Go type described by its
-// JSON tags. It counts the nodes it visits (aliases included).
-type walker struct {
-	nodes int
-}
-
-// deref follows aliases and counts the node.
-func (w *walker) deref(n *yaml.Node) (*yaml.Node, error) {
-	for depth := 0; n.Kind == yaml.AliasNode; depth++ {
-		if n.Alias == nil || depth > 100 {
-			return nil, &Error{Line: n.Line, Msg: "an alias cannot be resolved"}
-		}
-		n = n.Alias
-	}
-	w.nodes++
-	if w.nodes > maxNodes {
-		return nil, &Error{Line: n.Line, Msg: "the file expands to too many values (aliases?)"}
-	}
-	return n, nil
-}
-
-// value converts n into a value that encoding/json can encode into type t. what names the thing
-// for messages ("service", "storage provider").
-func (w *walker) value(n *yaml.Node, t reflect.Type, what string) (any, error) {
-	n, err := w.deref(n)
-	if err != nil {
-		return nil, err
-	}
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-		return nil, nil
-	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		return w.object(n, t, what)
-	case reflect.Map:
-		if n.Kind != yaml.MappingNode {
-			return nil, &Error{Line: n.Line, Msg: fmt.Sprintf("%s must be a mapping of names to values", what)}
-		}
-		out := make(map[string]any, len(n.Content)/2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			if err := checkKey(k); err != nil {
-				return nil, err
-			}
-			v, err := w.value(n.Content[i+1], t.Elem(), elemWhat(what, k.Value))
-			if err != nil {
-				return nil, err
-			}
-			out[k.Value] = v
-		}
-		return out, nil
-	case reflect.Slice:
-		if n.Kind == yaml.ScalarNode {
-			// A single value where a list is expected: oscar-cli users write "suffix: png", and
-			// OSCAR before v4.1 had a single api_port.
-			v, err := w.value(n, t.Elem(), what)
-			if err != nil {
-				return nil, err
-			}
-			return []any{v}, nil
-		}
-		if n.Kind != yaml.SequenceNode {
-			return nil, &Error{Line: n.Line, Msg: fmt.Sprintf("%s must be a list", what)}
-		}
-		out := make([]any, 0, len(n.Content))
-		for _, c := range n.Content {
-			v, err := w.value(c, t.Elem(), what)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, v)
-		}
-		return out, nil
-	case reflect.String:
-		if n.Kind != yaml.ScalarNode {
-			return nil, &Error{Line: n.Line, Msg: fmt.Sprintf("%s must be a single value, not a list or mapping", what)}
-		}
-		// The literal text: "cpu: 1.0" stays "1.0", as oscar-cli users expect.
-		return n.Value, nil
-	case reflect.Bool:
-		var b bool
-		if n.Kind != yaml.ScalarNode || n.Decode(&b) != nil {
-			return nil, &Error{Line: n.Line, Msg: fmt.Sprintf("%s must be true or false", what)}
-		}
-		return b, nil
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		var i int32
-		if n.Kind != yaml.ScalarNode || n.Decode(&i) != nil {
-			return nil, &Error{Line: n.Line, Msg: fmt.Sprintf("%s must be a whole number", what)}
-		}
-		return i, nil
-	}
-	return nil, &Error{Line: n.Line, Msg: fmt.Sprintf("%s cannot be read from an FDL file", what)}
-}
-
-// object converts a mapping into a struct's JSON object, refusing keys the struct does not have.
-func (w *walker) object(n *yaml.Node, t reflect.Type, what string) (any, error) {
-	if n.Kind != yaml.MappingNode {
-		return nil, &Error{Line: n.Line, Msg: fmt.Sprintf("%s must be a mapping of fields", what)}
-	}
-	fields := jsonFields(t)
-	out := make(map[string]any, len(n.Content)/2)
-	seen := make(map[string]int, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
-		if err := checkKey(k); err != nil {
-			return nil, err
-		}
-		f, ok := lookup(fields, k.Value)
-		if !ok {
-			return nil, &Error{Line: k.Line, Msg: fmt.Sprintf("%q is not a field of %s (known fields: %s)", k.Value, article(what), knownList(fields))}
-		}
-		if prev, dup := seen[f.name]; dup {
-			return nil, &Error{Line: k.Line, Msg: fmt.Sprintf("%q is given twice (also on line %d)", k.Value, prev)}
-		}
-		seen[f.name] = k.Line
-		v, err := w.value(n.Content[i+1], f.typ, fieldWhat(what, f.name))
-		if err != nil {
-			return nil, err
-		}
-		if v != nil {
-			out[f.name] = v
-		}
-	}
-	return out, nil
-}
-
-type field struct {
-	name string
-	typ  reflect.Type
-}
-
-// jsonFields lists the JSON members of struct type t (exported fields, "-" skipped).
-func jsonFields(t reflect.Type) []field {
-	var out []field
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		tag := f.Tag.Get("json")
-		if tag == "-" {
-			continue
-		}
-		name, _, _ := strings.Cut(tag, ",")
-		if name == "" {
-			name = f.Name
-		}
-		out = append(out, field{name: name, typ: f.Type})
-	}
-	return out
-}
-
-// lookup matches a key to a field as encoding/json does: exact first, then case-insensitively.
-func lookup(fields []field, key string) (field, bool) {
-	for _, f := range fields {
-		if f.name == key {
-			return f, true
-		}
-	}
-	for _, f := range fields {
-		if strings.EqualFold(f.name, key) {
-			return f, true
-		}
-	}
-	return field{}, false
-}
-
-func knownList(fields []field) string {
-	names := make([]string, 0, len(fields))
-	for _, f := range fields {
-		names = append(names, f.name)
-	}
-	sort.Strings(names)
-	if len(names) > 12 {
-		return strings.Join(names[:12], ", ") + ", …"
-	}
-	return strings.Join(names, ", ")
-}
-
-func article(what string) string {
-	switch {
-	case what == "":
-		return "this mapping"
-	case strings.HasPrefix(what, "the "), strings.HasPrefix(what, "\""):
-		return what
-	}
-	return "the " + what
-}
-
-// fieldWhat names a field for messages: "service" + "input" → "the input of the service".
-func fieldWhat(parent, name string) string {
-	return fmt.Sprintf("%q (in %s)", name, article(parent))
-}
-
-func elemWhat(parent, key string) string {
-	switch parent {
-	case "storage providers":
-		return "storage provider kind " + strconv.Quote(key)
-	}
-	return fmt.Sprintf("%q (in %s)", key, article(parent))
 }
 
 // scriptFile is scriptFileRE compiled once.

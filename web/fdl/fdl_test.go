@@ -359,19 +359,40 @@ func TestMarshalCompleteKeepsCredentials(t *testing.T) {
 	}
 }
 
-func TestMaskedHidesEverySecret(t *testing.T) {
-	m := Masked(secretService())
-	b := jsonOf(t, m)
-	for _, secret := range []string{"tok-0123456789abcdef", "sek-api", "sk-minio", "sk-s3", "od-token", "wd-pass", "rucio-rt", "cl-pass"} {
-		if strings.Contains(b, secret) {
-			t.Errorf("masked service contains %q", secret)
-		}
-	}
-	if m.StorageProviders.Onedata["dh"].Token != Mask || m.Environment.Secrets["API_KEY"] != Mask {
-		t.Errorf("masked values = %q, %q", m.StorageProviders.Onedata["dh"].Token, m.Environment.Secrets["API_KEY"])
-	}
-	if m.StorageProviders.Onedata["dh"].OneproviderHost != "op.example.org" {
-		t.Error("Masked hid a host name")
+// TestSanitisedExportHidesEverySecretField sets every Secret and Account field of every kind in
+// oscar.ProviderKinds to a marker and checks that a sanitised export holds none of them, and that a
+// complete one keeps them.
+func TestSanitisedExportHidesEverySecretField(t *testing.T) {
+	for _, k := range oscar.ProviderKinds() {
+		t.Run(k.Kind, func(t *testing.T) {
+			fields, markers := map[string]string{}, []string{}
+			for _, f := range k.Fields {
+				fields[f.Key] = "plain.example.org"
+				if f.Secret || f.Account {
+					fields[f.Key] = "MARKER-" + k.Kind + "-" + f.Key
+					markers = append(markers, fields[f.Key])
+				}
+			}
+			sp := &oscar.StorageProviders{}
+			sp.Add(k.Kind, "x", fields)
+			s := oscar.Service{Name: "svc", Image: "img", Script: "echo", StorageProviders: sp}
+			shared, err := Marshal(s, ExportOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			complete, err := Marshal(s, ExportOptions{Complete: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range markers {
+				if strings.Contains(string(shared), m) {
+					t.Errorf("sanitised FDL holds %s:\n%s", m, shared)
+				}
+				if !strings.Contains(string(complete), m) {
+					t.Errorf("complete FDL lacks %s:\n%s", m, complete)
+				}
+			}
+		})
 	}
 }
 

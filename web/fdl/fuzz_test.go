@@ -4,6 +4,8 @@ import (
 	"maps"
 	"slices"
 	"testing"
+
+	"github.com/oscarconsole/oscar-console/web/oscar"
 )
 
 // FuzzFDLImport checks that Parse never panics, and that whatever it accepts exports (complete,
@@ -32,7 +34,7 @@ func FuzzFDLImport(f *testing.F) {
 				t.Fatalf("the export does not import: %v\n%s", err, out)
 			}
 			got, _ := back.Service(0, nil)
-			want := withoutServerState(s)
+			want := oscar.WithoutServerState(s)
 			if g, w := jsonOf(t, got), jsonOf(t, want); g != w {
 				t.Fatalf("round trip changed the service:\n got %s\nwant %s\nFDL:\n%s", g, w, out)
 			}

@@ -1,4 +1,4 @@
-package handlers
+package wizard
 
 import (
 	"fmt"
@@ -12,16 +12,15 @@ import (
 	"unicode/utf8"
 
 	"github.com/oscarconsole/oscar-console/templates"
-	"github.com/oscarconsole/oscar-console/web/fdl"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 )
 
 // Limits of the wizard's form values.
 const (
-	maxServiceName = 39        // OSCAR's binding:"max=39"
-	maxScriptBytes = 512 << 10 // the script lives in a ConfigMap (1 MiB in all)
-	maxRows        = 50        // rows of one list (variables, providers, inputs...)
-	maxFieldLen    = 4096      // any one-line value
+	maxServiceName = 39          // OSCAR's binding:"max=39"
+	MaxScriptBytes = 512 << 10   // the script lives in a ConfigMap (1 MiB in all)
+	maxRows        = 50          // rows of one list (variables, providers, inputs...)
+	maxItems       = 4 * maxRows // items of one typed list (allowed users, suffixes...)
 )
 
 // Patterns, compiled per call: the package keeps no globals.
@@ -36,19 +35,19 @@ const (
 	reSecretName   = `^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`
 )
 
-func wzLogLevels() []string {
+func logLevels() []string {
 	return []string{"NOTSET", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 }
 
-// wzProblems collects a form's messages by control name, in the order found.
-type wzProblems struct {
+// Problems collects a form's messages by control name, in the order found.
+type Problems struct {
 	errs  templates.FieldErrors
 	order []string
 }
 
-func newWzProblems() *wzProblems { return &wzProblems{errs: templates.FieldErrors{}} }
+func newProblems() *Problems { return &Problems{errs: templates.FieldErrors{}} }
 
-func (p *wzProblems) add(field, msg string) {
+func (p *Problems) add(field, msg string) {
 	if _, ok := p.errs[field]; ok {
 		return
 	}
@@ -56,45 +55,45 @@ func (p *wzProblems) add(field, msg string) {
 	p.order = append(p.order, field)
 }
 
-func (p *wzProblems) empty() bool { return len(p.errs) == 0 }
+func (p *Problems) Empty() bool { return len(p.errs) == 0 }
 
-func (p *wzProblems) has(field string) bool { return p.errs.Has(field) }
+func (p *Problems) Has(field string) bool { return p.errs.Has(field) }
 
-// wizardEnv is what validation needs to know about the cluster and the user.
-type wizardEnv struct {
-	feats      oscar.Features
-	featsKnown bool     // Features could be read
-	userVOs    []string // the signed-in user's VOs (OIDC)
-	basic      bool     // signed in with OSCAR's basic-auth account (the admin)
+// Env is what validation needs to know about the cluster and the user.
+type Env struct {
+	Features      oscar.Features
+	FeaturesKnown bool     // Features could be read
+	UserVOs       []string // the signed-in user's VOs (OIDC)
+	Basic         bool     // signed in with OSCAR's basic-auth account (the admin)
 }
 
 // voChoices are the VOs the user can pick: the cluster's OIDC groups, intersected with the user's
 // own VOs for an OIDC user (OSCAR refuses the others).
-func (e wizardEnv) voChoices() []string {
+func (e Env) voChoices() []string {
 	var out []string
-	for _, vo := range e.feats.VOs {
-		if e.basic || slices.Contains(e.userVOs, vo) {
+	for _, vo := range e.Features.VOs {
+		if e.Basic || slices.Contains(e.UserVOs, vo) {
 			out = append(out, vo)
 		}
 	}
 	return out
 }
 
-// validateStep checks one step of the draft (offline: no call to OSCAR).
-func validateStep(d *draft, step string, env wizardEnv) *wzProblems {
-	p := newWzProblems()
+// Validate checks one step of the draft (offline: no call to OSCAR).
+func Validate(d *Draft, step string, env Env) *Problems {
+	p := newProblems()
 	switch step {
-	case stepGeneral:
+	case General:
 		validateGeneral(d, env, p)
-	case stepStorage:
+	case Storage:
 		validateStorage(d, p)
-	case stepInputs:
+	case Inputs:
 		validateIO(d, true, p)
-	case stepOutputs:
+	case Outputs:
 		validateIO(d, false, p)
-	case stepReview:
-		for _, st := range wizardSteps()[:4] {
-			q := validateStep(d, st, env)
+	case Review:
+		for _, st := range Steps()[:4] {
+			q := Validate(d, st, env)
 			for _, k := range q.order {
 				p.add(k, q.errs[k])
 			}
@@ -107,19 +106,19 @@ func validateStep(d *draft, step string, env wizardEnv) *wzProblems {
 func stepOfField(field string) string {
 	switch {
 	case strings.HasPrefix(field, "storage_providers"):
-		return stepStorage
+		return Storage
 	case strings.HasPrefix(field, "input"):
-		return stepInputs
+		return Inputs
 	case strings.HasPrefix(field, "output"):
-		return stepOutputs
+		return Outputs
 	}
-	return stepGeneral
+	return General
 }
 
-func validateGeneral(d *draft, env wizardEnv, p *wzProblems) {
+func validateGeneral(d *Draft, env Env, p *Problems) {
 	s := &d.Service
 	if d.Mode != "edit" {
-		if msg := checkServiceName(s.Name); msg != "" {
+		if msg := CheckName(s.Name); msg != "" {
 			p.add("name", msg)
 		} else if reservedServiceNames[s.Name] {
 			p.add("name", fmt.Sprintf("%q is a page of the console (/services/%s): choose another name.", s.Name, s.Name))
@@ -131,7 +130,7 @@ func validateGeneral(d *draft, env wizardEnv, p *wzProblems) {
 	case strings.ContainsAny(img, " \t\r\n") || len(img) > 512:
 		p.add("image", "An image reference has no spaces, for example ghcr.io/grycap/imagemagick:latest.")
 	default:
-		if repos := env.feats.AllowedImageRepositories; len(repos) > 0 && !slices.ContainsFunc(repos, func(r string) bool { return strings.HasPrefix(img, r) }) {
+		if repos := env.Features.AllowedImageRepositories; len(repos) > 0 && !slices.ContainsFunc(repos, func(r string) bool { return strings.HasPrefix(img, r) }) {
 			p.add("image", "This cluster only accepts images from "+strings.Join(repos, ", ")+".")
 		}
 	}
@@ -141,18 +140,18 @@ func validateGeneral(d *draft, env wizardEnv, p *wzProblems) {
 	if msg := checkMemory(s.Memory); msg != "" {
 		p.add("memory", msg)
 	}
-	if s.LogLevel != "" && !slices.Contains(wzLogLevels(), strings.ToUpper(s.LogLevel)) {
-		p.add("log_level", "Choose one of "+strings.Join(wzLogLevels(), ", ")+".")
+	if s.LogLevel != "" && !slices.Contains(logLevels(), strings.ToUpper(s.LogLevel)) {
+		p.add("log_level", "Choose one of "+strings.Join(logLevels(), ", ")+".")
 	}
 	switch {
 	case strings.TrimSpace(s.Script) == "" && d.ScriptFile != "":
 		p.add("script", fmt.Sprintf("The FDL names the script file %q: upload it here or paste the script.", d.ScriptFile))
 	case strings.TrimSpace(s.Script) == "":
 		p.add("script", "Enter the script the service runs for each invocation, or upload it.")
-	case len(s.Script) > maxScriptBytes:
-		p.add("script", fmt.Sprintf("The script is larger than %d KiB.", maxScriptBytes>>10))
+	case len(s.Script) > MaxScriptBytes:
+		p.add("script", fmt.Sprintf("The script is larger than %d KiB.", MaxScriptBytes>>10))
 	}
-	wzCheckRows(p, "environment.variables", d.Variables, "variable", reEnvName, "")
+	checkRows(p, "environment.variables", d.Variables, "variable", reEnvName, "")
 	names := map[string]bool{}
 	for _, r := range d.Variables {
 		names[strings.TrimSpace(r.Key)] = true
@@ -175,23 +174,23 @@ func validateGeneral(d *draft, env wizardEnv, p *wzProblems) {
 		}
 		names[k] = true
 	}
-	wzCheckRows(p, "annotations", d.Annotations, "annotation", reQualifiedKey, "")
-	wzCheckRows(p, "labels", d.Labels, "label", reQualifiedKey, reLabelValue)
+	checkRows(p, "annotations", d.Annotations, "annotation", reQualifiedKey, "")
+	checkRows(p, "labels", d.Labels, "label", reQualifiedKey, reLabelValue)
 	for i, r := range d.Labels {
-		if fdl.IsServerLabel(strings.TrimSpace(r.Key)) {
+		if oscar.IsServerLabel(strings.TrimSpace(r.Key)) {
 			p.add(fmt.Sprintf("labels[%d].key", i), fmt.Sprintf("OSCAR sets the label %s itself; choose another name.", strings.TrimSpace(r.Key)))
 		}
 	}
 	// VOs: OSCAR refuses a VO the user is not in, and a new service without VO when the user is in
 	// none of the cluster's (oscar-api.md §3.4). An edit keeps the service's VO as it is.
-	if choices := env.voChoices(); d.Mode != "edit" && env.featsKnown && len(env.feats.VOs) > 0 {
+	if choices := env.voChoices(); d.Mode != "edit" && env.FeaturesKnown && len(env.Features.VOs) > 0 {
 		switch {
-		case s.VO != "" && !slices.Contains(choices, s.VO) && slices.Contains(env.feats.VOs, s.VO):
+		case s.VO != "" && !slices.Contains(choices, s.VO) && slices.Contains(env.Features.VOs, s.VO):
 			p.add("vo", fmt.Sprintf("You are not a member of %s; choose one of your VOs.", s.VO))
 		case s.VO != "" && !slices.Contains(choices, s.VO):
 			p.add("vo", fmt.Sprintf("This cluster does not accept the VO %q; choose one it lists.", s.VO))
-		case s.VO == "" && !env.basic && len(choices) == 0:
-			p.add("vo", "You are not a member of any VO this cluster accepts ("+strings.Join(env.feats.VOs, ", ")+"), so OSCAR will refuse the service.")
+		case s.VO == "" && !env.Basic && len(choices) == 0:
+			p.add("vo", "You are not a member of any VO this cluster accepts ("+strings.Join(env.Features.VOs, ", ")+"), so OSCAR will refuse the service.")
 		}
 	}
 	switch s.Visibility {
@@ -209,14 +208,14 @@ func validateGeneral(d *draft, env wizardEnv, p *wzProblems) {
 			break
 		}
 	}
-	if s.EnableGPU && env.featsKnown && !env.feats.GPU {
+	if s.EnableGPU && env.FeaturesKnown && !env.Features.GPU {
 		p.add("enable_gpu", "This cluster has no GPU; untick GPU.")
 	}
 }
 
-// wzCheckRows validates key/value rows: a key is required once a value is typed, keys match keyRE
+// checkRows validates key/value rows: a key is required once a value is typed, keys match keyRE
 // and are unique; values match valueRE when given.
-func wzCheckRows(p *wzProblems, list string, rows []kvRow, what, keyRE, valueRE string) {
+func checkRows(p *Problems, list string, rows []KVRow, what, keyRE, valueRE string) {
 	seen := map[string]bool{}
 	for i, r := range rows {
 		k := strings.TrimSpace(r.Key)
@@ -240,8 +239,8 @@ func wzCheckRows(p *wzProblems, list string, rows []kvRow, what, keyRE, valueRE 
 // /services/<name> is one of its own pages.
 var reservedServiceNames = map[string]bool{"new": true, "import": true, "delete": true}
 
-// checkServiceName applies OSCAR's rules (1-39 characters) and Kubernetes' (a lower-case DNS label).
-func checkServiceName(name string) string {
+// CheckName applies OSCAR's rules (1-39 characters) and Kubernetes' (a lower-case DNS label).
+func CheckName(name string) string {
 	switch {
 	case name == "":
 		return "Enter a name for the service."
@@ -258,7 +257,7 @@ func checkCPU(cpu string) string {
 	if cpu == "" {
 		return "" // OSCAR uses 0.2
 	}
-	v, err := fdl.ParseQuantity(cpu)
+	v, err := oscar.ParseQuantity(cpu)
 	if err != nil {
 		return "Give the CPU as a number of cores (0.5, 1, 2) or millicores (500m)."
 	}
@@ -280,7 +279,7 @@ func checkMemory(mem string) string {
 	if mem == "" {
 		return "" // OSCAR uses 256Mi
 	}
-	v, err := fdl.ParseQuantity(mem)
+	v, err := oscar.ParseQuantity(mem)
 	if err != nil {
 		return "Give the memory with a unit: 256Mi, 1Gi, 512M."
 	}
@@ -290,92 +289,48 @@ func checkMemory(mem string) string {
 	return ""
 }
 
-// providerField describes one control of a storage provider.
-type providerField struct {
-	Key, Label, Hint string
-	Secret           bool // never shown again once entered
-	Bool             bool // a checkbox ("true"/"false")
-	Required         bool
-	Host             bool // a host name without scheme (OSCAR adds https://)
-	URL              bool // a full https URL
-}
-
-// providerFields lists a kind's fields (oscar-api.md §2.3), in form order.
-func providerFields(kind string) []providerField {
-	switch kind {
-	case kindMinIO:
-		return []providerField{
-			{Key: "endpoint", Label: "Endpoint", Hint: "The MinIO server's URL, for example https://minio.example.org.", Required: true, URL: true},
-			{Key: "region", Label: "Region", Hint: "Optional, for example us-east-1."},
-			{Key: "access_key", Label: "Access key", Required: true},
-			{Key: "secret_key", Label: "Secret key", Required: true, Secret: true},
-			{Key: "verify", Label: "Verify the server's TLS certificate", Bool: true},
-		}
-	case kindS3:
-		return []providerField{
-			{Key: "access_key", Label: "Access key ID", Required: true},
-			{Key: "secret_key", Label: "Secret access key", Required: true, Secret: true},
-			{Key: "region", Label: "Region", Hint: "For example eu-west-1.", Required: true},
-		}
-	case kindOnedata:
-		return []providerField{
-			{Key: "oneprovider_host", Label: "Oneprovider host", Hint: "Host name only, without https:// (OSCAR adds it), for example oneprovider.example.org.", Required: true, Host: true},
-			{Key: "token", Label: "Access token", Hint: "A Onedata access token with write access to the space.", Required: true, Secret: true},
-			{Key: "space", Label: "Space", Hint: "The space's name, for example my-space.", Required: true},
-		}
-	case kindWebDAV:
-		return []providerField{
-			{Key: "hostname", Label: "Host name", Hint: "Host name only, without https://, for example dcache.example.org.", Required: true, Host: true},
-			{Key: "login", Label: "Login", Required: true},
-			{Key: "password", Label: "Password", Required: true, Secret: true},
-		}
-	case kindRucio:
-		return []providerField{
-			{Key: "host", Label: "Rucio host", Hint: "Host name only, without https://.", Required: true, Host: true},
-			{Key: "auth_host", Label: "Authentication host", Hint: "Optional URL, for example https://rucio-auth.example.org.", URL: true},
-			{Key: "account", Label: "Account", Required: true},
-			{Key: "rse", Label: "RSE", Hint: "The Rucio storage element, for example DESY-DCACHE.", Required: true},
-			{Key: "refresh_token", Label: "Refresh token", Required: true, Secret: true},
-			{Key: "oidc_audience", Label: "OIDC audience", Hint: "Optional."},
-			{Key: "token_endpoint", Label: "Token endpoint", Hint: "Optional URL of the OIDC token endpoint.", URL: true},
+// labels lists the labels of the kinds that keep accepts, in table order, the last joined by
+// conj: "MinIO, WebDAV (dCache) or Rucio".
+func labels(keep func(oscar.ProviderKind) bool, conj string) string {
+	var out []string
+	for _, k := range oscar.ProviderKinds() {
+		if keep(k) {
+			out = append(out, k.Label)
 		}
 	}
-	return nil
-}
-
-func wzKindLabel(kind string) string {
-	switch kind {
-	case kindMinIO:
-		return "MinIO"
-	case kindS3:
-		return "Amazon S3"
-	case kindOnedata:
-		return "Onedata (EGI DataHub)"
-	case kindWebDAV:
-		return "WebDAV (dCache)"
-	case kindRucio:
-		return "Rucio"
+	if len(out) < 2 {
+		return strings.Join(out, "")
 	}
-	return kind
+	return strings.Join(out[:len(out)-1], ", ") + " " + conj + " " + out[len(out)-1]
 }
 
-func validateStorage(d *draft, p *wzProblems) {
+func isInput(k oscar.ProviderKind) bool    { return k.Input }
+func isOutput(k oscar.ProviderKind) bool   { return true } // OSCAR accepts every kind as an output
+func onlyOutput(k oscar.ProviderKind) bool { return !k.Input }
+
+// fieldsOf lists a kind's fields, in form order.
+func fieldsOf(kind string) []oscar.ProviderField {
+	k, _ := oscar.ProviderKindOf(kind)
+	return k.Fields
+}
+
+func validateStorage(d *Draft, p *Problems) {
 	seen := map[string]bool{}
 	for i, pr := range d.Providers {
 		prefix := fmt.Sprintf("storage_providers[%d]", i)
 		id := strings.TrimSpace(pr.ID)
 		switch {
 		case id == "":
-			p.add(prefix+".id", fmt.Sprintf("Give this %s provider an id (it is used as %s.<id>).", wzKindLabel(pr.Kind), pr.Kind))
+			p.add(prefix+".id", fmt.Sprintf("Give this %s provider an id (it is used as %s.<id>).", oscar.ProviderLabel(pr.Kind), pr.Kind))
 		case !matches(reProviderID, id):
 			p.add(prefix+".id", "Use letters, digits, - and _ only in an id.")
-		case pr.Kind == kindMinIO && id == "default":
+		case pr.Kind == oscar.KindMinIO && id == "default":
 			p.add(prefix+".id", "minio.default is the cluster's own MinIO and is always there; choose another id.")
 		case seen[pr.ref()]:
-			p.add(prefix+".id", fmt.Sprintf("There is already a %s provider with the id %q.", wzKindLabel(pr.Kind), id))
+			p.add(prefix+".id", fmt.Sprintf("There is already a %s provider with the id %q.", oscar.ProviderLabel(pr.Kind), id))
 		}
 		seen[pr.ref()] = true
-		for _, f := range providerFields(pr.Kind) {
+		for _, f := range fieldsOf(pr.Kind) {
 			v := pr.Fields[f.Key]
 			name := prefix + "." + f.Key
 			switch {
@@ -384,7 +339,7 @@ func validateStorage(d *draft, p *wzProblems) {
 				p.add(name, f.Label+" is required.")
 			case v == "":
 			case f.Host:
-				if msg := wzHostProblem(v); msg != "" {
+				if msg := hostProblem(v); msg != "" {
 					p.add(name, msg)
 				}
 			case f.URL:
@@ -396,9 +351,9 @@ func validateStorage(d *draft, p *wzProblems) {
 	}
 }
 
-// wzHostProblem: a host name (and port) without scheme or path, as OSCAR wants for Onedata, WebDAV and
+// hostProblem: a host name (and port) without scheme or path, as OSCAR wants for Onedata, WebDAV and
 // Rucio hosts.
-func wzHostProblem(h string) string {
+func hostProblem(h string) string {
 	switch {
 	case strings.Contains(h, "://"):
 		return "Give the host name only, without http:// or https:// (OSCAR always uses https)."
@@ -414,7 +369,7 @@ func wzHostProblem(h string) string {
 // a single segment prefixed with the service's name.
 func ioPath(kind, path, service string) string {
 	p := strings.Trim(strings.TrimSpace(path), "/")
-	if (kind == kindMinIO || kind == kindS3) && p != "" && !strings.Contains(p, "/") && service != "" {
+	if (kind == oscar.KindMinIO || kind == oscar.KindS3) && p != "" && !strings.Contains(p, "/") && service != "" {
 		return service + "/" + p
 	}
 	return p
@@ -426,8 +381,8 @@ func bucketOf(kind, path, service string) string {
 	return b
 }
 
-// wzBucketProblem applies S3's bucket naming rules.
-func wzBucketProblem(b string) string {
+// bucketProblem applies S3's bucket naming rules.
+func bucketProblem(b string) string {
 	switch {
 	case len(b) < 3 || len(b) > 63:
 		return fmt.Sprintf("The bucket %q must have 3 to 63 characters.", b)
@@ -443,7 +398,7 @@ func wzBucketProblem(b string) string {
 	return ""
 }
 
-func validateIO(d *draft, input bool, p *wzProblems) {
+func validateIO(d *Draft, input bool, p *Problems) {
 	list, rows := "output", d.Service.Output
 	if input {
 		list, rows = "input", d.Service.Input
@@ -459,10 +414,10 @@ func validateIO(d *draft, input bool, p *wzProblems) {
 		switch {
 		case strings.TrimSpace(io.StorageProvider) == "":
 			p.add(prefix+".storage_provider", "Choose a storage provider.")
-		case !slices.Contains(providerKinds(), kind):
+		case !slices.Contains(kinds(), kind):
 			p.add(prefix+".storage_provider", fmt.Sprintf("%q is not a storage provider kind OSCAR knows.", io.StorageProvider))
-		case input && !inputKind(kind):
-			p.add(prefix+".storage_provider", fmt.Sprintf("OSCAR only accepts MinIO, WebDAV (dCache) or Rucio as inputs; %s can only be an output.", wzKindLabel(kind)))
+		case input && !oscar.IsInputKind(kind):
+			p.add(prefix+".storage_provider", fmt.Sprintf("OSCAR only accepts %s as inputs; %s can only be an output.", labels(isInput, "or"), oscar.ProviderLabel(kind)))
 		case !defined[ref]:
 			p.add(prefix+".storage_provider", fmt.Sprintf("The provider %s is not defined: add it on the Storage step.", ref))
 		}
@@ -472,8 +427,8 @@ func validateIO(d *draft, input bool, p *wzProblems) {
 			p.add(prefix+".path", "Enter a path.")
 		case len(path) > 1024:
 			p.add(prefix+".path", "The path is too long.")
-		case kind == kindMinIO || kind == kindS3:
-			if msg := wzBucketProblem(bucketOf(kind, path, d.Service.Name)); msg != "" {
+		case kind == oscar.KindMinIO || kind == oscar.KindS3:
+			if msg := bucketProblem(bucketOf(kind, path, d.Service.Name)); msg != "" {
 				p.add(prefix+".path", msg)
 			}
 		}

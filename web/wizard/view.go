@@ -1,4 +1,4 @@
-package handlers
+package wizard
 
 import (
 	"encoding/json"
@@ -9,21 +9,22 @@ import (
 
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/fdl"
+	"github.com/oscarconsole/oscar-console/web/oscar"
 )
 
-// wizardProps builds what a step shows: its controls from the draft, the problems to show (shown
-// may be nil), OSCAR's refusal when it concerns this step, and the tabs with their problem marks.
-func wizardProps(wz wizardRef, d *draft, step string, env wizardEnv, shown *wzProblems) (templates.WizardProps, error) {
+// Props builds what a step shows: its controls from the draft, the problems to show (shown
+// may be nil), OSCAR's Refusal when it concerns this step, and the tabs with their problem marks.
+func Props(ref Ref, d *Draft, step string, env Env, shown *Problems) (templates.WizardProps, error) {
 	w := templates.WizardProps{
 		Heading: "New service",
-		Mode:    wz.mode,
-		Base:    wz.base(),
+		Mode:    ref.Mode,
+		Base:    ref.Base(),
 		Step:    step,
 		Errors:  templates.FieldErrors{},
 	}
-	if wz.mode == "edit" {
-		w.Heading = "Edit service " + wz.name
-		w.Notice = "Changes go to OSCAR only when you save them on the Review step. Until then they are a draft in this browser session."
+	if ref.Mode == "edit" {
+		w.Heading = "Edit service " + ref.Name
+		w.Notice = "Changes go to OSCAR only when you save them on the Review step. Until then they are a Draft in this browser session."
 	}
 	if shown != nil {
 		for _, k := range shown.order {
@@ -31,45 +32,45 @@ func wizardProps(wz wizardRef, d *draft, step string, env wizardEnv, shown *wzPr
 			w.ErrorOrder = append(w.ErrorOrder, k)
 		}
 	}
-	if ref := d.Refusal; ref != nil && ref.Step == step {
-		if ref.Field != "" {
-			if !w.Errors.Has(ref.Field) {
-				w.ErrorOrder = append([]string{ref.Field}, w.ErrorOrder...)
+	if rf := d.Refusal; rf != nil && rf.Step == step {
+		if rf.Field != "" {
+			if !w.Errors.Has(rf.Field) {
+				w.ErrorOrder = append([]string{rf.Field}, w.ErrorOrder...)
 			}
-			w.Errors[ref.Field] = "OSCAR refused the service: " + ref.Message
+			w.Errors[rf.Field] = "OSCAR refused the service: " + rf.Message
 		} else {
-			w.Problem = "OSCAR refused the service: " + ref.Message
+			w.Problem = "OSCAR refused the service: " + rf.Message
 		}
 	}
-	for _, st := range wizardSteps() {
-		tab := templates.WizardTab{Key: st, Label: stepLabel(st), Current: st == step}
+	for _, st := range Steps() {
+		tab := templates.WizardTab{Key: st, Label: StepLabel(st), Current: st == step}
 		switch {
 		case d.Refusal != nil && d.Refusal.Step == st:
 			tab.Problem = true
-		case st == stepReview:
-		case d.Visited[st] || d.Visited[stepReview]:
-			tab.Problem = !validateStep(d, st, env).empty()
+		case st == Review:
+		case d.Visited[st] || d.Visited[Review]:
+			tab.Problem = !Validate(d, st, env).Empty()
 		}
 		w.Steps = append(w.Steps, tab)
 	}
 	switch step {
-	case stepGeneral:
+	case General:
 		w.General = generalProps(d, env)
-		w.General.NameFixed = wz.mode == "edit"
+		w.General.NameFixed = ref.Mode == "edit"
 		if d.Mode == "edit" {
-			w.General.Name = wz.name
+			w.General.Name = ref.Name
 		}
 		if w.Errors.Has("vo") && len(w.General.VOs) == 0 {
 			w.General.VOFree = true // a message about the VO needs its control
 		}
-	case stepStorage:
+	case Storage:
 		w.Storage = storageProps(d)
-	case stepInputs:
+	case Inputs:
 		w.IO = ioProps(d, true)
-	case stepOutputs:
+	case Outputs:
 		w.IO = ioProps(d, false)
-	case stepReview:
-		rv, err := reviewProps(wz, d, env, shown)
+	case Review:
+		rv, err := reviewProps(ref, d, env, shown)
 		if err != nil {
 			return w, err
 		}
@@ -80,7 +81,7 @@ func wizardProps(wz wizardRef, d *draft, step string, env wizardEnv, shown *wzPr
 	return w, nil
 }
 
-func wzOptions(values []string, current string, label func(string) string) []templates.WizardOption {
+func options(values []string, current string, label func(string) string) []templates.WizardOption {
 	out := make([]templates.WizardOption, 0, len(values)+1)
 	found := false
 	for _, v := range values {
@@ -95,7 +96,7 @@ func wzOptions(values []string, current string, label func(string) string) []tem
 	return out
 }
 
-func generalProps(d *draft, env wizardEnv) *templates.WizardGeneral {
+func generalProps(d *Draft, env Env) *templates.WizardGeneral {
 	s := d.Service
 	g := &templates.WizardGeneral{
 		Name: s.Name, Image: s.Image, CPU: s.CPU, Memory: s.Memory, Script: s.Script, ScriptFile: d.ScriptFile,
@@ -106,7 +107,7 @@ func generalProps(d *draft, env wizardEnv) *templates.WizardGeneral {
 	if level == "" {
 		level = defaultLogLevel
 	}
-	g.LogLevels = wzOptions(wzLogLevels(), level, func(v string) string {
+	g.LogLevels = options(logLevels(), level, func(v string) string {
 		if v == defaultLogLevel {
 			return v + " (OSCAR's default)"
 		}
@@ -116,14 +117,14 @@ func generalProps(d *draft, env wizardEnv) *templates.WizardGeneral {
 	if vis == "" {
 		vis = defaultVisibility
 	}
-	g.Visibilities = wzOptions([]string{"private", "public", "restricted"}, vis, func(v string) string {
+	g.Visibilities = options([]string{"private", "public", "restricted"}, vis, func(v string) string {
 		return strings.ToUpper(v[:1]) + v[1:]
 	})
 	switch {
-	case !env.featsKnown:
+	case !env.FeaturesKnown:
 		g.VOFree = true
-	case len(env.feats.VOs) > 0:
-		g.VOs = wzOptions(append([]string{""}, env.voChoices()...), s.VO, func(v string) string {
+	case len(env.Features.VOs) > 0:
+		g.VOs = options(append([]string{""}, env.voChoices()...), s.VO, func(v string) string {
 			if v == "" {
 				return "Let OSCAR choose (your first VO)"
 			}
@@ -132,7 +133,7 @@ func generalProps(d *draft, env wizardEnv) *templates.WizardGeneral {
 	case s.VO != "":
 		g.VOFree = true // the cluster names no VO, but the service has one: keep it editable
 	}
-	kv := func(list string, rows []kvRow) []templates.WizardKV {
+	kv := func(list string, rows []KVRow) []templates.WizardKV {
 		var out []templates.WizardKV
 		for i, r := range rows {
 			p := fmt.Sprintf("%s[%d]", list, i)
@@ -151,7 +152,7 @@ func generalProps(d *draft, env wizardEnv) *templates.WizardGeneral {
 	return g
 }
 
-func storageProps(d *draft) *templates.WizardStorage {
+func storageProps(d *Draft) *templates.WizardStorage {
 	st := &templates.WizardStorage{}
 	for i, pr := range d.Providers {
 		prefix := fmt.Sprintf("storage_providers[%d]", i)
@@ -159,8 +160,8 @@ func storageProps(d *draft) *templates.WizardStorage {
 		if strings.TrimSpace(pr.ID) == "" {
 			ref = pr.Kind + ".<id>"
 		}
-		pv := templates.WizardProvider{Prefix: prefix, Kind: pr.Kind, KindLabel: wzKindLabel(pr.Kind), Ref: ref, Row: pr.Row, ID: pr.ID}
-		for _, f := range providerFields(pr.Kind) {
+		pv := templates.WizardProvider{Prefix: prefix, Kind: pr.Kind, KindLabel: oscar.ProviderLabel(pr.Kind), Ref: ref, Row: pr.Row, ID: pr.ID}
+		for _, f := range fieldsOf(pr.Kind) {
 			v := pr.Fields[f.Key]
 			pf := templates.WizardProviderField{Name: prefix + "." + f.Key, Label: f.Label, Hint: f.Hint, Secret: f.Secret, Bool: f.Bool, Required: f.Required}
 			switch {
@@ -175,17 +176,17 @@ func storageProps(d *draft) *templates.WizardStorage {
 		}
 		st.Providers = append(st.Providers, pv)
 	}
-	st.Kinds = wzOptions(providerKinds(), kindOnedata, wzKindLabel)
+	st.Kinds = options(kinds(), oscar.KindOnedata, oscar.ProviderLabel)
 	return st
 }
 
-func ioProps(d *draft, input bool) *templates.WizardIO {
+func ioProps(d *Draft, input bool) *templates.WizardIO {
 	io := &templates.WizardIO{List: "output", Service: d.Service.Name}
 	rows := d.Service.Output
-	io.Kinds = "Outputs can be minio.default or any provider defined on the Storage step: Onedata (EGI DataHub), S3, WebDAV (dCache), Rucio or another MinIO."
+	io.Kinds = "Outputs can be minio.default or any provider defined on the Storage step: " + labels(isOutput, "or") + "."
 	if input {
 		io.List, rows = "input", d.Service.Input
-		io.Kinds = "Inputs can be minio.default or the MinIO, WebDAV (dCache) and Rucio providers defined on the Storage step: OSCAR does not accept S3 or Onedata as inputs."
+		io.Kinds = "Inputs can be minio.default or the " + labels(isInput, "and") + " providers defined on the Storage step: OSCAR does not accept " + labels(onlyOutput, "or") + " as inputs."
 	}
 	refs := d.providerRefs(input)
 	for i, r := range rows {
@@ -199,9 +200,9 @@ func ioProps(d *draft, input bool) *templates.WizardIO {
 			Path:     r.Path,
 			Prefixes: strings.Join(r.Prefix, ", "),
 			Suffixes: strings.Join(r.Suffix, ", "),
-			Providers: wzOptions(refs, current, func(v string) string {
+			Providers: options(refs, current, func(v string) string {
 				k, _ := canonicalRef(v)
-				return v + " (" + wzKindLabel(k) + ")"
+				return v + " (" + oscar.ProviderLabel(k) + ")"
 			}),
 		}
 		if eff := ioPath(kind, r.Path, d.Service.Name); eff != strings.Trim(strings.TrimSpace(r.Path), "/") {
@@ -212,36 +213,36 @@ func ioProps(d *draft, input bool) *templates.WizardIO {
 	return io
 }
 
-func reviewProps(wz wizardRef, d *draft, env wizardEnv, shown *wzProblems) (*templates.WizardReview, error) {
-	svc := d.build()
-	masked := fdl.Masked(svc)
+func reviewProps(ref Ref, d *Draft, env Env, shown *Problems) (*templates.WizardReview, error) {
+	svc := d.Build()
+	masked := oscar.Masked(svc)
 	y, err := fdl.Marshal(masked, fdl.ExportOptions{Complete: true})
 	if err != nil {
-		return nil, fmt.Errorf("handlers: wizard: review: %w", err)
+		return nil, fmt.Errorf("wizard: review: %w", err)
 	}
 	j, err := json.MarshalIndent(masked, "", "  ")
 	if err != nil {
-		return nil, fmt.Errorf("handlers: wizard: review: %w", err)
+		return nil, fmt.Errorf("wizard: review: %w", err)
 	}
 	rv := &templates.WizardReview{YAML: string(y), JSON: string(j), Submit: "Create service", Busy: "Creating… this takes a few seconds"}
-	if wz.mode == "edit" {
+	if ref.Mode == "edit" {
 		rv.Submit, rv.Busy = "Save changes", "Saving… this takes a few seconds"
-		rv.Exported = "/services/" + url.PathEscape(wz.name) + "/export"
+		rv.Exported = "/services/" + url.PathEscape(ref.Name) + "/export"
 	}
 	probs := shown
 	if probs == nil {
-		probs = validateStep(d, stepReview, env)
+		probs = Validate(d, Review, env)
 	}
 	for _, k := range probs.order {
 		st := stepOfField(k)
-		rv.Problems = append(rv.Problems, templates.WizardProblem{Step: stepLabel(st), URL: wz.stepURL(st) + "#" + templates.FieldID(k), Message: probs.errs[k]})
+		rv.Problems = append(rv.Problems, templates.WizardProblem{Step: StepLabel(st), URL: ref.StepURL(st) + "#" + templates.FieldID(k), Message: probs.errs[k]})
 	}
-	if ref := d.Refusal; ref != nil && ref.Step != stepReview {
-		link := wz.stepURL(ref.Step)
-		if ref.Field != "" {
-			link += "#" + templates.FieldID(ref.Field)
+	if rf := d.Refusal; rf != nil && rf.Step != Review {
+		link := ref.StepURL(rf.Step)
+		if rf.Field != "" {
+			link += "#" + templates.FieldID(rf.Field)
 		}
-		rv.Problems = append(rv.Problems, templates.WizardProblem{Step: stepLabel(ref.Step), URL: link, Message: "OSCAR refused the service: " + ref.Message})
+		rv.Problems = append(rv.Problems, templates.WizardProblem{Step: StepLabel(rf.Step), URL: link, Message: "OSCAR refused the service: " + rf.Message})
 	}
 	return rv, nil
 }

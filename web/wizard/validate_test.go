@@ -1,4 +1,4 @@
-package handlers
+package wizard
 
 import (
 	"testing"
@@ -11,8 +11,8 @@ func TestReservedServiceNamesRefused(t *testing.T) {
 		name     string
 		reserved bool
 	}{{"new", true}, {"import", true}, {"delete", true}, {"newer", false}, {"cowsay", false}} {
-		p := newWzProblems()
-		validateGeneral(&draft{Mode: "new", Service: oscar.Service{Name: tc.name}}, wizardEnv{}, p)
+		p := newProblems()
+		validateGeneral(&Draft{Mode: "new", Service: oscar.Service{Name: tc.name}}, Env{}, p)
 		if _, got := p.errs["name"]; got != tc.reserved {
 			t.Errorf("service name %q: refused = %v (%q), want %v", tc.name, got, p.errs["name"], tc.reserved)
 		}

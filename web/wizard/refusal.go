@@ -1,4 +1,4 @@
-package handlers
+package wizard
 
 import (
 	"fmt"
@@ -15,48 +15,48 @@ const (
 	reRefusedOnedata  = `could not reach the Onedata provider "([^"]*)"`
 )
 
-// refusalFor maps OSCAR's refusal of a create or update to the step and control it concerns, so
+// RefusalFor maps OSCAR's refusal of a create or update to the step and control it concerns, so
 // the user sees it next to the value to change (name in use → General/name, bucket exists → the
 // input or output with that bucket, undefined provider → the I/O row using it, unreachable
 // Oneprovider → its Storage row, quota → Inputs). Anything else goes to the Review step as a whole.
-func refusalFor(d *draft, oe *oscar.Error) *refusal {
+func RefusalFor(d *Draft, oe *oscar.Error) *Refusal {
 	msg := oe.UserMessage()
 	low := strings.ToLower(oe.Message)
-	on := func(step, field string) *refusal { return &refusal{Step: step, Field: field, Message: msg} }
+	on := func(step, field string) *Refusal { return &Refusal{Step: step, Field: field, Message: msg} }
 	name := d.Service.Name
 
 	if oe.Kind == oscar.Forbidden && strings.Contains(low, "quota") {
 		if len(d.Service.Input) == 0 && len(d.Service.Output) > 0 {
-			return on(stepOutputs, "")
+			return on(Outputs, "")
 		}
-		return on(stepInputs, "")
+		return on(Inputs, "")
 	}
 	switch {
 	case strings.Contains(low, "a service named") && strings.Contains(low, "already exists"):
-		return on(stepGeneral, "name")
+		return on(General, "name")
 	case strings.Contains(low, "not a member of the chosen vo"), strings.Contains(low, "must be part of one of the following vo"):
-		return on(stepGeneral, "vo")
+		return on(General, "vo")
 	case strings.Contains(low, "the image is required"):
-		return on(stepGeneral, "image")
+		return on(General, "image")
 	case strings.Contains(low, "the script is required"):
-		return on(stepGeneral, "script")
+		return on(General, "script")
 	case strings.Contains(low, "service name must be at most"), strings.Contains(low, "the name is required"), strings.Contains(low, "the name is too"):
-		return on(stepGeneral, "name")
+		return on(General, "name")
 	case strings.Contains(low, "inputs must be minio"):
 		for i, io := range d.Service.Input {
-			if kind, _ := canonicalRef(io.StorageProvider); !inputKind(kind) {
-				return on(stepInputs, fmt.Sprintf("input[%d].storage_provider", i))
+			if kind, _ := canonicalRef(io.StorageProvider); !oscar.IsInputKind(kind) {
+				return on(Inputs, fmt.Sprintf("input[%d].storage_provider", i))
 			}
 		}
-		return on(stepInputs, "")
+		return on(Inputs, "")
 	}
 	if m := regexp.MustCompile(reRefusedBucket).FindStringSubmatch(oe.Message); m != nil {
 		if step, field := findIO(d, func(kind string, io ioConfig) bool {
-			return (kind == kindMinIO || kind == kindS3) && bucketOf(kind, io.Path, name) == m[1]
+			return (kind == oscar.KindMinIO || kind == oscar.KindS3) && bucketOf(kind, io.Path, name) == m[1]
 		}, ".path"); step != "" {
 			return on(step, field)
 		}
-		return on(stepInputs, "")
+		return on(Inputs, "")
 	}
 	if m := regexp.MustCompile(reRefusedProvider).FindStringSubmatch(oe.Message); m != nil {
 		want, wantID := canonicalRef(m[1])
@@ -66,37 +66,37 @@ func refusalFor(d *draft, oe *oscar.Error) *refusal {
 		}, ".storage_provider"); step != "" {
 			return on(step, field)
 		}
-		return on(stepStorage, "")
+		return on(Storage, "")
 	}
 	if m := regexp.MustCompile(reRefusedOnedata).FindStringSubmatch(oe.Message); m != nil {
 		for i, pr := range d.Providers {
-			if pr.Kind == kindOnedata && strings.EqualFold(pr.Fields["oneprovider_host"], m[1]) {
-				return on(stepStorage, fmt.Sprintf("storage_providers[%d].oneprovider_host", i))
+			if pr.Kind == oscar.KindOnedata && strings.EqualFold(pr.Fields["oneprovider_host"], m[1]) {
+				return on(Storage, fmt.Sprintf("storage_providers[%d].oneprovider_host", i))
 			}
 		}
-		return on(stepStorage, "")
+		return on(Storage, "")
 	}
 	if strings.Contains(low, "bucket name is not valid") {
 		if step, field := findIO(d, func(kind string, io ioConfig) bool {
-			return (kind == kindMinIO || kind == kindS3) && wzBucketProblem(bucketOf(kind, io.Path, name)) != ""
+			return (kind == oscar.KindMinIO || kind == oscar.KindS3) && bucketProblem(bucketOf(kind, io.Path, name)) != ""
 		}, ".path"); step != "" {
 			return on(step, field)
 		}
-		return on(stepInputs, "")
+		return on(Inputs, "")
 	}
-	return on(stepReview, "")
+	return on(Review, "")
 }
 
 // findIO returns the step and control of the first input or output that matches.
-func findIO(d *draft, match func(kind string, io ioConfig) bool, suffix string) (step, field string) {
+func findIO(d *Draft, match func(kind string, io ioConfig) bool, suffix string) (step, field string) {
 	for i, io := range d.Service.Input {
 		if kind, _ := canonicalRef(io.StorageProvider); match(kind, io) {
-			return stepInputs, fmt.Sprintf("input[%d]%s", i, suffix)
+			return Inputs, fmt.Sprintf("input[%d]%s", i, suffix)
 		}
 	}
 	for i, io := range d.Service.Output {
 		if kind, _ := canonicalRef(io.StorageProvider); match(kind, io) {
-			return stepOutputs, fmt.Sprintf("output[%d]%s", i, suffix)
+			return Outputs, fmt.Sprintf("output[%d]%s", i, suffix)
 		}
 	}
 	return "", ""

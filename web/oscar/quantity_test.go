@@ -1,4 +1,4 @@
-package fdl
+package oscar
 
 import (
 	"math/big"
@@ -31,6 +31,16 @@ func TestParseQuantity(t *testing.T) {
 		{"3u", "3/1000000"},
 		{"1Ei", "1152921504606846976"},
 		{"1E", "1000000000000000000"},
+		// The services list sorts by these (formerly a float parser of its own in handlers).
+		{"1024", "1024"},
+		{"1G", "1000000000"},
+		{"500M", "500000000"},
+		{"100m", "1/10"},
+		{"2", "2"},
+		{"1Zi", ""},
+		{"abc", ""},
+		{"lots", ""},
+		{"1K", ""}, // Kubernetes writes kilo as k
 		{"", ""},
 		{"Mi", ""},
 		{"1 Mi", ""},

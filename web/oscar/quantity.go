@@ -1,4 +1,4 @@
-package fdl
+package oscar
 
 import (
 	"errors"
@@ -81,39 +81,12 @@ func suffixValue(suf string) (*big.Rat, error) {
 	pow := func(base, exp int64) *big.Rat {
 		return new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(base), big.NewInt(exp), nil))
 	}
-	switch suf {
-	case "":
-		return big.NewRat(1, 1), nil
-	case "Ki":
-		return pow(2, 10), nil
-	case "Mi":
-		return pow(2, 20), nil
-	case "Gi":
-		return pow(2, 30), nil
-	case "Ti":
-		return pow(2, 40), nil
-	case "Pi":
-		return pow(2, 50), nil
-	case "Ei":
-		return pow(2, 60), nil
-	case "n":
-		return big.NewRat(1, 1_000_000_000), nil
-	case "u":
-		return big.NewRat(1, 1_000_000), nil
-	case "m":
-		return big.NewRat(1, 1000), nil
-	case "k":
-		return pow(10, 3), nil
-	case "M":
-		return pow(10, 6), nil
-	case "G":
-		return pow(10, 9), nil
-	case "T":
-		return pow(10, 12), nil
-	case "P":
-		return pow(10, 15), nil
-	case "E":
-		return pow(10, 18), nil
+	if base, exp, ok := suffixPower(suf); ok {
+		m := pow(base, max(exp, -exp))
+		if exp < 0 {
+			m.Inv(m)
+		}
+		return m, nil
 	}
 	if suf[0] != 'e' && suf[0] != 'E' {
 		return nil, errQuantity
@@ -139,6 +112,22 @@ func suffixValue(suf string) (*big.Rat, error) {
 		m.Inv(m)
 	}
 	return m, nil
+}
+
+// suffixPower is the multiplier a binary or decimal SI suffix stands for, as base^exp: "Mi" is
+// 2^20, "k" 10^3, "m" 10^-3, "" 10^0.
+func suffixPower(suf string) (base, exp int64, ok bool) {
+	switch suf {
+	case "":
+		return 10, 0, true
+	case "Ki", "Mi", "Gi", "Ti", "Pi", "Ei":
+		return 2, 10 * int64(strings.Index("KMGTPE", suf[:1])+1), true
+	case "k", "M", "G", "T", "P", "E":
+		return 10, 3 * int64(strings.Index("kMGTPE", suf)+1), true
+	case "m", "u", "n":
+		return 10, -3 * int64(strings.Index("mun", suf)+1), true
+	}
+	return 0, 0, false
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -1,4 +1,4 @@
-package handlers
+package wizard
 
 import (
 	"bytes"
@@ -13,9 +13,9 @@ import (
 	"github.com/oscarconsole/oscar-console/web/oscar"
 )
 
-// wzSeedDraft is a draft with something in every list, as a user would have it midway.
-func wzSeedDraft() *draft {
-	d := draftFromService(oscar.Service{
+// seedDraft is a draft with something in every list, as a user would have it midway.
+func seedDraft() *Draft {
+	d := FromService(oscar.Service{
 		Name: "seed", Image: "img", Script: "\n#!/bin/sh\necho seed\n", CPU: "0.5", Memory: "1Gi", LogLevel: "DEBUG",
 		Environment: &oscar.Environment{Variables: map[string]string{"A": "1"}, Secrets: map[string]string{"S": "secret"}},
 		Labels:      map[string]string{"team": "blue"},
@@ -29,23 +29,23 @@ func wzSeedDraft() *draft {
 	d.Visited = nil
 	// Save every step once, as a user clicking through does: the draft is then in the form's own
 	// terms ("minio" reads minio.default).
-	env := wzFuzzEnv()
-	for _, st := range wizardSteps()[:4] {
-		if v, err := wzRenderForm(d, st, env); err == nil {
-			parseStep(d, st, stepForm{values: v}, env)
+	env := fuzzEnv()
+	for _, st := range Steps()[:4] {
+		if v, err := renderForm(d, st, env); err == nil {
+			ParseStep(d, st, Form{Values: v}, env)
 		}
 	}
 	return d
 }
 
-func wzFuzzEnv() wizardEnv {
-	return wizardEnv{featsKnown: true, basic: true, feats: oscar.Features{GPU: true, VOs: []string{"vo.a.eu"}}}
+func fuzzEnv() Env {
+	return Env{FeaturesKnown: true, Basic: true, Features: oscar.Features{GPU: true, VOs: []string{"vo.a.eu"}}}
 }
 
-// wzRenderForm renders a step of d and reads its form back as a browser without JavaScript
+// renderForm renders a step of d and reads its form back as a browser without JavaScript
 // would submit it.
-func wzRenderForm(d *draft, step string, env wizardEnv) (url.Values, error) {
-	props, err := wizardProps(wizardRef{mode: d.Mode, name: d.Service.Name}, d, step, env, nil)
+func renderForm(d *Draft, step string, env Env) (url.Values, error) {
+	props, err := Props(Ref{Mode: d.Mode, Name: d.Service.Name}, d, step, env, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -57,16 +57,16 @@ func wzRenderForm(d *draft, step string, env wizardEnv) (url.Values, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, ok := wzFormValues(doc, wzForm0)
+	v, ok := formValues(doc, formSel)
 	if !ok {
 		return nil, fmt.Errorf("step %s has no wizard form", step)
 	}
 	return v, nil
 }
 
-func wzRenderedForm(t *testing.T, d *draft, step string, env wizardEnv) url.Values {
+func renderedForm(t *testing.T, d *Draft, step string, env Env) url.Values {
 	t.Helper()
-	v, err := wzRenderForm(d, step, env)
+	v, err := renderForm(d, step, env)
 	if err != nil {
 		t.Fatalf("render %s: %v", step, err)
 	}
@@ -85,52 +85,52 @@ func FuzzParseWizardForm(f *testing.F) {
 	f.Add(uint8(3), "output%5B0%5D.storage_provider=onedata.dh&output%5B0%5D.path=x&output%5B1%5D.storage_provider=s3&output%5B1%5D.prefix=%00%01&add=output")
 	f.Add(uint8(0), "script=%0A%0Aleading+newlines&environment.variables%5B0%5D.value=line%0Dbreak&name=%FF%FE")
 	f.Fuzz(func(t *testing.T, which uint8, body string) {
-		step := wizardSteps()[int(which)%4]
+		step := Steps()[int(which)%4]
 		values, err := url.ParseQuery(body)
 		if err != nil {
 			return
 		}
-		env := wzFuzzEnv()
-		d := wzSeedDraft()
-		parseStep(d, step, stepForm{values: values}, env)
-		rowAction(d, step, values)
-		validateStep(d, stepReview, env)
-		_ = d.build()
+		env := fuzzEnv()
+		d := seedDraft()
+		ParseStep(d, step, Form{Values: values}, env)
+		RowAction(d, step, values)
+		Validate(d, Review, env)
+		_ = d.Build()
 
-		raw, err := marshalDraft(d)
+		raw, err := d.Marshal()
 		if err != nil {
-			t.Fatalf("marshal draft: %v", err)
+			t.Fatalf("marshal Draft: %v", err)
 		}
-		again, err := unmarshalDraft(raw)
+		again, err := Unmarshal(raw)
 		if err != nil {
-			t.Fatalf("unmarshal draft: %v", err)
+			t.Fatalf("unmarshal Draft: %v", err)
 		}
-		for _, st := range wizardSteps() {
-			form := wzRenderedForm(t, d, st, env)
-			if st == stepReview {
+		for _, st := range Steps() {
+			form := renderedForm(t, d, st, env)
+			if st == Review {
 				continue
 			}
-			parseStep(again, st, stepForm{values: form}, env)
+			ParseStep(again, st, Form{Values: form}, env)
 		}
-		after, err := marshalDraft(again)
+		after, err := again.Marshal()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(raw, after) {
-			t.Fatalf("posting the rendered form back changed the draft:\nbefore %s\nafter  %s", raw, after)
+			t.Fatalf("posting the rendered form back changed the Draft:\nbefore %s\nafter  %s", raw, after)
 		}
 	})
 }
 
 // BenchmarkWizardStepRender renders each step of a full draft, as the handlers do.
 func BenchmarkWizardStepRender(b *testing.B) {
-	env := wzFuzzEnv()
-	d := wzSeedDraft()
-	for _, step := range wizardSteps() {
+	env := fuzzEnv()
+	d := seedDraft()
+	for _, step := range Steps() {
 		b.Run(step, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				props, err := wizardProps(wizardRef{mode: "new"}, d, step, env, validateStep(d, step, env))
+				props, err := Props(Ref{Mode: ModeNew}, d, step, env, Validate(d, step, env))
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,0 +1,238 @@
+package handlers
+
+import (
+	"cmp"
+	"fmt"
+	"math/big"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/oscarconsole/oscar-console/templates"
+	"github.com/oscarconsole/oscar-console/web/oscar"
+	"github.com/oscarconsole/oscar-console/web/session"
+)
+
+// servicesPerPage is the services list's page size.
+const servicesPerPage = 25
+
+// serviceQuery is the services list's filter, sort and page, read from the URL.
+type serviceQuery struct {
+	q    string
+	mine bool
+	sort string
+	dir  string
+	page int
+}
+
+// sortKey is a sortable column of a list.
+type sortKey struct{ key, label string }
+
+// serviceSortKeys are the services list's sortable columns, in display order.
+func serviceSortKeys() []sortKey {
+	return []sortKey{
+		{"name", "Name"}, {"image", "Image"}, {"cpu", "CPU"}, {"memory", "Memory"},
+		{"visibility", "Visibility"}, {"owner", "Owner"}, {"state", "Deployment"},
+	}
+}
+
+func readServiceQuery(r *http.Request) serviceQuery {
+	v := r.URL.Query()
+	q := serviceQuery{q: strings.TrimSpace(v.Get("q")), mine: v.Get("mine") == "1", sort: v.Get("sort"), dir: v.Get("dir")}
+	if len(q.q) > 200 {
+		q.q = q.q[:200]
+	}
+	if !slices.ContainsFunc(serviceSortKeys(), func(k sortKey) bool { return k.key == q.sort }) {
+		q.sort = "name"
+	}
+	if q.dir != "desc" {
+		q.dir = "asc"
+	}
+	q.page, _ = strconv.Atoi(v.Get("page"))
+	if q.page < 1 {
+		q.page = 1
+	}
+	return q
+}
+
+// values encodes the query for links; page 1 is left out.
+func (q serviceQuery) values(page int) url.Values {
+	v := url.Values{"q": {q.q}}
+	if q.mine {
+		v.Set("mine", "1")
+	}
+	if q.sort != "name" {
+		v.Set("sort", q.sort)
+	}
+	if q.dir != "asc" {
+		v.Set("dir", q.dir)
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	return v
+}
+
+// listServices handles "GET /services": one OSCAR call with ?include=deployment for the whole list,
+// then filtering, sorting and paging here.
+func (p *Pages) listServices(w http.ResponseWriter, r *http.Request) error {
+	ep, cr := p.creds(r)
+	all, err := p.OSCAR.Services(r.Context(), ep, cr, true)
+	if err != nil {
+		return fmt.Errorf("handlers: list services: %w", err)
+	}
+	props := buildServicesList(all, readServiceQuery(r), &p.session(r).Data)
+	return p.render(w, r, http.StatusOK, templates.ServicesPage(p.layout(r, "Services", "services"), props))
+}
+
+// buildServicesList filters, sorts and pages the services for the list page.
+func buildServicesList(all []oscar.Service, q serviceQuery, me *session.Data) templates.ServicesProps {
+	needle := strings.ToLower(q.q)
+	rows := make([]*oscar.Service, 0, len(all))
+	for i := range all {
+		s := &all[i]
+		if q.mine && !ownerIsMe(me, s.Owner) {
+			continue
+		}
+		if needle != "" && !serviceMatches(s, needle) {
+			continue
+		}
+		rows = append(rows, s)
+	}
+	sortServices(rows, q.sort, q.dir == "desc")
+
+	props := templates.ServicesProps{Query: q.q, Mine: q.mine, Sort: q.sort, Dir: q.dir, Total: len(all), Filtered: len(rows)}
+	clear := q
+	clear.q, clear.mine = "", false
+	props.ClearURL = withQuery("/services", clear.values(1))
+
+	pages := max(1, (len(rows)+servicesPerPage-1)/servicesPerPage)
+	page := min(q.page, pages)
+	from := (page - 1) * servicesPerPage
+	to := min(from+servicesPerPage, len(rows))
+	props.Pager = templates.Pager{Page: page, Pages: pages, Total: len(rows), From: from + 1, To: to}
+	if len(rows) == 0 {
+		props.Pager.From = 0
+	}
+	if page > 1 {
+		props.Pager.PrevURL = withQuery("/services", q.values(page-1))
+		props.Pager.FirstURL = withQuery("/services", q.values(1))
+	}
+	if page < pages {
+		props.Pager.NextURL = withQuery("/services", q.values(page+1))
+		props.Pager.LastURL = withQuery("/services", q.values(pages))
+	}
+
+	for _, k := range serviceSortKeys() {
+		c := templates.SortColumn{Label: k.label, AriaSort: "none"}
+		nq := q
+		nq.sort, nq.dir = k.key, "asc"
+		if q.sort == k.key {
+			if q.dir == "asc" {
+				c.AriaSort, nq.dir = "ascending", "desc"
+			} else {
+				c.AriaSort = "descending"
+			}
+		}
+		c.Href = withQuery("/services", nq.values(1))
+		props.Columns = append(props.Columns, c)
+	}
+
+	props.Rows = make([]templates.ServiceRow, 0, to-from)
+	for _, s := range rows[from:to] {
+		row := templates.ServiceRow{
+			Name: s.Name, URL: servicePath(s.Name), Image: s.Image, CPU: s.CPU, Memory: s.Memory,
+			Visibility: cmp.Or(s.Visibility, "private"), Owner: s.Owner, Mine: ownerIsMe(me, s.Owner),
+		}
+		if d := s.Deployment; d != nil {
+			row.State, row.StateClass, row.Reason = d.State, stateClass(d.State), d.Reason
+		}
+		props.Rows = append(props.Rows, row)
+	}
+	return props
+}
+
+// serviceMatches reports whether a lower-cased needle is in the service's name, image, owner,
+// visibility or VO.
+func serviceMatches(s *oscar.Service, needle string) bool {
+	for _, f := range []string{s.Name, s.Image, s.Owner, s.Visibility, s.VO} {
+		if strings.Contains(strings.ToLower(f), needle) {
+			return true
+		}
+	}
+	return false
+}
+
+// sortServices sorts in place by a column; ties are broken by name so pages are stable. Numeric
+// columns are parsed once per service, not once per comparison, and compared exactly.
+func sortServices(rows []*oscar.Service, key string, desc bool) {
+	type keyed struct {
+		s   *oscar.Service
+		str string
+		num *big.Rat // nil: not a quantity
+	}
+	ks := make([]keyed, len(rows))
+	for i, s := range rows {
+		k := keyed{s: s}
+		switch key {
+		case "image":
+			k.str = s.Image
+		case "cpu":
+			k.num = quantity(s.CPU)
+		case "memory":
+			k.num = quantity(s.Memory)
+		case "visibility":
+			k.str = cmp.Or(s.Visibility, "private")
+		case "owner":
+			k.str = s.Owner
+		case "state":
+			if s.Deployment != nil {
+				k.str = s.Deployment.State
+			}
+		}
+		ks[i] = k
+	}
+	numeric := key == "cpu" || key == "memory"
+	slices.SortStableFunc(ks, func(a, b keyed) int {
+		var c int
+		if numeric {
+			// Unknown quantities sort last whatever the direction.
+			switch {
+			case a.num == nil && b.num == nil:
+			case a.num == nil:
+				return 1
+			case b.num == nil:
+				return -1
+			default:
+				c = a.num.Cmp(b.num)
+			}
+		} else {
+			c = strings.Compare(a.str, b.str)
+		}
+		if desc {
+			c = -c
+		}
+		if c == 0 {
+			c = strings.Compare(a.s.Name, b.s.Name)
+			if desc && key == "name" {
+				c = -c
+			}
+		}
+		return c
+	})
+	for i := range ks {
+		rows[i] = ks[i].s
+	}
+}
+
+// quantity reads a Kubernetes quantity of a service list ("0.5", "500m", "256Mi"); nil if it is
+// not one.
+func quantity(s string) *big.Rat {
+	v, err := oscar.ParseQuantity(strings.TrimSpace(s))
+	if err != nil {
+		return nil
+	}
+	return v
+}
