@@ -45,7 +45,7 @@ func newSecEnv(t *testing.T, o oscartest.Options, edit func(*Deps)) *secEnv {
 	fake := oscartest.New(o)
 	t.Cleanup(fake.Close)
 	h := newHarness(t, edit)
-	ep, err := oscar.ParseEndpoint(fake.URL(), h.pages.Policy)
+	ep, err := oscar.ParseEndpoint(fake.URL(), h.pages.cfg.Policy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,17 +57,17 @@ func newSecEnv(t *testing.T, o oscartest.Options, edit func(*Deps)) *secEnv {
 func (h *harness) newSessionCookie(d session.Data) string {
 	h.t.Helper()
 	req := httptest.NewRequest(http.MethodGet, h.server.URL+"/", nil)
-	s, err := h.pages.Sessions.Load(req)
+	s, err := h.pages.sessions.Load(req)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	s.Data = d
 	rec := httptest.NewRecorder()
-	if err := h.pages.Sessions.Save(rec, req, s); err != nil {
+	if err := h.pages.sessions.Save(rec, req, s); err != nil {
 		h.t.Fatal(err)
 	}
 	for _, c := range rec.Result().Cookies() {
-		if c.Name == h.pages.Sessions.CookieName() {
+		if c.Name == h.pages.sessions.CookieName() {
 			return c.Value
 		}
 	}
@@ -120,7 +120,7 @@ func TestAbuse_UpstreamLimitPerSession(t *testing.T) {
 	g := newUpstreamGate(2, 50*time.Millisecond)
 	srv := httptest.NewServer(h.pages.withSession(h.pages.upstreamLimiter(g, blocking)))
 	t.Cleanup(srv.Close)
-	name := h.pages.Sessions.CookieName()
+	name := h.pages.sessions.CookieName()
 
 	var wg sync.WaitGroup
 	statuses := make(chan int, 10)
@@ -207,7 +207,7 @@ func TestAbuse_UpstreamLimitOnSignedInRoutes(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			st, _, _ := rawGet(t, e.server.URL+"/services", e.pages.Sessions.CookieName(), e.cookie())
+			st, _, _ := rawGet(t, e.server.URL+"/services", e.pages.sessions.CookieName(), e.cookie())
 			statuses <- st
 		}()
 	}
@@ -270,7 +270,7 @@ func TestAbuse_UpstreamLimitSpansRoutes(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			st, _, _ := rawGet(t, e.server.URL+route, e.pages.Sessions.CookieName(), e.cookie())
+			st, _, _ := rawGet(t, e.server.URL+route, e.pages.sessions.CookieName(), e.cookie())
 			answers <- answer{route, st}
 		}()
 	}

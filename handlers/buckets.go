@@ -23,7 +23,7 @@ func (p *Pages) listBuckets(w http.ResponseWriter, r *http.Request) error {
 // renderBuckets lists the buckets (one OSCAR call) around the create form in props.
 func (p *Pages) renderBuckets(w http.ResponseWriter, r *http.Request, status int, props templates.BucketsProps) error {
 	ep, cr := p.creds(r)
-	all, err := p.OSCAR.Buckets(r.Context(), ep, cr)
+	all, err := p.oscar.Buckets(r.Context(), ep, cr)
 	if err != nil {
 		return fmt.Errorf("handlers: list buckets: %w", err)
 	}
@@ -116,7 +116,7 @@ func (p *Pages) createBucket(w http.ResponseWriter, r *http.Request) error {
 		b.AllowedUsers = users
 	}
 	ep, cr := p.creds(r)
-	if err := p.OSCAR.CreateBucket(r.Context(), ep, cr, b); err != nil {
+	if err := p.oscar.CreateBucket(r.Context(), ep, cr, b); err != nil {
 		var oe *oscar.Error
 		if !errors.As(err, &oe) || !(oe.BadInput() || oe.Kind == oscar.Forbidden) {
 			return fmt.Errorf("handlers: create bucket %q: %w", f.Name, err)
@@ -183,7 +183,7 @@ func (p *Pages) confirmDeleteBucket(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	ep, cr := p.creds(r)
-	b, err := p.OSCAR.Bucket(r.Context(), ep, cr, name, "")
+	b, err := p.oscar.Bucket(r.Context(), ep, cr, name, "")
 	if err != nil {
 		return fmt.Errorf("handlers: get bucket %q to delete: %w", name, err)
 	}
@@ -205,7 +205,7 @@ func (p *Pages) deleteBucket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ep, cr := p.creds(r)
-	if err := p.OSCAR.DeleteBucket(r.Context(), ep, cr, name); err != nil {
+	if err := p.oscar.DeleteBucket(r.Context(), ep, cr, name); err != nil {
 		return fmt.Errorf("handlers: delete bucket %q: %w", name, err)
 	}
 	p.session(r).Data.AddFlash("Bucket " + name + " deleted.")

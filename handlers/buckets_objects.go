@@ -77,14 +77,14 @@ func (p *Pages) scanBucket(ctx context.Context, ep oscar.Endpoint, cr oscar.Cred
 		UploadLinkURL: withQuery(bucketPath(name, "presign"), url.Values{"op": {oscar.PresignUpload}, "key": {prefix}}),
 		DeleteURL:     bucketPath(name, "delete"),
 	}
-	if p.MaxUpload > 0 {
-		props.MaxUpload = humanBytes(p.MaxUpload)
+	if p.cfg.MaxUpload > 0 {
+		props.MaxUpload = humanBytes(p.cfg.MaxUpload)
 	}
 	props.Crumbs = crumbs(name, prefix)
 	seen := map[string]bool{}
 	next := ""
 	for i := 0; i < maxBucketScan; i++ {
-		page, err := p.OSCAR.Bucket(ctx, ep, cr, name, token)
+		page, err := p.oscar.Bucket(ctx, ep, cr, name, token)
 		if err != nil {
 			return props, fmt.Errorf("handlers: list bucket %q: %w", name, err)
 		}
@@ -216,11 +216,11 @@ func (p *Pages) downloadObject(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ep, cr := p.creds(r)
-	link, err := p.OSCAR.Presign(r.Context(), ep, cr, name, oscar.PresignRequest{ObjectKey: key, Operation: oscar.PresignDownload, ExpiresIn: downloadLinkTTL})
+	link, err := p.oscar.Presign(r.Context(), ep, cr, name, oscar.PresignRequest{ObjectKey: key, Operation: oscar.PresignDownload, ExpiresIn: downloadLinkTTL})
 	if err != nil {
 		return fmt.Errorf("handlers: presign download of %q: %w", name, err)
 	}
-	body, _, size, err := p.OSCAR.GetObject(r.Context(), link.URL)
+	body, _, size, err := p.oscar.GetObject(r.Context(), link.URL)
 	if err != nil {
 		return fmt.Errorf("handlers: download from %q: %w", name, err)
 	}
@@ -236,7 +236,7 @@ func (p *Pages) downloadObject(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusOK)
 	if _, err := io.Copy(w, newKeepAlive(body, w)); err != nil {
 		if r.Context().Err() == nil {
-			p.Log.WarnContext(r.Context(), "download interrupted", "bucket", name, "err", err)
+			p.log.WarnContext(r.Context(), "download interrupted", "bucket", name, "err", err)
 		}
 		// The headers are gone: abort the connection so the browser reports a failed download
 		// instead of keeping a short file (net/http's documented way to do it).
@@ -291,7 +291,7 @@ func (p *Pages) deleteObject(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ep, cr := p.creds(r)
-	if err := p.OSCAR.DeleteObject(r.Context(), ep, cr, name, key); err != nil {
+	if err := p.oscar.DeleteObject(r.Context(), ep, cr, name, key); err != nil {
 		return fmt.Errorf("handlers: delete object in %q: %w", name, err)
 	}
 	p.session(r).Data.AddFlash("Deleted " + key + ".")
@@ -347,7 +347,7 @@ func (p *Pages) presignObject(w http.ResponseWriter, r *http.Request) error {
 		return p.render(w, r, http.StatusUnprocessableEntity, templates.PresignPage(layout, props))
 	}
 	ep, cr := p.creds(r)
-	res, err := p.OSCAR.Presign(r.Context(), ep, cr, name, oscar.PresignRequest{ObjectKey: props.Key, Operation: props.Operation, ExpiresIn: secs})
+	res, err := p.oscar.Presign(r.Context(), ep, cr, name, oscar.PresignRequest{ObjectKey: props.Key, Operation: props.Operation, ExpiresIn: secs})
 	if err != nil {
 		var oe *oscar.Error
 		if errors.As(err, &oe) && (oe.BadInput() || oe.NotFound()) {

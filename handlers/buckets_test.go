@@ -219,7 +219,7 @@ func TestBucketFoldersAndPages(t *testing.T) {
 // bodyLimited replaces the harness's server by one whose route table bounds forms at limit (the
 // upload route streams past it, as in the console).
 func (e *opEnv) bodyLimited(limit int64) {
-	e.pages.FormLimit = limit
+	e.pages.cfg.FormLimit = limit
 	e.server = e.serve(e.pages)
 }
 

@@ -72,7 +72,7 @@ func uploadBroken() error {
 // uploadObjects handles "POST /buckets/{bucket}/upload": a multipart form whose file parts are
 // streamed, one at a time and never held in memory, to presigned MinIO URLs. Fields before the files
 // ("prefix": the folder shown, "folder": an optional new sub-folder) place them. The router leaves
-// this path out of its body limit; p.MaxUpload bounds each file instead.
+// this path out of its body limit; p.cfg.MaxUpload bounds each file instead.
 func (p *Pages) uploadObjects(w http.ResponseWriter, r *http.Request) error {
 	name, err := bucketName(r)
 	if err != nil {
@@ -159,7 +159,7 @@ func (p *Pages) redirectUploadToBucket(w http.ResponseWriter, r *http.Request) e
 func (p *Pages) uploadObject(ctx context.Context, ep oscar.Endpoint, cr oscar.Creds, bucket, key string, part *multipart.Part) (int64, error) {
 	presign := func() (*oscar.PresignResponse, error) {
 		pr := oscar.PresignRequest{ObjectKey: key, Operation: oscar.PresignUpload, ExpiresIn: uploadLinkTTL}
-		res, err := p.OSCAR.Presign(ctx, ep, cr, bucket, pr)
+		res, err := p.oscar.Presign(ctx, ep, cr, bucket, pr)
 		if err != nil {
 			return nil, fmt.Errorf("handlers: presign upload to %q: %w", bucket, err)
 		}
@@ -174,13 +174,13 @@ func (p *Pages) uploadObject(ctx context.Context, ep oscar.Endpoint, cr oscar.Cr
 		return 0, err
 	}
 	signed := time.Now()
-	limit := p.MaxUpload
+	limit := p.cfg.MaxUpload
 
 	if n, err := strconv.ParseInt(part.Header.Get("Content-Length"), 10, 64); err == nil && n >= 0 {
 		if limit > 0 && n > limit {
 			return 0, tooLarge(limit)
 		}
-		if err := p.OSCAR.PutObject(ctx, link.URL, link.Headers, part, n); err != nil {
+		if err := p.oscar.PutObject(ctx, link.URL, link.Headers, part, n); err != nil {
 			return 0, fmt.Errorf("handlers: upload %q to %q: %w", key, bucket, err)
 		}
 		return n, nil
@@ -219,7 +219,7 @@ func (p *Pages) uploadObject(ctx context.Context, ep oscar.Endpoint, cr oscar.Cr
 		}
 	}
 	// The body is an *os.File wrapped so the transport does not close it under the deferred Close.
-	if err := p.OSCAR.PutObject(ctx, link.URL, link.Headers, io.LimitReader(f, n), n); err != nil {
+	if err := p.oscar.PutObject(ctx, link.URL, link.Headers, io.LimitReader(f, n), n); err != nil {
 		return 0, fmt.Errorf("handlers: upload %q to %q: %w", key, bucket, err)
 	}
 	return n, nil

@@ -22,11 +22,11 @@ import (
 func (p *Pages) showCluster(w http.ResponseWriter, r *http.Request) error {
 	ep, cr := p.creds(r)
 	ctx := r.Context()
-	info, err := p.OSCAR.Info(ctx, ep, cr)
+	info, err := p.oscar.Info(ctx, ep, cr)
 	if err != nil {
 		return fmt.Errorf("handlers: cluster info: %w", err)
 	}
-	cfg, err := p.OSCAR.Config(ctx, ep, cr)
+	cfg, err := p.oscar.Config(ctx, ep, cr)
 	if err != nil {
 		return fmt.Errorf("handlers: cluster config: %w", err)
 	}
@@ -34,8 +34,8 @@ func (p *Pages) showCluster(w http.ResponseWriter, r *http.Request) error {
 	props := clusterProps(string(ep), info, cfg, r.URL.Query().Get("show") == "keys")
 	props.Admin = d.Kind == session.KindBasic
 
-	if st, err := p.OSCAR.Status(ctx, ep, cr); err != nil {
-		p.Log.InfoContext(ctx, "cluster status unavailable", "err", err)
+	if st, err := p.oscar.Status(ctx, ep, cr); err != nil {
+		p.log.InfoContext(ctx, "cluster status unavailable", "err", err)
 		props.StatusProblem = "OSCAR did not report the cluster's resources" + reason(err)
 	} else {
 		addStatus(&props, st)
@@ -43,8 +43,8 @@ func (p *Pages) showCluster(w http.ResponseWriter, r *http.Request) error {
 
 	if !cr.Bearer() {
 		props.QuotaNote = "OSCAR keeps quotas for EGI Check-in users; its admin account has none."
-	} else if q, err := p.OSCAR.UserQuota(ctx, ep, cr); err != nil {
-		p.Log.InfoContext(ctx, "quota unavailable", "err", err)
+	} else if q, err := p.oscar.UserQuota(ctx, ep, cr); err != nil {
+		p.log.InfoContext(ctx, "quota unavailable", "err", err)
 		props.QuotaNote = "OSCAR did not report a quota for you" + reason(err)
 	} else {
 		props.Quota = quotaMeters(q)

@@ -80,9 +80,9 @@ func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	pr.RequestID = requestid.FromContext(r.Context())
 	if pr.Status >= 500 {
-		p.Log.ErrorContext(r.Context(), "request failed", "err", err, "status", pr.Status)
+		p.log.ErrorContext(r.Context(), "request failed", "err", err, "status", pr.Status)
 	} else {
-		p.Log.InfoContext(r.Context(), "request refused", "err", err, "status", pr.Status)
+		p.log.InfoContext(r.Context(), "request refused", "err", err, "status", pr.Status)
 	}
 	p.problem(w, r, pr)
 }
@@ -140,7 +140,7 @@ func (p *Pages) problem(w http.ResponseWriter, r *http.Request, pr templates.Pro
 	// The error page is shown even when the session cannot be written (the store may be why we are
 	// here); the flash it took is then shown again on the next page, which is harmless.
 	if err := p.save(w, r); err != nil {
-		p.Log.WarnContext(r.Context(), "error page: session not saved", "err", err)
+		p.log.WarnContext(r.Context(), "error page: session not saved", "err", err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

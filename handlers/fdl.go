@@ -236,7 +236,7 @@ func (p *Pages) exportCompleteFDL(w http.ResponseWriter, r *http.Request) error 
 
 func (p *Pages) sendFDL(w http.ResponseWriter, r *http.Request, name string, complete bool) error {
 	ep, cr := p.creds(r)
-	svc, err := p.OSCAR.Service(r.Context(), ep, cr, name, false)
+	svc, err := p.oscar.Service(r.Context(), ep, cr, name, false)
 	if err != nil {
 		return fmt.Errorf("handlers: export %s: %w", name, err)
 	}
@@ -247,7 +247,7 @@ func (p *Pages) sendFDL(w http.ResponseWriter, r *http.Request, name string, com
 	file := name + ".yaml"
 	if complete {
 		file = name + "-complete.yaml"
-		p.Log.InfoContext(r.Context(), "complete FDL exported", "service", name)
+		p.log.InfoContext(r.Context(), "complete FDL exported", "service", name)
 	}
 	return p.download(w, r, file, "text/yaml; charset=utf-8", out)
 }
@@ -259,7 +259,7 @@ func (p *Pages) exportScript(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ep, cr := p.creds(r)
-	svc, err := p.OSCAR.Service(r.Context(), ep, cr, name, false)
+	svc, err := p.oscar.Service(r.Context(), ep, cr, name, false)
 	if err != nil {
 		return fmt.Errorf("handlers: export script %s: %w", name, err)
 	}

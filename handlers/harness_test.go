@@ -77,7 +77,7 @@ func newHarness(t *testing.T, edit func(*Deps)) *harness {
 	p := New(d)
 	srv := serve(t, p)
 	if d.PublicURL == nil {
-		p.PublicURL, _ = url.Parse(srv.URL)
+		p.cfg.PublicURL, _ = url.Parse(srv.URL)
 	}
 	jar := newJar()
 	h := &harness{t: t, pages: p, server: srv, logs: logs, client: &http.Client{
@@ -117,13 +117,13 @@ func (h *harness) signIn(d session.Data) {
 		d.Kind = "basic"
 	}
 	req := httptest.NewRequest(http.MethodGet, h.server.URL+"/", nil)
-	s, err := h.pages.Sessions.Load(req)
+	s, err := h.pages.sessions.Load(req)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	s.Data = d
 	rec := httptest.NewRecorder()
-	if err := h.pages.Sessions.Save(rec, req, s); err != nil {
+	if err := h.pages.sessions.Save(rec, req, s); err != nil {
 		h.t.Fatal(err)
 	}
 	u, _ := url.Parse(h.server.URL)
@@ -143,7 +143,7 @@ func (h *harness) sessionData() session.Data {
 	for _, c := range h.client.Jar.Cookies(u) {
 		req.AddCookie(c)
 	}
-	s, err := h.pages.Sessions.Load(req)
+	s, err := h.pages.sessions.Load(req)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ const (
 // why invoking is impossible, if it is.
 func (p *Pages) invokeSetup(r *http.Request, name string) (templates.InvokeProps, string, error) {
 	ep, cr := p.creds(r)
-	s, err := p.OSCAR.Service(r.Context(), ep, cr, name, false)
+	s, err := p.oscar.Service(r.Context(), ep, cr, name, false)
 	if err != nil {
 		return templates.InvokeProps{}, "", fmt.Errorf("handlers: get service %q to invoke: %w", name, err)
 	}
@@ -44,8 +44,8 @@ func (p *Pages) invokeSetup(r *http.Request, name string) (templates.InvokeProps
 		Service: name, ServiceURL: servicePath(name), Action: servicePath(name, "invoke"),
 		JobsURL: servicePath(name, "jobs"), Mode: "job", Base64: true,
 	}
-	if f, err := p.OSCAR.Features(r.Context(), ep, cr); err != nil {
-		p.Log.InfoContext(r.Context(), "features unavailable", "err", err)
+	if f, err := p.oscar.Features(r.Context(), ep, cr); err != nil {
+		p.log.InfoContext(r.Context(), "features unavailable", "err", err)
 	} else if f.Run {
 		props.Sync, props.Mode = true, "run"
 	}
@@ -131,7 +131,7 @@ func (p *Pages) invokeService(w http.ResponseWriter, r *http.Request) error {
 	ep, cr := p.creds(r)
 	extendDeadlines(w, 3*time.Minute)
 	if props.Mode == "run" {
-		res, err := p.OSCAR.Run(r.Context(), ep, cr, name, token, bytes.NewReader(input), "")
+		res, err := p.oscar.Run(r.Context(), ep, cr, name, token, bytes.NewReader(input), "")
 		var oe *oscar.Error
 		if err != nil && !errors.As(err, &oe) {
 			return fmt.Errorf("handlers: run %q: %w", name, err)
@@ -146,18 +146,18 @@ func (p *Pages) invokeService(w http.ResponseWriter, r *http.Request) error {
 			if res != nil {
 				props.Problem = fmt.Sprintf("The service answered with status %d.", res.Status)
 			}
-			p.Log.InfoContext(r.Context(), "run failed", "service", name, "err", err)
+			p.log.InfoContext(r.Context(), "run failed", "service", name, "err", err)
 		}
 		return p.render(w, r, status, templates.InvokePage(layout, props))
 	}
 
 	before, beforeErr := p.jobNames(r, name)
-	if err := p.OSCAR.RunJob(r.Context(), ep, cr, name, token, bytes.NewReader(input)); err != nil {
+	if err := p.oscar.RunJob(r.Context(), ep, cr, name, token, bytes.NewReader(input)); err != nil {
 		var oe *oscar.Error
 		if !errors.As(err, &oe) {
 			return fmt.Errorf("handlers: start job of %q: %w", name, err)
 		}
-		p.Log.InfoContext(r.Context(), "job not started", "service", name, "err", err)
+		p.log.InfoContext(r.Context(), "job not started", "service", name, "err", err)
 		props.Problem = "The job was not started. " + oe.UserMessage()
 		return p.render(w, r, http.StatusBadGateway, templates.InvokePage(layout, props))
 	}
@@ -194,7 +194,7 @@ func (p *Pages) jobNames(r *http.Request, service string) (map[string]bool, erro
 	names := map[string]bool{}
 	page := ""
 	for range maxJobScanPages {
-		jobs, err := p.OSCAR.Jobs(r.Context(), ep, cr, service, page)
+		jobs, err := p.oscar.Jobs(r.Context(), ep, cr, service, page)
 		if err != nil {
 			return nil, fmt.Errorf("handlers: list jobs of %q: %w", service, err)
 		}

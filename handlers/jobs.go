@@ -25,7 +25,7 @@ func (p *Pages) listJobs(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("That page link is not valid.")
 	}
 	ep, cr := p.creds(r)
-	jobs, err := p.OSCAR.Jobs(r.Context(), ep, cr, name, token)
+	jobs, err := p.oscar.Jobs(r.Context(), ep, cr, name, token)
 	if err != nil {
 		return fmt.Errorf("handlers: list jobs of %q: %w", name, err)
 	}
@@ -99,7 +99,7 @@ func (p *Pages) showJobLog(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	stamps := q.Get("timestamps") == "1"
 	ep, cr := p.creds(r)
-	log, err := p.OSCAR.JobLog(r.Context(), ep, cr, name, job, stamps)
+	log, err := p.oscar.JobLog(r.Context(), ep, cr, name, job, stamps)
 	if err != nil {
 		return fmt.Errorf("handlers: get log of job %q of %q: %w", job, name, err)
 	}
@@ -194,7 +194,7 @@ func (p *Pages) deleteJobs(w http.ResponseWriter, r *http.Request) error {
 	}
 	all := form.Get("all") == "true"
 	ep, cr := p.creds(r)
-	if err := p.OSCAR.DeleteJobs(r.Context(), ep, cr, name, all); err != nil {
+	if err := p.oscar.DeleteJobs(r.Context(), ep, cr, name, all); err != nil {
 		return fmt.Errorf("handlers: delete jobs of %q: %w", name, err)
 	}
 	if all {
@@ -225,7 +225,7 @@ func (p *Pages) deleteJob(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ep, cr := p.creds(r)
-	if err := p.OSCAR.DeleteJob(r.Context(), ep, cr, name, job); err != nil {
+	if err := p.oscar.DeleteJob(r.Context(), ep, cr, name, job); err != nil {
 		return fmt.Errorf("handlers: delete job %q of %q: %w", job, name, err)
 	}
 	p.session(r).Data.AddFlash("Job " + job + " deleted.")

@@ -30,17 +30,17 @@ type Cluster struct {
 	Endpoint oscar.Endpoint
 }
 
-// Deps is everything the pages need, built by cmd/oscar-console.
-type Deps struct {
-	Log         *slog.Logger
-	Sessions    *session.Manager
-	OSCAR       *oscar.Client
-	Providers   []*auth.Provider
-	Policy      oscar.Policy
-	Clusters    []Cluster
+// Settings are the operator's choices the pages follow (cmd/oscar-console reads them from its
+// configuration; web/server's Build passes them on). Zero values get the defaults.
+type Settings struct {
+	// Policy guards every OSCAR endpoint a user may choose (SSRF); Clusters are the operator's list.
+	Policy   oscar.Policy
+	Clusters []Cluster
+	// RequiredVOs refuses OIDC sign-in to users in none of them.
 	RequiredVOs []string
-	PublicURL   *url.URL
-	Version     string
+	// PublicURL is the console's external base URL; Version is shown in the footer.
+	PublicURL *url.URL
+	Version   string
 	// MaxUpload bounds one streamed object upload (bytes); 0 means no bound beyond the disk of MinIO.
 	MaxUpload int64
 	// LoginRate bounds sign-in attempts per client address per minute; 0 means the default (20).
@@ -50,17 +50,31 @@ type Deps struct {
 	// FormLimit bounds a form post's body (bytes); 0 means DefaultFormLimit. The two routes whose
 	// bodies stream (object upload, invocation) have limits of their own (routes.go).
 	FormLimit int64
-	Now       func() time.Time
+}
+
+// Deps is everything the pages are built from.
+type Deps struct {
+	Log       *slog.Logger
+	Sessions  *session.Manager
+	OSCAR     *oscar.Client
+	Providers []*auth.Provider
+	Settings
+	Now func() time.Time
 }
 
 // DefaultFormLimit bounds form posts: an FDL file and its scripts fit easily; uploads stream.
 const DefaultFormLimit = 4 << 20
 
-// Pages serves every screen of the console.
+// Pages serves every screen of the console. Its dependencies are fixed by New.
 type Pages struct {
-	Deps
-	limits *limiter      // sign-in attempts per client address
-	gate   *upstreamGate // concurrent signed-in requests per session, one gate for every route
+	log       *slog.Logger
+	sessions  *session.Manager
+	oscar     *oscar.Client
+	providers []*auth.Provider
+	cfg       Settings
+	now       func() time.Time
+	limits    *limiter      // sign-in attempts per client address
+	gate      *upstreamGate // concurrent signed-in requests per session, one gate for every route
 }
 
 // New builds the pages. Zero-valued optional dependencies get their defaults.
@@ -74,11 +88,15 @@ func New(d Deps) *Pages {
 	if d.FormLimit <= 0 {
 		d.FormLimit = DefaultFormLimit
 	}
-	d.Log = requestid.Logger(d.Log)
 	return &Pages{
-		Deps:   d,
-		limits: newLimiter(d.LoginRate, time.Minute, d.Now),
-		gate:   newUpstreamGate(maxUpstreamPerSession, upstreamWait),
+		log:       requestid.Logger(d.Log),
+		sessions:  d.Sessions,
+		oscar:     d.OSCAR,
+		providers: d.Providers,
+		cfg:       d.Settings,
+		now:       d.Now,
+		limits:    newLimiter(d.LoginRate, time.Minute, d.Now),
+		gate:      newUpstreamGate(maxUpstreamPerSession, upstreamWait),
 	}
 }
 
@@ -90,7 +108,7 @@ const sessionKey ctxKey = 1
 // store that cannot be reached gives a 503 page, never a silent sign-out.
 func (p *Pages) withSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, err := p.Sessions.Load(r)
+		s, err := p.sessions.Load(r)
 		if err != nil {
 			p.fail(w, r, err)
 			return
@@ -103,7 +121,7 @@ func (p *Pages) withSession(next http.Handler) http.Handler {
 // over the limit is refused with a 413 page here rather than read by a handler as an empty form.
 // Multipart posts (FDL import, wizard scripts) are parsed by their handlers, within the same bound.
 func (p *Pages) readForm(next http.Handler) http.Handler {
-	limit := p.FormLimit
+	limit := p.cfg.FormLimit
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -162,7 +180,7 @@ func (p *Pages) layout(r *http.Request, title, nav string) templates.Layout {
 		Title:     title,
 		Nav:       nav,
 		RequestID: requestid.FromContext(r.Context()),
-		Version:   p.Version,
+		Version:   p.cfg.Version,
 	}
 	if r.Method == http.MethodGet && SafeNext(r.URL.RequestURI()) {
 		l.Path = r.URL.RequestURI()
@@ -212,7 +230,7 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, c tem
 // save writes the request's session back (and its cookie). An anonymous visitor with nothing to keep
 // gets no session at all, so crawlers and health checks do not fill the store.
 func (p *Pages) save(w http.ResponseWriter, r *http.Request) error {
-	if p.Sessions == nil {
+	if p.sessions == nil {
 		return nil
 	}
 	s, ok := r.Context().Value(sessionKey).(*session.Session)
@@ -224,11 +242,11 @@ func (p *Pages) save(w http.ResponseWriter, r *http.Request) error {
 	if !worth && !p.hasCookie(r) {
 		return nil
 	}
-	return p.Sessions.Save(w, r, s)
+	return p.sessions.Save(w, r, s)
 }
 
 func (p *Pages) hasCookie(r *http.Request) bool {
-	_, err := r.Cookie(p.Sessions.CookieName())
+	_, err := r.Cookie(p.sessions.CookieName())
 	return err == nil
 }
 

@@ -77,7 +77,7 @@ func (p *Pages) deleteServices(w http.ResponseWriter, r *http.Request) error {
 	}
 	ep, cr := p.creds(r)
 	if form.Get("confirm") != "1" {
-		all, err := p.OSCAR.Services(r.Context(), ep, cr, false)
+		all, err := p.oscar.Services(r.Context(), ep, cr, false)
 		if err != nil {
 			return fmt.Errorf("handlers: list services to delete: %w", err)
 		}
@@ -102,12 +102,12 @@ func (p *Pages) deleteServices(w http.ResponseWriter, r *http.Request) error {
 		}
 		// Each deletion may take OSCAR tens of seconds (it restarts MinIO): keep the connection open.
 		extendDeadlines(w, 2*time.Minute)
-		if err := p.OSCAR.DeleteService(r.Context(), ep, cr, n); err != nil {
+		if err := p.oscar.DeleteService(r.Context(), ep, cr, n); err != nil {
 			var oe *oscar.Error
 			if !errors.As(err, &oe) {
 				return fmt.Errorf("handlers: delete service %q: %w", n, err)
 			}
-			p.Log.InfoContext(r.Context(), "service not deleted", "service", n, "err", err)
+			p.log.InfoContext(r.Context(), "service not deleted", "service", n, "err", err)
 			failed = append(failed, fmt.Sprintf("%s (%s)", n, oe.UserMessage()))
 			continue
 		}
@@ -140,7 +140,7 @@ func (p *Pages) showService(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ep, cr := p.creds(r)
-	s, err := p.OSCAR.Service(r.Context(), ep, cr, name, true)
+	s, err := p.oscar.Service(r.Context(), ep, cr, name, true)
 	if err != nil {
 		return fmt.Errorf("handlers: get service %q: %w", name, err)
 	}
@@ -149,17 +149,17 @@ func (p *Pages) showService(w http.ResponseWriter, r *http.Request) error {
 
 	// The cluster's features say whether /run exists; they are cached by the client. A failure here
 	// does not hide the service: the page says /run may not exist.
-	if f, err := p.OSCAR.Features(r.Context(), ep, cr); err != nil {
-		p.Log.InfoContext(r.Context(), "features unavailable", "err", err)
+	if f, err := p.oscar.Features(r.Context(), ep, cr); err != nil {
+		p.log.InfoContext(r.Context(), "features unavailable", "err", err)
 		props.RunUnknown = true
 	} else if !f.Run {
 		props.RunURL, props.CurlRun = "", ""
 	}
 
-	jobs, err := p.OSCAR.Jobs(r.Context(), ep, cr, name, "")
+	jobs, err := p.oscar.Jobs(r.Context(), ep, cr, name, "")
 	props.Summary = summarizeJobs(jobs, err)
 	if err != nil {
-		p.Log.InfoContext(r.Context(), "job summary unavailable", "service", name, "err", err)
+		p.log.InfoContext(r.Context(), "job summary unavailable", "service", name, "err", err)
 	}
 	return p.render(w, r, http.StatusOK, templates.ServicePage(p.layout(r, "Service "+name, "services"), props))
 }
@@ -355,7 +355,7 @@ func (p *Pages) confirmDeleteService(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	ep, cr := p.creds(r)
-	s, err := p.OSCAR.Service(r.Context(), ep, cr, name, false)
+	s, err := p.oscar.Service(r.Context(), ep, cr, name, false)
 	if err != nil {
 		return fmt.Errorf("handlers: get service %q to delete: %w", name, err)
 	}
@@ -378,7 +378,7 @@ func (p *Pages) deleteService(w http.ResponseWriter, r *http.Request) error {
 	}
 	ep, cr := p.creds(r)
 	extendDeadlines(w, 2*time.Minute)
-	if err := p.OSCAR.DeleteService(r.Context(), ep, cr, name); err != nil {
+	if err := p.oscar.DeleteService(r.Context(), ep, cr, name); err != nil {
 		return fmt.Errorf("handlers: delete service %q: %w", name, err)
 	}
 	p.session(r).Data.AddFlash("Service " + name + " deleted, with its buckets.")

@@ -29,7 +29,7 @@ func newOpEnv(t *testing.T, o oscartest.Options, edit func(*Deps)) *opEnv {
 	t.Helper()
 	fake := oscartest.NewT(t, o)
 	h := newHarness(t, edit)
-	ep, err := oscar.ParseEndpoint(fake.URL(), h.pages.Policy)
+	ep, err := oscar.ParseEndpoint(fake.URL(), h.pages.cfg.Policy)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func (p *Pages) showLogin(w http.ResponseWriter, r *http.Request) error {
 // loginProps fills what every rendering of the login page shows.
 func (p *Pages) loginProps(r *http.Request, endpoint, next string) templates.LoginProps {
 	props := templates.LoginProps{Endpoint: endpoint, Next: next, Clusters: p.clusterChoices()}
-	for _, pr := range p.Providers {
+	for _, pr := range p.providers {
 		c := pr.Config()
 		props.Providers = append(props.Providers, templates.ProviderChoice{ID: c.ID, Name: c.Name, Ready: pr.Ready()})
 	}
@@ -57,7 +57,7 @@ func (p *Pages) loginProps(r *http.Request, endpoint, next string) templates.Log
 
 func (p *Pages) clusterChoices() []templates.ClusterChoice {
 	var out []templates.ClusterChoice
-	for _, c := range p.Clusters {
+	for _, c := range p.cfg.Clusters {
 		out = append(out, templates.ClusterChoice{Label: c.Label, Endpoint: string(c.Endpoint)})
 	}
 	return out
@@ -79,9 +79,9 @@ func (p *Pages) refuseLogin(w http.ResponseWriter, r *http.Request, status int, 
 		args = append(args, "err", cause)
 	}
 	if status >= 500 {
-		p.Log.WarnContext(r.Context(), "sign-in failed", args...)
+		p.log.WarnContext(r.Context(), "sign-in failed", args...)
 	} else {
-		p.Log.InfoContext(r.Context(), "sign-in refused", args...)
+		p.log.InfoContext(r.Context(), "sign-in refused", args...)
 	}
 	return p.renderLogin(w, r, status, props)
 }
@@ -103,7 +103,7 @@ func (p *Pages) startLogin(w http.ResponseWriter, r *http.Request) error {
 			Message: "This console does not offer that identity provider. Choose one of the buttons below."}
 		return p.refuseLogin(w, r, http.StatusBadRequest, props, nil)
 	}
-	ep, err := oscar.ParseEndpoint(raw, p.Policy)
+	ep, err := oscar.ParseEndpoint(raw, p.cfg.Policy)
 	if err != nil {
 		props.Errors = templates.FieldErrors{"endpoint": endpointMessage(err)}
 		return p.refuseLogin(w, r, http.StatusUnprocessableEntity, props, err)
@@ -112,7 +112,7 @@ func (p *Pages) startLogin(w http.ResponseWriter, r *http.Request) error {
 	// Ask the endpoint first, without credentials (OSCAR answers 401), so that an address the
 	// console may not reach, or where no OSCAR answers, is reported before the user signs in at
 	// the provider rather than after.
-	if _, err := p.OSCAR.Info(r.Context(), ep, oscar.Creds{}); err != nil {
+	if _, err := p.oscar.Info(r.Context(), ep, oscar.Creds{}); err != nil {
 		var oe *oscar.Error
 		if !errors.As(err, &oe) {
 			return fmt.Errorf("handlers: start login: probe endpoint: %w", err)
@@ -182,19 +182,19 @@ func (p *Pages) finishLogin(w http.ResponseWriter, r *http.Request) error {
 		return p.refuseLogin(w, r, status, props, err)
 	}
 
-	if !auth.IsVOMember(id.VOs, p.RequiredVOs) {
+	if !auth.IsVOMember(id.VOs, p.cfg.RequiredVOs) {
 		p.revoke(r, prov, toks.RefreshToken)
-		props.Problem = requiredVOProblem(id.VOs, p.RequiredVOs, id.Issuer)
+		props.Problem = requiredVOProblem(id.VOs, p.cfg.RequiredVOs, id.Issuer)
 		return p.refuseLogin(w, r, http.StatusForbidden, props, fmt.Errorf("handlers: callback: %s is in none of the required VOs", id.Subject))
 	}
 
-	ep, err := oscar.ParseEndpoint(ls.Endpoint, p.Policy)
+	ep, err := oscar.ParseEndpoint(ls.Endpoint, p.cfg.Policy)
 	if err != nil { // the policy changed during the sign-in
 		p.revoke(r, prov, toks.RefreshToken)
 		props.Errors = templates.FieldErrors{"endpoint": endpointMessage(err)}
 		return p.refuseLogin(w, r, http.StatusUnprocessableEntity, props, err)
 	}
-	if _, err := p.OSCAR.Config(r.Context(), ep, oscar.Creds{Token: toks.AccessToken}); err != nil {
+	if _, err := p.oscar.Config(r.Context(), ep, oscar.Creds{Token: toks.AccessToken}); err != nil {
 		var oe *oscar.Error
 		if !errors.As(err, &oe) {
 			return fmt.Errorf("handlers: callback: check token with OSCAR: %w", err)
@@ -237,10 +237,10 @@ func (p *Pages) finishLogin(w http.ResponseWriter, r *http.Request) error {
 func (p *Pages) signedIn(w http.ResponseWriter, r *http.Request, s *session.Session, ep oscar.Endpoint, next string) error {
 	s.Data.Remember(string(ep))
 	s.Data.AddFlash("Signed in as " + displayName(&s.Data) + ". The console sends your credentials to " + string(ep) + ".")
-	if err := p.Sessions.Renew(w, r, s); err != nil {
+	if err := p.sessions.Renew(w, r, s); err != nil {
 		return err
 	}
-	p.Log.InfoContext(r.Context(), "signed in", "kind", s.Data.Kind, "provider", s.Data.Provider,
+	p.log.InfoContext(r.Context(), "signed in", "kind", s.Data.Kind, "provider", s.Data.Provider,
 		"sub", s.Data.Subject, "user", s.Data.BasicUser, "endpoint", ep.Host())
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, nextOr(next, defaultNext), http.StatusSeeOther)
@@ -262,7 +262,7 @@ func (p *Pages) loginWithPassword(w http.ResponseWriter, r *http.Request) error 
 		return p.refuseLogin(w, r, http.StatusTooManyRequests, props, nil)
 	}
 	errs := templates.FieldErrors{}
-	ep, err := oscar.ParseEndpoint(raw, p.Policy)
+	ep, err := oscar.ParseEndpoint(raw, p.cfg.Policy)
 	if err != nil {
 		errs["basic-endpoint"] = endpointMessage(err)
 	}
@@ -277,7 +277,7 @@ func (p *Pages) loginWithPassword(w http.ResponseWriter, r *http.Request) error 
 		return p.refuseLogin(w, r, http.StatusUnprocessableEntity, props, err)
 	}
 	props.Endpoint = string(ep)
-	if _, err := p.OSCAR.Info(r.Context(), ep, oscar.Creds{User: user, Password: pass}); err != nil {
+	if _, err := p.oscar.Info(r.Context(), ep, oscar.Creds{User: user, Password: pass}); err != nil {
 		var oe *oscar.Error
 		if !errors.As(err, &oe) {
 			return fmt.Errorf("handlers: basic sign-in: %w", err)
@@ -312,11 +312,11 @@ func (p *Pages) logout(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	if err := p.Sessions.Destroy(w, r, s); err != nil {
+	if err := p.sessions.Destroy(w, r, s); err != nil {
 		return err
 	}
 	if d.SignedIn() {
-		p.Log.InfoContext(r.Context(), "signed out", "kind", d.Kind, "sub", d.Subject, "user", d.BasicUser)
+		p.log.InfoContext(r.Context(), "signed out", "kind", d.Kind, "sub", d.Subject, "user", d.BasicUser)
 	}
 	// Not p.redirect: saving would start a new, empty session; and the target may be the provider.
 	w.Header().Set("Cache-Control", "no-store")
@@ -331,7 +331,7 @@ func (p *Pages) revoke(r *http.Request, prov *auth.Provider, refreshToken string
 		return
 	}
 	if err := prov.Revoke(r.Context(), refreshToken); err != nil {
-		p.Log.WarnContext(r.Context(), "could not revoke the refresh token", "provider", prov.Config().ID, "err", err)
+		p.log.WarnContext(r.Context(), "could not revoke the refresh token", "provider", prov.Config().ID, "err", err)
 	}
 }
 
@@ -357,7 +357,7 @@ func (p *Pages) provider(id string) *auth.Provider {
 	if id == "" {
 		return nil
 	}
-	for _, pr := range p.Providers {
+	for _, pr := range p.providers {
 		if pr.Config().ID == id {
 			return pr
 		}
@@ -396,7 +396,7 @@ func (p *Pages) trusted(addr string) bool {
 	if err != nil {
 		return false
 	}
-	for _, pr := range p.TrustedProxies {
+	for _, pr := range p.cfg.TrustedProxies {
 		if pr.Contains(a.Unmap()) {
 			return true
 		}

@@ -44,10 +44,10 @@ func (p *Pages) switchEndpoint(w http.ResponseWriter, r *http.Request) error {
 	next := nextOr(r.PostFormValue("next"), "")
 	props := p.endpointProps(r, raw, next)
 	refuse := func(status int, cause error) error {
-		p.Log.InfoContext(r.Context(), "endpoint switch refused", "status", status, "err", cause)
+		p.log.InfoContext(r.Context(), "endpoint switch refused", "status", status, "err", cause)
 		return p.render(w, r, status, templates.EndpointPage(p.layout(r, "OSCAR endpoint", ""), props))
 	}
-	ep, err := oscar.ParseEndpoint(raw, p.Policy)
+	ep, err := oscar.ParseEndpoint(raw, p.cfg.Policy)
 	if err != nil {
 		props.Errors = templates.FieldErrors{"endpoint": endpointMessage(err)}
 		return refuse(http.StatusUnprocessableEntity, err)
@@ -63,7 +63,7 @@ func (p *Pages) switchEndpoint(w http.ResponseWriter, r *http.Request) error {
 		return refuse(http.StatusForbidden, errors.New("handlers: basic-auth session cannot switch endpoint"))
 	}
 	_, cr := p.creds(r)
-	if _, err := p.OSCAR.Config(r.Context(), ep, cr); err != nil {
+	if _, err := p.oscar.Config(r.Context(), ep, cr); err != nil {
 		var oe *oscar.Error
 		if !errors.As(err, &oe) {
 			return fmt.Errorf("handlers: switch endpoint: %w", err)
@@ -83,6 +83,6 @@ func (p *Pages) switchEndpoint(w http.ResponseWriter, r *http.Request) error {
 	}
 	d.Remember(string(ep))
 	d.AddFlash("Now using " + string(ep) + ". The console sends your token there.")
-	p.Log.InfoContext(r.Context(), "endpoint switched", "sub", d.Subject, "endpoint", ep.Host())
+	p.log.InfoContext(r.Context(), "endpoint switched", "sub", d.Subject, "endpoint", ep.Host())
 	return p.redirect(w, r, nextOr(next, defaultNext))
 }

@@ -101,7 +101,7 @@ func newOIDCEnv(t *testing.T, o envOptions) *oidcEnv {
 	op := authtest.New(t, opts)
 	op.AddUser(testUser())
 	op.LoginAs(testSubject)
-	prov := auth.New(op.ProviderConfig(), nil, h.pages.Log)
+	prov := auth.New(op.ProviderConfig(), nil, h.pages.log)
 	if o.down {
 		op.SetDown(true)
 		if err := prov.Discover(context.Background()); err == nil {
@@ -111,7 +111,7 @@ func newOIDCEnv(t *testing.T, o envOptions) *oidcEnv {
 	} else if err := prov.Discover(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	h.pages.Providers = append(h.pages.Providers, prov)
+	h.pages.providers = append(h.pages.providers, prov)
 	oo := o.oscar
 	oo.Tokens = op.ValidateAccessToken
 	if oo.OIDCGroups == nil {
@@ -163,7 +163,7 @@ func (e *oidcEnv) mustLogin(next, want string) {
 func (h *harness) cookie() string {
 	u, _ := url.Parse(h.server.URL)
 	for _, c := range h.client.Jar.Cookies(u) {
-		if c.Name == h.pages.Sessions.CookieName() {
+		if c.Name == h.pages.sessions.CookieName() {
 			return c.Value
 		}
 	}
@@ -174,7 +174,7 @@ func (h *harness) cookie() string {
 func (h *harness) getWithCookie(path, value string) *http.Response {
 	h.t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, h.server.URL+path, nil)
-	req.AddCookie(&http.Cookie{Name: h.pages.Sessions.CookieName(), Value: value})
+	req.AddCookie(&http.Cookie{Name: h.pages.sessions.CookieName(), Value: value})
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := c.Do(req)
 	if err != nil {

@@ -23,11 +23,11 @@ func TestSeveralProvidersOneButtonEach(t *testing.T) {
 	demo.LoginAs(carol.Subject)
 	cfg := demo.ProviderConfig()
 	cfg.ID, cfg.Name = "demo", "EGI Check-in demo"
-	prov := auth.New(cfg, nil, e.pages.Log)
+	prov := auth.New(cfg, nil, e.pages.log)
 	if err := prov.Discover(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e.pages.Providers = append(e.pages.Providers, prov)
+	e.pages.providers = append(e.pages.providers, prov)
 	// An OSCAR that accepts tokens of both providers, as a cluster listing both issuers would.
 	both := oscartest.NewT(t, oscartest.Options{OIDCGroups: []string{testVO}, Tokens: func(tok string) (string, []string, bool) {
 		if sub, groups, ok := e.op.ValidateAccessToken(tok); ok {

@@ -65,12 +65,12 @@ func returnPath(r *http.Request) string {
 // expiresSoon reports whether the access token has less than refreshMargin left. A session without a
 // known expiry is left alone.
 func (p *Pages) expiresSoon(d *session.Data) bool {
-	return !d.Expiry.IsZero() && p.Now().Add(refreshMargin).After(d.Expiry)
+	return !d.Expiry.IsZero() && p.now().Add(refreshMargin).After(d.Expiry)
 }
 
 // expired reports whether the access token is no longer valid.
 func (p *Pages) expired(d *session.Data) bool {
-	return !d.Expiry.IsZero() && !p.Now().Before(d.Expiry)
+	return !d.Expiry.IsZero() && !p.now().Before(d.Expiry)
 }
 
 // refresh gets new tokens for the session, one request at a time per session (R16): it takes the
@@ -85,12 +85,12 @@ func (p *Pages) expired(d *session.Data) bool {
 func (p *Pages) refresh(w http.ResponseWriter, r *http.Request, s *session.Session, force bool) error {
 	ctx := r.Context()
 	before := s.Data.AccessToken
-	unlock, err := p.Sessions.Lock(ctx, s, refreshLockTTL)
+	unlock, err := p.sessions.Lock(ctx, s, refreshLockTTL)
 	if err != nil {
 		return fmt.Errorf("handlers: refresh: %w", err)
 	}
 	defer unlock()
-	if err := p.Sessions.Reload(ctx, s); err != nil {
+	if err := p.sessions.Reload(ctx, s); err != nil {
 		if errors.Is(err, session.ErrNotFound) {
 			return errSessionEnded // signed out meanwhile, in another tab
 		}
@@ -118,10 +118,10 @@ func (p *Pages) refresh(w http.ResponseWriter, r *http.Request, s *session.Sessi
 		var ae *auth.Error
 		switch {
 		case errors.Is(err, auth.ErrInvalidGrant):
-			p.Log.InfoContext(ctx, "refresh token no longer valid; session ended", "sub", d.Subject)
+			p.log.InfoContext(ctx, "refresh token no longer valid; session ended", "sub", d.Subject)
 			return errSessionEnded
 		case !force && errors.As(err, &ae) && ae.Kind == auth.KindUnavailable && !p.expired(d):
-			p.Log.WarnContext(ctx, "token refresh failed; using the current token until it expires",
+			p.log.WarnContext(ctx, "token refresh failed; using the current token until it expires",
 				"provider", d.Provider, "err", err)
 			return nil
 		}
@@ -138,10 +138,10 @@ func (p *Pages) refresh(w http.ResponseWriter, r *http.Request, s *session.Sessi
 	if len(toks.Scopes) > 0 {
 		d.Scopes = toks.Scopes
 	}
-	if err := p.Sessions.Save(w, r, s); err != nil {
+	if err := p.sessions.Save(w, r, s); err != nil {
 		return fmt.Errorf("handlers: refresh: save: %w", err)
 	}
-	p.Log.InfoContext(ctx, "tokens refreshed", "sub", d.Subject)
+	p.log.InfoContext(ctx, "tokens refreshed", "sub", d.Subject)
 	return nil
 }
 
@@ -150,7 +150,7 @@ func (p *Pages) refresh(w http.ResponseWriter, r *http.Request, s *session.Sessi
 func (p *Pages) endSession(w http.ResponseWriter, r *http.Request, next string) error {
 	s := p.session(r)
 	old := s.Data
-	if err := p.Sessions.Destroy(w, r, s); err != nil {
+	if err := p.sessions.Destroy(w, r, s); err != nil {
 		return err
 	}
 	// The wizard drafts outlive the session (encrypted, server-side, under the new ID), for the same

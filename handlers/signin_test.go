@@ -577,7 +577,7 @@ func TestLogout(t *testing.T) {
 	}
 	var expired bool
 	for _, c := range p.Cookies() {
-		if c.Name == e.pages.Sessions.CookieName() && c.MaxAge < 0 {
+		if c.Name == e.pages.sessions.CookieName() && c.MaxAge < 0 {
 			expired = true
 		}
 	}

@@ -58,7 +58,7 @@ func (p *Pages) tokenProps(ctx context.Context, d *session.Data) (templates.Toke
 		props.ProviderName, issuer, props.AgentAccount = c.Name, c.Issuer, c.ID
 	}
 	if !d.Expiry.IsZero() {
-		left := d.Expiry.Sub(p.Now())
+		left := d.Expiry.Sub(p.now())
 		props.ExpiresAt = d.Expiry.UTC().Format("2006-01-02 15:04:05 UTC")
 		props.ExpiresISO = d.Expiry.UTC().Format(time.RFC3339)
 		props.Expired = left <= 0
@@ -83,12 +83,12 @@ func (p *Pages) tokenProps(ctx context.Context, d *session.Data) (templates.Toke
 	}
 
 	// Which of the user's VOs the cluster accepts: its OIDC groups, when OSCAR tells them.
-	if f, err := p.OSCAR.Features(ctx, ep, oscar.Creds{Token: d.AccessToken}); err == nil {
+	if f, err := p.oscar.Features(ctx, ep, oscar.Creds{Token: d.AccessToken}); err == nil {
 		props.ClusterVOs, props.ClusterVOsKnown = f.VOs, true
 	} else if errors.Is(err, context.Canceled) {
 		return props, err
 	} else {
-		p.Log.InfoContext(ctx, "token page: cluster VOs unknown", "endpoint", ep.Host(), "err", err)
+		p.log.InfoContext(ctx, "token page: cluster VOs unknown", "endpoint", ep.Host(), "err", err)
 	}
 	for _, vo := range d.VOs {
 		props.VOs = append(props.VOs, templates.TokenVO{Name: vo, Accepted: slices.Contains(props.ClusterVOs, vo)})
@@ -106,8 +106,8 @@ func (p *Pages) tokenProps(ctx context.Context, d *session.Data) (templates.Toke
 func (p *Pages) basicTokenProps() templates.TokenProps {
 	props := templates.TokenProps{Basic: true, AgentAccount: "egi"}
 	issuer := egiIssuer
-	if len(p.Providers) > 0 {
-		c := p.Providers[0].Config()
+	if len(p.providers) > 0 {
+		c := p.providers[0].Config()
 		issuer, props.AgentAccount = c.Issuer, c.ID
 	}
 	p.agentSnippets(&props, issuer)

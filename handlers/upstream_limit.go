@@ -36,7 +36,7 @@ func (p *Pages) limitUpstream(next http.Handler) http.Handler {
 func (p *Pages) upstreamLimiter(g *upstreamGate, next http.Handler) http.Handler {
 	limit, wait := g.max, g.wait
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := r.Cookie(p.Sessions.CookieName())
+		c, err := r.Cookie(p.sessions.CookieName())
 		if err != nil || c.Value == "" {
 			// requireLogin runs first, so a signed-in request has its cookie; without one there is
 			// no session to count against and nothing upstream to protect.
@@ -50,7 +50,7 @@ func (p *Pages) upstreamLimiter(g *upstreamGate, next http.Handler) http.Handler
 			if r.Context().Err() != nil {
 				return // the browser went away while waiting
 			}
-			p.Log.InfoContext(r.Context(), "too many concurrent requests for one session",
+			p.log.InfoContext(r.Context(), "too many concurrent requests for one session",
 				"limit", limit, "method", r.Method)
 			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(wait.Round(time.Second)/time.Second))))
 			p.problem(w, r, templates.Problem{

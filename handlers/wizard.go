@@ -54,13 +54,13 @@ func (p *Pages) loadDraft(r *http.Request, wz wizard.Ref) (*wizard.Draft, error)
 		if err == nil && d.Mode == wz.Mode {
 			return d, nil
 		}
-		p.Log.WarnContext(r.Context(), "wizard: unreadable draft dropped", "key", wz.Key(), "err", err)
+		p.log.WarnContext(r.Context(), "wizard: unreadable draft dropped", "key", wz.Key(), "err", err)
 	}
 	if wz.Mode == wizard.ModeNew {
 		return wizard.New(), nil
 	}
 	ep, cr := p.creds(r)
-	svc, err := p.OSCAR.Service(r.Context(), ep, cr, wz.Name, false)
+	svc, err := p.oscar.Service(r.Context(), ep, cr, wz.Name, false)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: wizard: load service %s: %w", wz.Name, err)
 	}
@@ -72,10 +72,10 @@ const maxEditDrafts = 8
 
 // storeDraft puts the draft into the session (saved with the response).
 func (p *Pages) storeDraft(r *http.Request, wz wizard.Ref, d *wizard.Draft) error {
-	d.Saved = p.Now().UTC()
+	d.Saved = p.now().UTC()
 	raw, err := d.Marshal()
 	if err != nil {
-		return fmt.Errorf("handlers: wizard: store wizard.Draft: %w", err)
+		return fmt.Errorf("handlers: wizard: store draft: %w", err)
 	}
 	data := &p.session(r).Data
 	if data.Drafts == nil {
@@ -92,9 +92,9 @@ func (p *Pages) wizardEnv(r *http.Request) wizard.Env {
 	data := &p.session(r).Data
 	env := wizard.Env{UserVOs: data.VOs, Basic: data.Kind == session.KindBasic}
 	ep, cr := p.creds(r)
-	f, err := p.OSCAR.Features(r.Context(), ep, cr)
+	f, err := p.oscar.Features(r.Context(), ep, cr)
 	if err != nil {
-		p.Log.InfoContext(r.Context(), "wizard: cluster features unknown", "err", err)
+		p.log.InfoContext(r.Context(), "wizard: cluster features unknown", "err", err)
 		return env
 	}
 	env.Features, env.FeaturesKnown = f, true
@@ -236,8 +236,8 @@ func (p *Pages) checkRemote(r *http.Request, d *wizard.Draft, step string, pr *w
 	ep, cr := p.creds(r)
 	ctx := r.Context()
 	if wizard.NeedsNameCheck(d, step, pr) {
-		if svcs, err := p.OSCAR.Services(ctx, ep, cr, false); err != nil {
-			p.Log.InfoContext(ctx, "wizard: name check skipped", "err", err)
+		if svcs, err := p.oscar.Services(ctx, ep, cr, false); err != nil {
+			p.log.InfoContext(ctx, "wizard: name check skipped", "err", err)
 		} else {
 			wizard.CheckNameFree(d, pr, svcs)
 		}
@@ -245,9 +245,9 @@ func (p *Pages) checkRemote(r *http.Request, d *wizard.Draft, step string, pr *w
 	if !wizard.NeedsBucketCheck(d, step) {
 		return
 	}
-	buckets, err := p.OSCAR.Buckets(ctx, ep, cr)
+	buckets, err := p.oscar.Buckets(ctx, ep, cr)
 	if err != nil {
-		p.Log.InfoContext(ctx, "wizard: bucket check skipped", "err", err)
+		p.log.InfoContext(ctx, "wizard: bucket check skipped", "err", err)
 		return
 	}
 	wizard.CheckBucketsFree(d, step, pr, buckets)
@@ -260,12 +260,12 @@ func (p *Pages) checkRemote(r *http.Request, d *wizard.Draft, step string, pr *w
 func (p *Pages) submitDraft(w http.ResponseWriter, r *http.Request, wz wizard.Ref) error {
 	s := p.session(r)
 	ctx := r.Context()
-	unlock, err := p.Sessions.Lock(ctx, s, submitLockTTL)
+	unlock, err := p.sessions.Lock(ctx, s, submitLockTTL)
 	if err != nil {
 		return fmt.Errorf("handlers: wizard: submit: %w", err)
 	}
 	defer unlock()
-	if err := p.Sessions.Reload(ctx, s); err != nil && !errors.Is(err, session.ErrNotFound) {
+	if err := p.sessions.Reload(ctx, s); err != nil && !errors.Is(err, session.ErrNotFound) {
 		return fmt.Errorf("handlers: wizard: submit: %w", err)
 	}
 	if wz.Mode == wizard.ModeNew && len(s.Data.Drafts[wz.Key()]) == 0 {
@@ -296,9 +296,9 @@ func (p *Pages) submitDraft(w http.ResponseWriter, r *http.Request, wz wizard.Re
 	verb := "created"
 	if wz.Mode == wizard.ModeEdit {
 		verb = "updated"
-		err = p.OSCAR.UpdateService(octx, ep, cr, &svc)
+		err = p.oscar.UpdateService(octx, ep, cr, &svc)
 	} else {
-		err = p.OSCAR.CreateService(octx, ep, cr, &svc)
+		err = p.oscar.CreateService(octx, ep, cr, &svc)
 	}
 	if err != nil {
 		var oe *oscar.Error
@@ -313,7 +313,7 @@ func (p *Pages) submitDraft(w http.ResponseWriter, r *http.Request, wz wizard.Re
 		if err := p.storeDraft(r, wz, d); err != nil {
 			return err
 		}
-		p.Log.InfoContext(ctx, "wizard: OSCAR refused the service", "service", svc.Name, "status", oe.Status, "kind", oe.Kind.String(),
+		p.log.InfoContext(ctx, "wizard: OSCAR refused the service", "service", svc.Name, "status", oe.Status, "kind", oe.Kind.String(),
 			"step", ref.Step, "field", ref.Field)
 		to := wz.StepURL(ref.Step)
 		if ref.Field != "" {
@@ -323,7 +323,7 @@ func (p *Pages) submitDraft(w http.ResponseWriter, r *http.Request, wz wizard.Re
 	}
 	delete(s.Data.Drafts, wz.Key())
 	s.Data.AddFlash(fmt.Sprintf("Service %s %s.", svc.Name, verb))
-	p.Log.InfoContext(ctx, "wizard: service "+verb, "service", svc.Name)
+	p.log.InfoContext(ctx, "wizard: service "+verb, "service", svc.Name)
 	return p.redirect(w, r, "/services/"+url.PathEscape(svc.Name))
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"time"
 
@@ -33,29 +32,24 @@ type Config struct {
 
 	// OIDC lists the OpenID providers offered at sign-in; their discovery runs in the background,
 	// retried while a provider is down. IdPClient calls them (nil: a client with a 15 s timeout).
-	OIDC        []auth.Config
-	IdPClient   *http.Client
-	RequiredVOs []string
+	OIDC      []auth.Config
+	IdPClient *http.Client
 
-	// Policy guards every OSCAR endpoint a user may choose (SSRF); Clusters are the operator's list.
-	Policy   oscar.Policy
-	Clusters []Cluster
 	// ObserveUpstream, when set, sees every OSCAR call as the metrics do (the load generator's probe).
 	ObserveUpstream func(endpoint, op string, status int, d time.Duration)
 
-	// PublicURL is the console's external base URL. https makes the session cookie Secure with the
-	// __Host- prefix and adds HSTS; plain http is for localhost only.
-	PublicURL      *url.URL
-	Version        string
-	MaxUpload      int64
-	LoginRate      int
-	TrustedProxies []netip.Prefix
-	FormLimit      int64
-	Now            func() time.Time
+	// Settings are the pages' settings (SSRF policy, listed clusters, public URL, limits). The
+	// PublicURL's scheme decides more here: https makes the session cookie Secure with the __Host-
+	// prefix and adds HSTS; plain http is for localhost only.
+	Settings
+	Now func() time.Time
 }
 
 // Cluster is an OSCAR endpoint the operator lists at sign-in (CONSOLE_OSCAR_ENDPOINTS).
 type Cluster = handlers.Cluster
+
+// Settings are the operator's choices the pages follow.
+type Settings = handlers.Settings
 
 // Console is a built console: its root handler and the parts its owner may need.
 type Console struct {
@@ -122,10 +116,7 @@ func Build(ctx context.Context, c Config) (*Console, error) {
 		return nil, fmt.Errorf("static assets: %w", err)
 	}
 	pages := handlers.New(handlers.Deps{
-		Log: log, Sessions: sessions, OSCAR: client, Providers: providers, Policy: c.Policy,
-		Clusters: c.Clusters, RequiredVOs: c.RequiredVOs, PublicURL: c.PublicURL, Version: c.Version,
-		MaxUpload: c.MaxUpload, LoginRate: c.LoginRate, TrustedProxies: c.TrustedProxies,
-		FormLimit: c.FormLimit, Now: c.Now,
+		Log: log, Sessions: sessions, OSCAR: client, Providers: providers, Settings: c.Settings, Now: c.Now,
 	})
 	h := newHandler(handlerOptions{
 		Log: log, Pages: pages, Assets: assets, Metrics: metrics, HSTS: secure,
