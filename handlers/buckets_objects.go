@@ -179,6 +179,16 @@ func validKey(s string) bool {
 	return true
 }
 
+// bucketForm reads and checks the {bucket} path value, and reads the posted form.
+func bucketForm(r *http.Request) (string, url.Values, error) {
+	name, err := bucketName(r)
+	if err != nil {
+		return "", nil, err
+	}
+	form, err := formValues(r)
+	return name, form, err
+}
+
 // bucketObject reads and checks the {bucket} path value, then the object key that keyOf finds for it.
 func bucketObject(r *http.Request, keyOf func(bucket string) (string, error)) (string, string, error) {
 	name, err := bucketName(r)
@@ -278,11 +288,7 @@ func folderOf(key string) string {
 // user's MinIO keys from OSCAR's config (web/oscar DeleteObject); the keys never reach the browser or
 // the logs.
 func (p *Pages) deleteObject(w http.ResponseWriter, r *http.Request) error {
-	name, err := bucketName(r)
-	if err != nil {
-		return err
-	}
-	form, err := formValues(r)
+	name, form, err := bucketForm(r)
 	if err != nil {
 		return err
 	}
@@ -322,11 +328,7 @@ func (p *Pages) showPresignForm(w http.ResponseWriter, r *http.Request) error {
 // presignObject handles "POST /buckets/{bucket}/presign": asks OSCAR to sign a download or upload URL and
 // shows it with its expiry.
 func (p *Pages) presignObject(w http.ResponseWriter, r *http.Request) error {
-	name, err := bucketName(r)
-	if err != nil {
-		return err
-	}
-	form, err := formValues(r)
+	name, form, err := bucketForm(r)
 	if err != nil {
 		return err
 	}

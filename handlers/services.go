@@ -16,7 +16,6 @@ import (
 	"github.com/oscarconsole/oscar-console/web/oscar"
 )
 
-
 // maxBulkDelete bounds one bulk deletion (each delete takes OSCAR seconds).
 const maxBulkDelete = 50
 
