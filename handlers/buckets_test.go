@@ -300,7 +300,7 @@ func allocated() uint64 {
 	return m.TotalAlloc
 }
 
-// bigFile is larger than web.DefaultBodyLimit (4 MiB) and four times the test router's limit.
+// bigFile is larger than DefaultFormLimit (4 MiB) and four times the test router's limit.
 const bigFile = 16 << 20
 
 func TestUploadStreamsFilesLargerThanTheBodyLimit(t *testing.T) {

@@ -71,8 +71,8 @@ func uploadBroken() error {
 
 // uploadObjects handles "POST /buckets/{bucket}/upload": a multipart form whose file parts are
 // streamed, one at a time and never held in memory, to presigned MinIO URLs. Fields before the files
-// ("prefix": the folder shown, "folder": an optional new sub-folder) place them. The router leaves
-// this path out of its body limit; p.cfg.MaxUpload bounds each file instead.
+// ("prefix": the folder shown, "folder": an optional new sub-folder) place them. The route table
+// puts this route outside the form limit (routes.go); p.cfg.MaxUpload bounds each file instead.
 func (p *Pages) uploadObjects(w http.ResponseWriter, r *http.Request) error {
 	name, err := bucketName(r)
 	if err != nil {

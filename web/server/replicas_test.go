@@ -1,7 +1,7 @@
 package server
 
-// Scale-out tests (issue 9): two console instances, each built as cmd/oscar-console builds one
-// (web.New over handlers.New with a real session Manager, OSCAR client and OpenID relying party), on
+// Scale-out tests (issue 9): two console instances, each built by Build as cmd/oscar-console builds
+// one (a real session Manager, OSCAR client and OpenID relying party), on
 // two ports, sharing one real redis-server (redistest), with the in-process OpenID Provider (authtest)
 // and the fake OSCAR (oscartest). The browser is one cookie jar: both instances listen on 127.0.0.1,
 // and cookies do not depend on the port, so the jar sends the session cookie to both, as a browser
