@@ -36,6 +36,19 @@ func wizardOf(r *http.Request) (wizard.Ref, error) {
 	return wizard.Ref{Mode: wizard.ModeEdit, Name: name}, nil
 }
 
+// wizardStepOf reads which wizard and which of its steps (or "discard") the URL names.
+func wizardStepOf(r *http.Request) (wizard.Ref, string, error) {
+	wz, err := wizardOf(r)
+	if err != nil {
+		return wz, "", err
+	}
+	step := r.PathValue("step")
+	if step != "discard" && !wizard.IsStep(step) {
+		return wz, "", notFound("The service wizard has no step with that name.")
+	}
+	return wz, step, nil
+}
+
 // startWizard handles "GET /services/new" and "GET /services/{name}/edit": the first step.
 func (p *Pages) startWizard(w http.ResponseWriter, r *http.Request) error {
 	wz, err := wizardOf(r)
@@ -103,16 +116,12 @@ func (p *Pages) wizardEnv(r *http.Request) wizard.Env {
 
 // showWizardStep handles "GET /services/new/{step}" and "GET /services/{name}/edit/{step}".
 func (p *Pages) showWizardStep(w http.ResponseWriter, r *http.Request) error {
-	wz, err := wizardOf(r)
+	wz, step, err := wizardStepOf(r)
 	if err != nil {
 		return err
 	}
-	step := r.PathValue("step")
 	if step == "discard" {
 		return p.confirmDiscard(w, r, wz)
-	}
-	if !wizard.IsStep(step) {
-		return notFound("The service wizard has no step with that name.")
 	}
 	d, err := p.loadDraft(r, wz)
 	if err != nil {
@@ -142,16 +151,12 @@ func (p *Pages) renderWizard(w http.ResponseWriter, r *http.Request, status int,
 // go back, go to a step, save and stay, go next (after checking this step), or, on Review, create
 // or update the service.
 func (p *Pages) saveWizardStep(w http.ResponseWriter, r *http.Request) error {
-	wz, err := wizardOf(r)
+	wz, step, err := wizardStepOf(r)
 	if err != nil {
 		return err
 	}
-	step := r.PathValue("step")
 	if step == "discard" {
 		return p.discardDraft(w, r, wz)
-	}
-	if !wizard.IsStep(step) {
-		return notFound("The service wizard has no step with that name.")
 	}
 	values, files, err := readWizardForm(w, r)
 	if err != nil {
