@@ -156,6 +156,7 @@ func (c *Client) exchange(ctx context.Context, ep Endpoint, k call) (*response, 
 	resp, err := hc.Do(req)
 	if err != nil {
 		c.record(ctx, ep, k.op, req, 0, start)
+		c.logRefused(ctx, ep.Host(), err)
 		return nil, transportError(k.op, ep.Host(), err)
 	}
 	defer resp.Body.Close()
@@ -207,6 +208,17 @@ func readCapped(r io.Reader, limit int64) (data []byte, tooLarge bool, err error
 	return data, false, err
 }
 
+// errRefusedAddress stands in an *Error for the dialer's refusal, which names the address.
+var errRefusedAddress = errors.New("oscar: the endpoint policy refused the resolved address")
+
+// logRefused logs, at debug level only, which address the endpoint policy refused for host.
+func (c *Client) logRefused(ctx context.Context, host string, err error) {
+	var ref *refusedError
+	if c.log != nil && errors.As(err, &ref) {
+		c.log.DebugContext(ctx, "oscar: endpoint policy refused an address", "host", host, "address", ref.addr, "kind", ref.why)
+	}
+}
+
 // transportError classifies an error from http.Client.Do or from reading
 // a body.
 func transportError(op, host string, err error) *Error {
@@ -223,8 +235,11 @@ func transportError(op, host string, err error) *Error {
 	var netErr net.Error
 	switch {
 	case errors.As(err, &ref):
+		// Neither the address nor its kind: the page would tell an anonymous visitor what an
+		// internal name resolves to. The caller logs the detail at debug level (logRefused).
 		e.Kind = Refused
-		e.Message = ref.why + " addresses are not allowed (" + ref.addr + ")"
+		e.Message = "the address it resolves to is not allowed"
+		e.Err = errRefusedAddress
 	case errors.Is(err, context.Canceled):
 		e.Message = "the request was cancelled"
 	case errors.Is(err, context.DeadlineExceeded):

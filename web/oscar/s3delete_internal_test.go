@@ -32,7 +32,7 @@ func TestDeleteObjectStrictPolicy(t *testing.T) {
 		why      string
 	}{
 		{"loopback IP", Policy{AllowHTTP: true}, minio.URL, "loopback"},
-		{"name resolving to loopback", Policy{AllowHTTP: true}, "http://localhost:" + u.Port(), "loopback"},
+		{"name resolving to loopback", Policy{AllowHTTP: true}, "http://localhost:" + u.Port(), "resolves to is not allowed"},
 		{"cluster-internal private address", Policy{AllowHTTP: true}, "http://10.43.0.9:9000", "private"},
 		{"cloud metadata", Policy{AllowHTTP: true}, "http://169.254.169.254", "link-local"},
 		{"IPv4-mapped loopback", Policy{AllowHTTP: true}, "http://[::ffff:127.0.0.1]:" + u.Port(), "loopback"},

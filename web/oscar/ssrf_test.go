@@ -1,6 +1,8 @@
 package oscar_test
 
 import (
+	"bytes"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -37,19 +39,30 @@ func TestSSRF(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name+"/refused", func(t *testing.T) {
 			strict := oscar.Policy{AllowHTTP: true}
-			c := oscar.New(oscar.Options{Policy: strict, ConnectTimeout: 500 * time.Millisecond})
+			var logs bytes.Buffer
+			log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			c := oscar.New(oscar.Options{Policy: strict, ConnectTimeout: 500 * time.Millisecond, Logger: log})
 			before := len(srv.Requests())
 			ep, perr := oscar.ParseEndpoint(tt.raw, strict)
 			if perr == nil {
 				// Only host names get here: the dial-time check must refuse
-				// the address they resolve to.
+				// the address they resolve to, without saying which address
+				// or what kind it is (an internal-DNS oracle otherwise).
 				_, err := c.Info(t.Context(), ep, admin())
 				oe := asError(t, err)
-				if oe.Kind != oscar.Refused || !strings.Contains(oe.Message, tt.why) {
-					t.Fatalf("Info(%s) = %v, want Refused (%s)", ep, err, tt.why)
+				if oe.Kind != oscar.Refused || oe.Message != "the address it resolves to is not allowed" {
+					t.Fatalf("Info(%s) = %v, want Refused without the address", ep, err)
+				}
+				for _, leak := range []string{"127.0.0.1", "::1", tt.why} {
+					if strings.Contains(err.Error(), leak) || strings.Contains(oe.UserMessage(), leak) {
+						t.Errorf("the refusal names %q: %v / %q", leak, err, oe.UserMessage())
+					}
 				}
 				if !strings.Contains(oe.UserMessage(), "not allowed") {
 					t.Errorf("UserMessage() = %q", oe.UserMessage())
+				}
+				if l := logs.String(); !strings.Contains(l, "level=DEBUG") || !(strings.Contains(l, "address=127.0.0.1") || strings.Contains(l, "address=::1")) {
+					t.Errorf("the refused address is not logged at debug level:\n%s", l)
 				}
 			} else if !strings.Contains(perr.Error(), tt.why) {
 				t.Fatalf("ParseEndpoint(%q) = %v, want it to say %q", tt.raw, perr, tt.why)
@@ -147,7 +160,7 @@ func TestPresignedURLPolicy(t *testing.T) {
 		why  string
 	}{
 		{"private address", oscar.Policy{AllowHTTP: true}, pr.URL, "loopback"},
-		{"name resolving to loopback", oscar.Policy{AllowHTTP: true}, localhost, "loopback"},
+		{"name resolving to loopback", oscar.Policy{AllowHTTP: true}, localhost, "resolves to is not allowed"},
 		{"http without the setting", oscar.Policy{AllowPrivate: true}, pr.URL, "https"},
 		{"host not in the allowlist", oscar.Policy{AllowHTTP: true, AllowPrivate: true, Allowed: []string{"oscar.example.org"}}, pr.URL, "not in the list"},
 		{"userinfo", oscar.Policy{AllowHTTP: true, AllowPrivate: true}, "http://user:pw@" + u.Host + u.RequestURI(), "user name"},
