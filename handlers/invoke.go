@@ -301,20 +301,24 @@ func isText(ct string, data []byte) bool {
 	return true
 }
 
-// extensionFor picks a file extension for a content type.
+// outputExtensions names the download of an invocation's output by its content type. A fixed
+// table: the system's MIME database gives odd first choices (text/html is ".ehtml" on Debian).
+var outputExtensions = map[string]string{
+	"text/plain": ".txt", "text/html": ".html", "text/csv": ".csv", "text/markdown": ".md",
+	"text/xml": ".xml", "application/xml": ".xml", "application/json": ".json",
+	"application/x-ndjson": ".ndjson", "application/yaml": ".yaml", "text/yaml": ".yaml",
+	"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp",
+	"image/svg+xml": ".svg", "image/tiff": ".tif", "image/bmp": ".bmp",
+	"application/pdf": ".pdf", "application/zip": ".zip", "application/gzip": ".gz",
+	"application/x-tar": ".tar", "application/x-hdf5": ".h5", "application/netcdf": ".nc",
+	"audio/mpeg": ".mp3", "audio/wav": ".wav", "video/mp4": ".mp4",
+}
+
+// extensionFor picks a file extension for a content type (without parameters): the table's, or
+// ".bin".
 func extensionFor(ct string) string {
-	switch ct {
-	case "text/plain":
-		return ".txt"
-	case "application/json":
-		return ".json"
-	case "image/jpeg":
-		return ".jpg"
-	case "application/zip":
-		return ".zip"
-	}
-	if exts, _ := mime.ExtensionsByType(ct); len(exts) > 0 {
-		return exts[0]
+	if ext, ok := outputExtensions[strings.ToLower(ct)]; ok {
+		return ext
 	}
 	return ".bin"
 }

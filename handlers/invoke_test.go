@@ -223,3 +223,30 @@ func TestInvokeInputTooLarge(t *testing.T) {
 		t.Errorf("/job called %d times", n)
 	}
 }
+
+// TestInvokeOutputDownloadNames: the output's download is named from a fixed table of common
+// content types (HTML was "output.ehtml", the system MIME database's first choice), else ".bin".
+func TestInvokeOutputDownloadNames(t *testing.T) {
+	for ct, want := range map[string]string{
+		"text/html; charset=utf-8": "output.html", "text/csv": "output.csv", "application/json": "output.json",
+		"application/pdf": "output.pdf", "image/svg+xml": "output.svg", "application/x-made-up": "output.bin",
+	} {
+		t.Run(want, func(t *testing.T) {
+			out := []byte("<p>result</p>\n")
+			if strings.HasPrefix(ct, "application/pdf") || strings.HasPrefix(ct, "application/x-") {
+				out = []byte("%PDF-1.4\x00\x01\x02 binary")
+			}
+			e := newOpEnv(t, oscartest.Options{ServerlessBackend: true, Run: func(string, []byte, string) (int, string, []byte) {
+				return http.StatusOK, ct, out
+			}}, nil)
+			e.putService(svcJSON("grey", "img", "1", "1Gi", "private", "cluster_admin"))
+			p := e.postMultipart("/services/grey/invoke", map[string]string{"mode": "run", "input": "x"}, "", "", nil)
+			if p.StatusCode != http.StatusOK {
+				t.Fatalf("status = %d", p.StatusCode)
+			}
+			if got, _ := p.Doc.Find("[data-testid=output-download]").Attr("download"); got != want {
+				t.Errorf("%s: download name = %q, want %q", ct, got, want)
+			}
+		})
+	}
+}

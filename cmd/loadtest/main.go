@@ -76,6 +76,7 @@ type config struct {
 	upstreamAddr   string
 	sessions       int
 	consolePID     int
+	metrics        string // memory mode with -target: the console's metrics listener
 	concurrency    int
 	weight         bool
 	cpuprofile     string
@@ -109,6 +110,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.cache, "cache", true, "replay the fake OSCAR's answers after the first (its contract validation then costs no CPU during the run)")
 	fs.StringVar(&c.upstreamAddr, "upstream-addr", "127.0.0.1:0", "loopback address for the fake OSCAR")
 	fs.IntVar(&c.sessions, "sessions", 0, "memory mode: create this many signed-in sessions, load two pages with each, report memory and bytes per session")
+	fs.StringVar(&c.metrics, "metrics", "http://127.0.0.1:9090", "memory mode with -target: base URL of the console's metrics listener (its CONSOLE_METRICS_ADDR)")
 	fs.IntVar(&c.consolePID, "console-pid", 0, "memory mode with -target: the console's process ID, to read VmRSS and VmHWM from /proc/<pid>/status")
 	fs.IntVar(&c.concurrency, "concurrency", 100, "memory mode: concurrent page loads while activating the sessions")
 	fs.BoolVar(&c.weight, "weight", true, "report the page weight of the services page (first view, empty cache)")
@@ -167,6 +169,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			problems = append(problems, err.Error())
 		}
 		c.target = strings.TrimSuffix(c.target, "/")
+		if _, err := checkLoopbackURL("-metrics", c.metrics, "http", "https"); err != nil {
+			problems = append(problems, err.Error())
+		}
+		c.metrics = strings.TrimSuffix(c.metrics, "/")
 		if c.login != "form" && (c.sessionStore == "" || c.sessionKeyFile == "") {
 			problems = append(problems, "-target with -login "+c.login+" needs -session-store and -session-key-file (or use -login form)")
 		}

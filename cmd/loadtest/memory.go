@@ -106,8 +106,8 @@ func runMemory(ctx context.Context, c *config, out io.Writer) error {
 		} else {
 			fileDir = strings.TrimPrefix(c.sessionStore, "file:")
 		}
-		measure = func() (memSnapshot, error) { return targetMemory(ctx, hc, base, c.consolePID) }
-		where = "the console at " + base + " (its /metrics"
+		measure = func() (memSnapshot, error) { return targetMemory(ctx, hc, c.metrics, c.consolePID) }
+		where = "the console at " + base + " (its metrics at " + c.metrics + "/metrics"
 		if c.consolePID > 0 {
 			where += " and /proc/" + strconv.Itoa(c.consolePID) + "/status"
 		}
@@ -208,7 +208,8 @@ func runMemory(ctx context.Context, c *config, out io.Writer) error {
 	return nil
 }
 
-// targetMemory reads a running console's memory from its /metrics and, if pid > 0, /proc/<pid>/status.
+// targetMemory reads a running console's memory from /metrics on its metrics listener (base) and, if
+// pid > 0, /proc/<pid>/status.
 func targetMemory(ctx context.Context, hc *http.Client, base string, pid int) (memSnapshot, error) {
 	var m memSnapshot
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)

@@ -872,3 +872,62 @@ func ystr(v any) string {
 	}
 	return ""
 }
+
+// TestChartMetricsStayInsideTheCluster: the console serves /metrics on a port of its own, named
+// "metrics" in the Pod and the Service (for a ServiceMonitor); the Ingress routes only the public
+// port; metrics.enabled=false turns the listener off.
+func TestChartMetricsStayInsideTheCluster(t *testing.T) {
+	r := mustRender(t)
+	_, c := r.console(t)
+	env := r.consoleEnv(t)
+	ports := map[string]int{}
+	for _, p := range ylist(dig(c, "ports")) {
+		n, _ := dig(p, "containerPort").(int)
+		ports[ystr(dig(p, "name"))] = n
+	}
+	if ports["metrics"] == 0 || env["CONSOLE_METRICS_ADDR"].value != ":"+strconv.Itoa(ports["metrics"]) {
+		t.Errorf("CONSOLE_METRICS_ADDR = %q, container ports %v: want the port named metrics", env["CONSOLE_METRICS_ADDR"].value, ports)
+	}
+	if ports["metrics"] == ports["http"] {
+		t.Errorf("metrics share the public port %d", ports["http"])
+	}
+	svc := r.component(t, "Service", "console")
+	svcPorts := map[string]int{}
+	for _, p := range ylist(dig(svc, "spec", "ports")) {
+		n, _ := dig(p, "port").(int)
+		svcPorts[ystr(dig(p, "name"))] = n
+		if ystr(dig(p, "name")) == "metrics" && ystr(dig(p, "targetPort")) != "metrics" {
+			t.Errorf("Service port metrics targets %v", dig(p, "targetPort"))
+		}
+	}
+	if svcPorts["metrics"] == 0 {
+		t.Errorf("the Service has no port named metrics: %v", svcPorts)
+	}
+	for _, ing := range r.all("Ingress") {
+		for _, rule := range ylist(dig(ing, "spec", "rules")) {
+			for _, path := range ylist(dig(rule, "http", "paths")) {
+				if n, _ := dig(path, "backend", "service", "port", "number").(int); n == svcPorts["metrics"] || ystr(dig(path, "backend", "service", "port", "name")) == "metrics" {
+					t.Errorf("the Ingress routes the metrics port")
+				}
+			}
+		}
+	}
+	cfg, err := r.loadRendered(t)
+	if err != nil {
+		t.Fatalf("the rendered settings fail the console's check: %v", err)
+	}
+	if cfg.MetricsAddr == cfg.Addr {
+		t.Errorf("metrics and public listener share %s", cfg.Addr)
+	}
+
+	off := mustRender(t, "--set", "metrics.enabled=false")
+	if got := off.consoleEnv(t)["CONSOLE_METRICS_ADDR"].value; got != "off" {
+		t.Errorf("metrics.enabled=false: CONSOLE_METRICS_ADDR = %q, want off", got)
+	}
+	_, c = off.console(t)
+	for _, p := range ylist(dig(c, "ports")) {
+		if ystr(dig(p, "name")) == "metrics" {
+			t.Error("metrics.enabled=false still opens a metrics port")
+		}
+	}
+}

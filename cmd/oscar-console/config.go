@@ -27,6 +27,7 @@ const maxProviders = 3
 // config is the console's whole configuration, read from the environment and flags of the same meaning.
 type config struct {
 	Addr, PublicURL, DataDir string
+	MetricsAddr              string
 	LogLevel, LogFormat      string
 	TLSCert, TLSKey          string
 	SessionKeyFile           string
@@ -158,6 +159,7 @@ func settings() []setting {
 			return nil
 		}},
 		setting{"CONSOLE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies (an ingress) whose X-Forwarded-For names the client for rate limits", list(func(c *config) *[]string { return &c.TrustedProxies })},
+		setting{"CONSOLE_METRICS_ADDR", "metrics-addr", "127.0.0.1:9090", "address of the Prometheus /metrics listener, apart from the public one (off: no metrics)", str(func(c *config) *string { return &c.MetricsAddr })},
 	)
 	return s
 }
@@ -222,6 +224,17 @@ func (c *config) validate(getenv func(string) string) []error {
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		p = append(p, fmt.Errorf("CONSOLE_ADDR: port %q is not a number from 0 to 65535", port))
 	}
+	if c.MetricsAddr == "off" {
+		c.MetricsAddr = ""
+	} else {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			p = append(p, fmt.Errorf("CONSOLE_METRICS_ADDR: %q is not host:port (for example 127.0.0.1:9090 or :9090)", c.MetricsAddr))
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			p = append(p, fmt.Errorf("CONSOLE_METRICS_ADDR: port %q is not a number from 0 to 65535", port))
+		} else if c.MetricsAddr == c.Addr && n != 0 {
+			p = append(p, errors.New("CONSOLE_METRICS_ADDR: must differ from CONSOLE_ADDR (the metrics are not for the public listener)"))
+		}
+	}
 	switch strings.ToLower(c.LogLevel) {
 	case "debug", "info", "warn", "error":
 	default:
@@ -259,6 +272,9 @@ func (c *config) validate(getenv func(string) string) []error {
 		c.publicURL = u
 		if u.Scheme == "http" && !isLocalHost(u.Hostname()) {
 			p = append(p, fmt.Errorf("CONSOLE_PUBLIC_URL: %q must be https: session cookies are Secure, so plain http only works on localhost", c.PublicURL))
+		} else if h, _, err := net.SplitHostPort(c.Addr); u.Scheme == "http" && err == nil && !isLocalHost(h) {
+			p = append(p, fmt.Errorf("CONSOLE_ADDR: %q listens beyond this machine while the public URL is plain http (%s): passwords and session cookies would cross the network in clear. "+
+				"Behind a TLS-terminating proxy, set CONSOLE_PUBLIC_URL=https://<your host>; or serve HTTPS with CONSOLE_TLS_CERT_FILE; or listen on 127.0.0.1", c.Addr, c.PublicURL))
 		}
 	}
 	if c.DataDir == "" {

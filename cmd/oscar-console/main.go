@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -52,9 +53,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s (metrics): %w", cfg.MetricsAddr, err)
+		}
+	}
 	app, err := build(ctx, cfg, log)
 	if err != nil {
 		ln.Close()
+		if metricsLn != nil {
+			metricsLn.Close()
+		}
 		return err
 	}
 	defer app.Close()
@@ -65,7 +76,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if cfg.TLSCert != "" {
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	var metricsSrv *http.Server
+	if metricsLn != nil {
+		// The metrics have a listener of their own, loopback unless the operator says otherwise
+		// (the Helm chart opens it to the cluster, never to the Ingress).
+		metricsSrv = &http.Server{Handler: metricsOnly(app.MetricsHandler()), ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		go func() {
+			log.Info("serving metrics", "addr", metricsLn.Addr().String(), "path", "/metrics")
+			errc <- metricsSrv.Serve(metricsLn)
+		}()
+	}
 	go func() {
 		log.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.publicURL.String(), "tls", cfg.TLSCert != "")
 		if cfg.TLSCert != "" {
@@ -82,11 +105,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	log.Info("shutting down", "grace", shutdownGrace.String())
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(sctx)
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// metricsOnly serves h at GET /metrics and answers 404 elsewhere.
+func metricsOnly(h http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	return mux
 }
 
 // build wires the console from its configuration (server.Build): session keys from the data

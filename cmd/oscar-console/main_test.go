@@ -54,6 +54,9 @@ func startConsole(t *testing.T, vars map[string]string) (string, *syncBuffer, fu
 	if vars["CONSOLE_ADDR"] == "" {
 		vars["CONSOLE_ADDR"] = "127.0.0.1:0"
 	}
+	if _, ok := vars["CONSOLE_METRICS_ADDR"]; !ok {
+		vars["CONSOLE_METRICS_ADDR"] = "127.0.0.1:0" // tests run side by side: no fixed port
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	done := make(chan error, 1)
@@ -243,6 +246,73 @@ func TestPlainHTTPPublicURLOnlyOnLocalhost(t *testing.T) {
 	_, err := loadConfig(nil, env(map[string]string{"CONSOLE_PUBLIC_URL": "http://console.example.org", "HOME": t.TempDir()}), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "must be https") {
 		t.Errorf("err = %v, want https required off localhost", err)
+	}
+}
+
+// TestAPublicListenerNeedsHTTPS: listening beyond loopback with a plain-http public URL (the
+// container image's CONSOLE_ADDR=:8080 alone) is refused at start; an https public URL (a
+// TLS-terminating proxy, as the Helm chart sets) or a loopback address is accepted.
+func TestAPublicListenerNeedsHTTPS(t *testing.T) {
+	for _, tc := range []struct {
+		addr, public string
+		ok           bool
+	}{
+		{":8080", "", false},
+		{"0.0.0.0:8080", "http://localhost:8080", false},
+		{"[::]:8080", "", false},
+		{"192.0.2.10:8080", "http://127.0.0.1:8080", false},
+		{":8080", "https://console.example.org", true},
+		{"127.0.0.1:8080", "", true},
+		{"localhost:8080", "", true},
+	} {
+		vars := map[string]string{"HOME": t.TempDir(), "CONSOLE_ADDR": tc.addr}
+		if tc.public != "" {
+			vars["CONSOLE_PUBLIC_URL"] = tc.public
+		}
+		_, err := loadConfig(nil, env(vars), io.Discard)
+		if tc.ok && err != nil {
+			t.Errorf("CONSOLE_ADDR=%s CONSOLE_PUBLIC_URL=%q: %v", tc.addr, tc.public, err)
+		}
+		if !tc.ok && (err == nil || !strings.Contains(err.Error(), "CONSOLE_ADDR") || !strings.Contains(err.Error(), "https")) {
+			t.Errorf("CONSOLE_ADDR=%s CONSOLE_PUBLIC_URL=%q: err = %v, want a refusal that names CONSOLE_ADDR and https", tc.addr, tc.public, err)
+		}
+	}
+}
+
+var metricsRE = regexp.MustCompile(`msg="serving metrics" addr=(\S+)`)
+
+// TestMetricsHaveTheirOwnListener: /metrics answers on CONSOLE_METRICS_ADDR only, never on the
+// public listener; CONSOLE_METRICS_ADDR=off serves no metrics at all.
+func TestMetricsHaveTheirOwnListener(t *testing.T) {
+	base, out, _ := startConsole(t, nil)
+	m := metricsRE.FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no metrics listener in the log:\n%s", out)
+	}
+	get := func(u string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	get(base + "/healthz")
+	if st, body := get("http://" + m[1] + "/metrics"); st != http.StatusOK || !strings.Contains(body, `console_http_requests_total{code="200",method="GET",route="/healthz"}`) {
+		t.Errorf("GET /metrics on the metrics listener: %d\n%.300s", st, body)
+	}
+	if st, _ := get(base + "/metrics"); st != http.StatusNotFound {
+		t.Errorf("GET /metrics on the public listener: %d, want 404", st)
+	}
+	if st, _ := get("http://" + m[1] + "/healthz"); st != http.StatusNotFound {
+		t.Errorf("the metrics listener serves other paths: %d", st)
+	}
+
+	_, out2, _ := startConsole(t, map[string]string{"CONSOLE_METRICS_ADDR": "off"})
+	if strings.Contains(out2.String(), "serving metrics") {
+		t.Errorf("CONSOLE_METRICS_ADDR=off, yet metrics are served:\n%s", out2)
 	}
 }
 

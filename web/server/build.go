@@ -125,6 +125,11 @@ func Build(ctx context.Context, c Config) (*Console, error) {
 	return &Console{Handler: h, Sessions: sessions, Metrics: metrics, Providers: providers, close: stop}, nil
 }
 
+// MetricsHandler serves the console's Prometheus metrics. It is for a listener of its own
+// (CONSOLE_METRICS_ADDR, loopback by default), never the public one: the metrics name routes and
+// counts that are nobody else's business.
+func (c *Console) MetricsHandler() http.Handler { return c.Metrics.Handler() }
+
 // Close stops the console's background work and closes its session store.
 func (c *Console) Close() { c.close() }
 

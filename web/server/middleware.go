@@ -44,8 +44,9 @@ func saneID(id string) bool {
 }
 
 // accessLog writes one line per request: method, route pattern, status, duration (and the request ID,
-// added by the log handler). Never
-// the query string, headers, cookies or bodies, which may carry secrets.
+// added by the log handler). Never the query string, headers, cookies or bodies, which may carry
+// secrets. A method the console does not know is counted as "other" and logged cut to a few bytes,
+// so made-up methods cannot grow the metrics or the log (the router answers them 405).
 func accessLog(log *slog.Logger, m *Metrics) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -57,21 +58,51 @@ func accessLog(log *slog.Logger, m *Metrics) func(http.Handler) http.Handler {
 					status = http.StatusOK
 				}
 				route := routePattern(r)
+				method := methodLabel(r.Method)
 				d := time.Since(start)
 				if m != nil {
-					m.ObserveRequest(route, r.Method, status, d)
+					m.ObserveRequest(route, method, status, d)
 				}
-				log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-					slog.String("method", r.Method),
+				attrs := []slog.Attr{
+					slog.String("method", method),
 					slog.String("route", route),
 					slog.Int("status", status),
 					slog.Duration("duration", d),
 					slog.Int("bytes", ww.BytesWritten()),
-				)
+				}
+				if method == otherMethod {
+					attrs = append(attrs, slog.String("method_sent", cut(r.Method, maxLoggedMethod)))
+				}
+				log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 			}()
 			next.ServeHTTP(ww, r)
 		})
 	}
+}
+
+// otherMethod is the label of every method the console does not know; maxLoggedMethod bounds how
+// much of such a method the access log keeps.
+const (
+	otherMethod     = "other"
+	maxLoggedMethod = 16
+)
+
+// methodLabel is method when it is one of HTTP's standard methods, otherMethod otherwise.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return otherMethod
+}
+
+// cut returns at most n bytes of s, as valid UTF-8.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return strings.ToValidUTF8(s, "?")
+	}
+	return strings.ToValidUTF8(s[:n], "?") + "..."
 }
 
 // routePattern names the route without user data ("/services/{name}"), for logs and metric labels.

@@ -36,8 +36,10 @@ type handlerOptions struct {
 }
 
 // newHandler returns the console's root handler. Middleware order: request ID, access log, panic
-// recovery, cross-origin protection, security headers, HEAD as GET; then the routes. Body limits
-// are the route table's (handlers/routes.go), since they depend on the route.
+// recovery, security headers (before anything can answer, so refusals carry them too), cross-origin
+// protection, HEAD as GET; then the routes. Body limits are the route table's (handlers/routes.go),
+// since they depend on the route. /metrics is not here: it has a listener of its own
+// (Console.MetricsHandler, CONSOLE_METRICS_ADDR), never the public one.
 func newHandler(o handlerOptions) http.Handler {
 	if o.Metrics == nil {
 		o.Metrics = NewMetrics(nil)
@@ -49,8 +51,8 @@ func newHandler(o handlerOptions) http.Handler {
 	}))
 
 	r := chi.NewRouter()
-	r.Use(requestID, accessLog(o.Log, o.Metrics), recoverer(o.Log, o.Pages.Problem), cop.Handler,
-		securityHeaders(CSP(o.FormActions), o.HSTS), middleware.GetHead)
+	r.Use(requestID, accessLog(o.Log, o.Metrics), recoverer(o.Log, o.Pages.Problem),
+		securityHeaders(CSP(o.FormActions), o.HSTS), cop.Handler, middleware.GetHead)
 
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -71,7 +73,6 @@ func newHandler(o handlerOptions) http.Handler {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
-	r.Method(http.MethodGet, "/metrics", o.Metrics.Handler())
 	if o.Assets != nil {
 		// Only the assets are compressed: pages carry tokens next to text the user typed, and
 		// compressing those would open them to BREACH-style guessing.

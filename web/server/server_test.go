@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -22,6 +23,7 @@ import (
 	"github.com/oscarconsole/oscar-console/web/auth"
 	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
 	"github.com/oscarconsole/oscar-console/web/session"
+	"github.com/oscarconsole/oscar-console/web/session/redistest"
 )
 
 type lockedBuffer struct {
@@ -45,6 +47,7 @@ type testServer struct {
 	*httptest.Server
 	logs    *lockedBuffer
 	metrics *Metrics
+	console *Console
 }
 
 // testConfig is a console as cmd/oscar-console builds it with no configuration: file sessions in a
@@ -73,7 +76,7 @@ func newTestServer(t *testing.T, edit func(*Config)) *testServer {
 	t.Cleanup(c.Close)
 	srv := httptest.NewServer(c.Handler)
 	t.Cleanup(srv.Close)
-	return &testServer{Server: srv, logs: logs, metrics: c.Metrics}
+	return &testServer{Server: srv, logs: logs, metrics: c.Metrics, console: c}
 }
 
 // offline is an HTTP client that reaches nothing: identity providers configured in these tests are
@@ -256,7 +259,10 @@ func TestMetricsCountRequestsPerRoute(t *testing.T) {
 	s.do(t, "GET", "/healthz", nil, nil)
 	s.do(t, "GET", "/healthz", nil, nil)
 	s.metrics.ObserveUpstream("https://oscar.example.org", "services.list", 200, 5e6)
-	_, body := s.do(t, "GET", "/metrics", nil, nil)
+	if resp, _ := s.do(t, "GET", "/metrics", nil, nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /metrics on the public listener: %d, want 404", resp.StatusCode)
+	}
+	body := scrape(t, s.console)
 	for _, want := range []string{
 		`console_http_requests_total{code="200",method="GET",route="/healthz"} 2`,
 		`console_http_request_duration_seconds_bucket{route="/healthz"`,
@@ -313,7 +319,7 @@ func TestAssetsAreCompressedPagesAreNot(t *testing.T) {
 // endpoint answers it as it answers GET, without a body.
 func TestHeadAnswersLikeGet(t *testing.T) {
 	s := newTestServer(t, nil)
-	for _, path := range []string{"/", "/login", "/logged-out", "/healthz", "/readyz", "/metrics",
+	for _, path := range []string{"/", "/login", "/logged-out", "/healthz", "/readyz",
 		static.Path("css/console.css"), static.Path("js/console.js"), "/services", "/no-such-page"} {
 		get, getBody := s.do(t, http.MethodGet, path, nil, nil)
 		head, headBody := s.do(t, http.MethodHead, path, nil, nil)
@@ -395,5 +401,99 @@ func TestStreamedBodiesAreNotBoundByTheFormLimit(t *testing.T) {
 		strings.NewReader("name=b&x="+strings.Repeat("y", 128<<10)))
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("a 128 KiB form with a 64 KiB form limit: %d, want 413", resp.StatusCode)
+	}
+}
+
+// scrape reads the console's metrics from its own handler, as the metrics listener serves them.
+func scrape(t *testing.T, c *Console) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	c.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("metrics handler: %d", rec.Code)
+	}
+	return rec.Body.String()
+}
+
+// TestMadeUpMethodsDoNotGrowMetricsOrLogs: requests with long random methods are answered 405, are
+// counted under one label, and the log keeps only a few bytes of each.
+func TestMadeUpMethodsDoNotGrowMetricsOrLogs(t *testing.T) {
+	s := newTestServer(t, nil)
+	before := len(scrape(t, s.console))
+	for i := range 50 {
+		method := fmt.Sprintf("X%d%s", i, strings.Repeat("Q", 8<<10))
+		resp, _ := s.do(t, method, "/login", nil, nil)
+		if resp.StatusCode != http.StatusMethodNotAllowed && resp.StatusCode != http.StatusNotImplemented {
+			t.Fatalf("method %.8s...: %d, want 405 or 501", method, resp.StatusCode)
+		}
+	}
+	body := scrape(t, s.console)
+	if grown := len(body) - before; grown > 4<<10 {
+		t.Errorf("50 made-up methods grew the metrics by %d bytes", grown)
+	}
+	if !strings.Contains(body, `method="other"`) || strings.Contains(body, "QQQQ") {
+		t.Error("made-up methods are not counted under method=\"other\"")
+	}
+	logs := s.logs.String()
+	if strings.Contains(logs, strings.Repeat("Q", 64)) {
+		t.Error("the log holds a made-up method in full")
+	}
+	if !strings.Contains(logs, "method=other") {
+		t.Error("the access log does not say method=other")
+	}
+}
+
+// TestEveryRefusalCarriesSecurityHeaders: the pages that refuse a request (403 cross-origin, 404,
+// 405, 413, 429, 503) carry the same security headers as every other response.
+func TestEveryRefusalCarriesSecurityHeaders(t *testing.T) {
+	s := newTestServer(t, func(c *Config) { c.LoginRate = 1; c.FormLimit = 1 << 10 })
+	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin"}
+	check := func(name string, want int, resp *http.Response) {
+		t.Helper()
+		if resp.StatusCode != want {
+			t.Errorf("%s: status %d, want %d", name, resp.StatusCode, want)
+		}
+		for _, h := range []string{"Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy"} {
+			if resp.Header.Get(h) == "" {
+				t.Errorf("%s (%d): no %s", name, resp.StatusCode, h)
+			}
+		}
+	}
+	resp, _ := s.do(t, "POST", "/logout", strings.NewReader(""), map[string]string{"Sec-Fetch-Site": "cross-site"})
+	check("cross-site POST", http.StatusForbidden, resp)
+	resp, _ = s.do(t, "GET", "/no-such-page", nil, nil)
+	check("unknown page", http.StatusNotFound, resp)
+	resp, _ = s.do(t, "DELETE", "/login", nil, nil)
+	check("wrong method", http.StatusMethodNotAllowed, resp)
+	resp, _ = s.do(t, "POST", "/login/basic", strings.NewReader("username="+strings.Repeat("u", 2<<10)), form)
+	check("form over the limit", http.StatusRequestEntityTooLarge, resp)
+	bad := strings.NewReader("endpoint=https%3A%2F%2Foscar.invalid&username=u&password=p")
+	resp, _ = s.do(t, "POST", "/login/basic", bad, form)
+	resp, _ = s.do(t, "POST", "/login/basic", strings.NewReader("endpoint=x&username=u&password=p"), form)
+	check("sign-in over the rate", http.StatusTooManyRequests, resp)
+
+	// 503: a signed-in session whose store stops answering.
+	redisURL, stopRedis, _ := redistest.Start(t)
+	down := newTestServer(t, func(c *Config) { c.SessionStore = redisURL })
+	req := httptest.NewRequest(http.MethodGet, down.URL+"/", nil)
+	sess, err := down.console.Sessions.Load(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.Data = session.Data{Kind: session.KindBasic, BasicUser: "u", BasicPassword: "p", Endpoint: "https://oscar.example.org"}
+	rec := httptest.NewRecorder()
+	if err := down.console.Sessions.Save(rec, req, sess); err != nil {
+		t.Fatal(err)
+	}
+	cookie := rec.Result().Cookies()[0]
+	stopRedis()
+	resp, _ = down.do(t, "GET", "/services", nil, map[string]string{"Cookie": cookie.Name + "=" + cookie.Value})
+	check("session store down", http.StatusServiceUnavailable, resp)
+
+	// Under TLS, HSTS too.
+	tls := newTestServer(t, func(c *Config) { c.PublicURL, _ = url.Parse("https://console.example.org") })
+	resp, _ = tls.do(t, "POST", "/logout", strings.NewReader(""), map[string]string{"Sec-Fetch-Site": "cross-site"})
+	if resp.StatusCode != http.StatusForbidden || resp.Header.Get("Strict-Transport-Security") == "" {
+		t.Errorf("cross-site POST under TLS: %d, HSTS %q", resp.StatusCode, resp.Header.Get("Strict-Transport-Security"))
 	}
 }
