@@ -31,10 +31,10 @@ const (
 	redisTimeout = time.Second
 	// redisOpTimeout bounds each Redis operation as a whole (retries, dial retries and waits for a
 	// pooled connection included), or the longest of the URL's dial, read and write timeouts if that is
-	// longer: a page does at most three operations (load; then read and write on save) before it
-	// answers, so with the defaults a hung Redis costs a page a 503 within about a second and never
-	// more than about three (issue 15, item 8). It also bounds the release of a lock once the request
-	// that held it has gone.
+	// longer. A page view makes three operations (load; then read and write on save), and the first
+	// that runs out ends the request with a 503, so with the defaults a hung Redis costs a page about
+	// a second, and one whose load and save are all slow but answer at most about three (issue 15,
+	// item 8). It also bounds the release of a lock once the request that held it has gone.
 	redisOpTimeout = time.Second
 )
 
