@@ -383,6 +383,29 @@ func TestCallbackStateMismatchReplayAndSingleUse(t *testing.T) {
 	}
 }
 
+// TestCallbackForeignIssWithoutRFC9207 (issue 15, item 7): the test OP does not advertise RFC 9207,
+// and a callback carrying another issuer's iss is refused with the state problem before any token
+// request; the browser is not signed in, and the login state is used up.
+func TestCallbackForeignIssWithoutRFC9207(t *testing.T) {
+	e := newOIDCEnv(t, envOptions{})
+	q := e.authorize(e.startLogin(e.oscar.URL(), "/token"))
+	if q.Has("iss") {
+		t.Fatalf("the test OP sent iss %q; this test needs one that does not advertise RFC 9207", q.Get("iss"))
+	}
+	q.Set("iss", "https://evil.example")
+	p := e.get("/auth/callback?" + q.Encode())
+	if p.StatusCode != http.StatusBadRequest || p.Doc.Find(`[data-problem="state"]`).Length() != 1 {
+		t.Fatalf("callback with a foreign iss: status %d, want 400 with the state problem; body:\n%s", p.StatusCode, p.Body)
+	}
+	if d := e.sessionData(); d.SignedIn() || d.AccessToken != "" || len(d.Login) != 0 {
+		t.Errorf("after a foreign-iss callback: signed in %v, access token kept %v, login state kept %v; want none",
+			d.SignedIn(), d.AccessToken != "", len(d.Login) != 0)
+	}
+	if got := e.op.Counts().TokenCalls; got != 0 {
+		t.Errorf("token calls after a foreign-iss callback: %d, want 0", got)
+	}
+}
+
 // TestNextOpenRedirect runs oauth2-proxy's open-redirect cases through the real sign-in: an unsafe
 // next never leaves the site.
 func TestNextOpenRedirect(t *testing.T) {

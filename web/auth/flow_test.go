@@ -442,6 +442,46 @@ func TestIssParameter(t *testing.T) {
 	}
 }
 
+// TestForeignIssWithoutRFC9207 (issue 15, item 7): an OP that does not advertise RFC 9207 need not
+// send iss, but an iss that is present must be this issuer all the same. A foreign one is refused as
+// a state error before the code is spent, so no tokens (and no session) come of it; an absent iss
+// and the right one still sign in.
+func TestForeignIssWithoutRFC9207(t *testing.T) {
+	op, p, _ := setup(t, authtest.Options{})
+	if _, q := login(t, op, p); q.Has("iss") {
+		t.Fatalf("the OP without IssParameter sent iss %q; this test needs one that does not", q.Get("iss"))
+	}
+	for _, iss := range [][]string{
+		{"https://evil.example"},
+		{op.Issuer() + "/"},
+		{""},
+		{"https://evil.example", op.Issuer()},
+		{op.Issuer(), "https://evil.example"},
+	} {
+		ls, q := login(t, op, p)
+		q["iss"] = iss
+		tok, id, err := p.Exchange(t.Context(), ls, q)
+		if kindOf(err) != auth.KindState {
+			t.Errorf("callback with iss %q from an OP without RFC 9207: err %v, want a state error", iss, err)
+		}
+		if tok.AccessToken != "" || tok.IDToken != "" || id.Subject != "" {
+			t.Errorf("callback with iss %q gave tokens or an identity", iss)
+		}
+	}
+	if n := op.Counts().TokenCalls; n != 0 {
+		t.Errorf("token calls after foreign-iss callbacks = %d, want 0 (the code must not be spent)", n)
+	}
+	ls, q := login(t, op, p)
+	if _, _, err := p.Exchange(t.Context(), ls, q); err != nil {
+		t.Errorf("Exchange without iss from an OP without RFC 9207: %v", err)
+	}
+	ls, q = login(t, op, p)
+	q.Set("iss", op.Issuer())
+	if _, _, err := p.Exchange(t.Context(), ls, q); err != nil {
+		t.Errorf("Exchange with the right iss from an OP without RFC 9207: %v", err)
+	}
+}
+
 // R16: refresh rotates the refresh token; reusing a rotated token fails
 // with invalid_grant and (reuse detection) kills the newer one too.
 func TestRefreshRotation(t *testing.T) {

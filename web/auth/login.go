@@ -88,8 +88,8 @@ func (p *Provider) AuthCodeURL(next, endpoint string) (LoginState, string, error
 // Exchange finishes a login from the callback's query q, in this order
 // (R4, R5): the OP's error parameter (KindProvider); state present and equal
 // in constant time, login state for this provider and under 10 minutes old,
-// and, when the OP advertises RFC 9207, iss equal to the issuer (all
-// KindState, before any token request); code exchange with the PKCE verifier
+// and iss equal to the issuer when present (required when the OP advertises
+// RFC 9207) (all KindState, before any token request); code exchange with the PKCE verifier
 // and client_secret_basic (KindExchange); ID token verification
 // (KindIDToken); nonce (KindNonce); UserInfo and its sub (KindUserInfo).
 // Network failures and 5xx answers are KindUnavailable.
@@ -108,9 +108,13 @@ func (p *Provider) Exchange(ctx context.Context, ls LoginState, q url.Values) (T
 	if d == nil {
 		return Tokens{}, Identity{}, p.notReady()
 	}
-	// RFC 9207 mix-up defence, checked before the code is spent.
-	if d.meta.IssParameterSupported && q.Get("iss") != p.cfg.Issuer {
-		return Tokens{}, Identity{}, &Error{Kind: KindState, Message: "callback iss does not match the issuer"}
+	// RFC 9207 mix-up defence, checked before the code is spent. An iss that is present must be this
+	// issuer whether or not the OP advertises the parameter: a foreign one says the response came from
+	// (or was meant for) another provider. Only an OP that advertises it must send it.
+	if iss, present := q["iss"]; present || d.meta.IssParameterSupported {
+		if len(iss) != 1 || iss[0] != p.cfg.Issuer {
+			return Tokens{}, Identity{}, &Error{Kind: KindState, Message: "callback iss does not match the issuer"}
+		}
 	}
 	code := q.Get("code")
 	if code == "" {

@@ -57,6 +57,7 @@ type cluster struct {
 	op           *authtest.OP
 	oscar        *oscartest.Server
 	publicURL    string
+	redis        *redistest.Server
 	stopRedis    func()
 	restartRedis func()
 	// beforeToken, if set, runs before every request a replica sends to the OP's token endpoint.
@@ -68,7 +69,8 @@ type cluster struct {
 // newCluster starts Redis, the OP, the fake OSCAR and two console replicas.
 func newCluster(t *testing.T) *cluster {
 	t.Helper()
-	redisURL, stop, restart := redistest.Start(t)
+	rs := redistest.New(t)
+	redisURL := rs.URL()
 
 	// The replicas' listeners exist before the OP does, so the OP can register the redirect URI. The
 	// public URL is replica a's: both replicas stand for one host behind a load balancer.
@@ -85,7 +87,7 @@ func newCluster(t *testing.T) *cluster {
 	op.LoginAs(replicaSubject)
 	fake := oscartest.NewT(t, oscartest.Options{Tokens: op.ValidateAccessToken, OIDCGroups: []string{replicaVO}})
 
-	c := &cluster{t: t, op: op, oscar: fake, publicURL: publicURL, stopRedis: stop, restartRedis: restart}
+	c := &cluster{t: t, op: op, oscar: fake, publicURL: publicURL, redis: rs, stopRedis: rs.Stop, restartRedis: rs.Restart}
 	c.a = c.startReplica("a", srvA, redisURL)
 	c.b = c.startReplica("b", srvB, redisURL)
 	jar, err := cookiejar.New(nil)
@@ -466,6 +468,90 @@ func TestReplicasRedisOutage(t *testing.T) {
 	}
 	if got := c.sessionData(c.b).Drafts["new"]; !bytes.Equal(got, draft) {
 		t.Errorf("draft after the outage = %s, want %s", got, draft)
+	}
+}
+
+// storeDownBound is how soon a page and /readyz must answer while Redis hangs (issue 15, item 8: it
+// took 10 s). The console bounds each Redis operation at about a second; the margin is for a loaded
+// test machine, and this is a behaviour check (fail fast instead of hanging), not a benchmark.
+const storeDownBound = 3 * time.Second
+
+// TestReplicasRedisPausedFailsFast (issue 15, item 8): with redis-server frozen by SIGSTOP, so that
+// connections hang instead of being refused, a signed-in page (GET and a form POST) answers the
+// "session store unavailable" 503 page within storeDownBound on both replicas, without signing the
+// user out, and /readyz answers 503 within the same bound. When Redis runs again (SIGCONT) the same
+// session works on both replicas without restarting either.
+func TestReplicasRedisPausedFailsFast(t *testing.T) {
+	c := newCluster(t)
+	c.signIn(c.a, c.a, "/endpoint")
+	for _, r := range []*replica{c.a, c.b} {
+		// Both replicas now hold pooled connections to Redis, which a hang leaves stuck mid-read.
+		if p := c.get(r, "/endpoint"); p.status != http.StatusOK || p.text(`[data-testid="user"]`) != replicaName {
+			t.Fatalf("GET /endpoint on %s before the pause: %d (to %q), user %q; want 200 as %q", r.name, p.status, p.location(), p.text(`[data-testid="user"]`), replicaName)
+		}
+	}
+	cookie := c.sessionCookie()
+
+	c.redis.Pause()
+	form := url.Values{"name": {"changed-during-pause"}, "image": {"ghcr.io/grycap/cowsay"}, "nav": {"stay"}}
+	for _, r := range []*replica{c.a, c.b} {
+		for _, req := range []struct {
+			method, path string
+			form         url.Values
+		}{
+			{"GET", "/endpoint", nil},
+			{"POST", "/services/new/general", form},
+			{"GET", "/services", nil},
+		} {
+			start := time.Now()
+			var p *page
+			if req.form == nil {
+				p = c.get(r, req.path)
+			} else {
+				p = c.post(r, req.path, req.form)
+			}
+			took := time.Since(start)
+			if p.status != http.StatusServiceUnavailable {
+				t.Errorf("%s %s on %s with Redis paused: %d (to %q), want 503", req.method, req.path, r.name, p.status, p.location())
+			}
+			if took > storeDownBound {
+				t.Errorf("%s %s on %s with Redis paused answered after %v, want within %v", req.method, req.path, r.name, took.Round(time.Millisecond), storeDownBound)
+			}
+			if !strings.Contains(p.body, "session store") || !strings.Contains(p.body, "signed in") {
+				t.Errorf("%s %s on %s with Redis paused: the page does not say the session store is down and the user is still signed in; it says:\n%s", req.method, req.path, r.name, clipBody(p))
+			}
+			for _, sc := range p.header.Values("Set-Cookie") {
+				if strings.HasPrefix(sc, r.sessions.CookieName()+"=") {
+					t.Errorf("%s %s on %s with Redis paused set the session cookie: %q", req.method, req.path, r.name, sc)
+				}
+			}
+		}
+		start := time.Now()
+		p := c.get(r, "/readyz")
+		if took := time.Since(start); p.status != http.StatusServiceUnavailable || took > storeDownBound {
+			t.Errorf("/readyz on %s with Redis paused: %d after %v, want 503 within %v", r.name, p.status, took.Round(time.Millisecond), storeDownBound)
+		}
+		if p := c.get(r, "/healthz"); p.status != http.StatusOK {
+			t.Errorf("/healthz on %s with Redis paused: %d, want 200 (the process is alive; only readiness fails)", r.name, p.status)
+		}
+	}
+	if got := c.sessionCookie(); got != cookie {
+		t.Error("the browser's session cookie changed while Redis was paused")
+	}
+
+	c.redis.Resume()
+	for _, r := range []*replica{c.a, c.b} {
+		if got := c.waitReady(r, 15*time.Second); got != http.StatusOK {
+			t.Fatalf("/readyz on %s after Redis resumed: %d, want 200", r.name, got)
+		}
+		p := c.get(r, "/endpoint")
+		if p.status != http.StatusOK || p.text(`[data-testid="user"]`) != replicaName {
+			t.Fatalf("GET /endpoint on %s after Redis resumed: %d (to %q), user %q; want 200, still signed in as %q",
+				r.name, p.status, p.location(), p.text(`[data-testid="user"]`), replicaName)
+		}
+	}
+	if got := c.sessionCookie(); got != cookie {
+		t.Error("the session cookie changed: the user got a new session instead of keeping theirs")
 	}
 }
 

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/oscarconsole/oscar-console/web/session/redistest"
 )
 
 func TestCookieFlags(t *testing.T) {
@@ -753,6 +755,115 @@ func TestRedisUnavailable(t *testing.T) {
 	}
 	if got.Data.AccessToken != want.AccessToken {
 		t.Fatal("session lost across the Redis restart")
+	}
+}
+
+// TestRedisPausedFailsFast (issue 15, item 8): with redis-server frozen (SIGSTOP), so connections
+// hang instead of being refused, every store operation a page makes gives up with ErrUnavailable
+// after about redisOpTimeout, a caller's shorter deadline is honoured, and the same session loads
+// again once Redis runs (SIGCONT), with the same Manager.
+func TestRedisPausedFailsFast(t *testing.T) {
+	// opBound is redisOpTimeout with a margin for a loaded test machine: a behaviour check (give up
+	// instead of hanging for go-redis's 5 s timeouts and retries), not a benchmark.
+	const opBound = redisOpTimeout + time.Second
+	rs := redistest.New(t)
+	m := newManager(t, newRedisBackend(t, rs.URL()), nil)
+	want := realisticData()
+	c := saveNew(t, m, want)
+	loaded, err := m.Load(newRequest(c))
+	if err != nil || loaded.IsNew() {
+		t.Fatalf("Load before the pause: new %v, err %v", loaded.IsNew(), err)
+	}
+	loaded.Data.Name = "changed while Redis is paused" // so Save has something to write
+	// Sign-out is tried on another session: a command that reached a hung Redis may still run when it
+	// resumes, and this one would end the session the test expects back.
+	other, err := m.Load(newRequest(saveNew(t, m, want)))
+	if err != nil || other.IsNew() {
+		t.Fatalf("Load of a second session before the pause: new %v, err %v", other.IsNew(), err)
+	}
+
+	rs.Pause()
+	for _, op := range []struct {
+		name string
+		do   func() error
+	}{
+		{"Load", func() error { _, err := m.Load(newRequest(c)); return err }},
+		{"Save", func() error { return m.Save(httptest.NewRecorder(), newRequest(c), loaded) }},
+		{"Reload", func() error { return m.Reload(context.Background(), loaded) }},
+		{"Lock", func() error {
+			unlock, err := m.Lock(context.Background(), loaded, time.Minute)
+			if err == nil {
+				unlock()
+			}
+			return err
+		}},
+		{"Ping", func() error { return m.Ping(context.Background()) }},
+		{"Destroy", func() error { return m.Destroy(httptest.NewRecorder(), newRequest(), other) }},
+	} {
+		start := time.Now()
+		err := op.do()
+		took := time.Since(start)
+		if !errors.Is(err, ErrUnavailable) {
+			t.Errorf("%s with Redis paused = %v, want ErrUnavailable", op.name, err)
+		}
+		if took > opBound {
+			t.Errorf("%s with Redis paused gave up after %v, want within %v", op.name, took.Round(time.Millisecond), opBound)
+		}
+	}
+	// A caller that gives up sooner than redisOpTimeout is not kept waiting until it.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = m.Load(newRequest(c).WithContext(ctx))
+	if took := time.Since(start); err == nil || took >= redisOpTimeout*3/4 {
+		t.Errorf("Load with a 100ms request deadline and Redis paused: err %v after %v, want an error well before redisOpTimeout (%v)", err, took.Round(time.Millisecond), redisOpTimeout)
+	}
+
+	rs.Resume()
+	if err := m.Ping(context.Background()); err != nil {
+		t.Fatalf("Ping after Redis resumed: %v", err)
+	}
+	got, err := m.Load(newRequest(c))
+	if err != nil || got.IsNew() {
+		t.Fatalf("Load after Redis resumed: new %v, err %v; want the session back", got.IsNew(), err)
+	}
+	if got.Data.Subject != want.Subject || got.Data.AccessToken != want.AccessToken {
+		t.Errorf("session after Redis resumed: subject %q, token kept %v; want %q and its token",
+			got.Data.Subject, got.Data.AccessToken == want.AccessToken, want.Subject)
+	}
+}
+
+// TestRedisTimeouts: without options in the URL every go-redis timeout is a second, a command is
+// retried once and the context's deadline is honoured (issue 15, item 8); timeouts set in the URL
+// are kept, and an operation's bound grows with them.
+func TestRedisTimeouts(t *testing.T) {
+	for _, tt := range []struct {
+		query              string
+		dial, read, write  time.Duration
+		pool, op           time.Duration
+		retries, dialTries int
+	}{
+		{"", time.Second, time.Second, time.Second, time.Second, time.Second, 1, 2},
+		{"?read_timeout=3s&pool_timeout=4s&max_retries=2&dial_timeout=500ms", 500 * time.Millisecond, 3 * time.Second, 3 * time.Second, 4 * time.Second, 3 * time.Second, 2, 2},
+		{"?write_timeout=2s", time.Second, time.Second, 2 * time.Second, time.Second, 2 * time.Second, 1, 2},
+	} {
+		b, err := NewRedisBackend("redis://127.0.0.1:1/0" + tt.query)
+		if err != nil {
+			t.Fatalf("NewRedisBackend(%q): %v", tt.query, err)
+		}
+		o := b.Client().Options()
+		if o.DialTimeout != tt.dial || o.ReadTimeout != tt.read || o.WriteTimeout != tt.write || o.PoolTimeout != tt.pool {
+			t.Errorf("URL %q: dial %v read %v write %v pool %v; want %v %v %v %v", tt.query,
+				o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout, tt.dial, tt.read, tt.write, tt.pool)
+		}
+		if o.MaxRetries != tt.retries || o.DialerRetries != tt.dialTries || !o.ContextTimeoutEnabled {
+			t.Errorf("URL %q: max retries %d, dialer retries %d, context deadlines honoured %v; want %d, %d, true",
+				tt.query, o.MaxRetries, o.DialerRetries, o.ContextTimeoutEnabled, tt.retries, tt.dialTries)
+		}
+		if b.opTimeout != tt.op {
+			t.Errorf("URL %q: operation bound %v, want %v", tt.query, b.opTimeout, tt.op)
+		}
+		_ = b.Close()
 	}
 }
 

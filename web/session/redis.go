@@ -24,8 +24,18 @@ const (
 	// waiter notices a release quickly.
 	lockBackoffMin = 10 * time.Millisecond
 	lockBackoffMax = 200 * time.Millisecond
-	// unlockTimeout bounds the release of a lock once the request that held it has gone.
-	unlockTimeout = 5 * time.Second
+	// redisTimeout is go-redis's dial, read and pool-wait timeout unless the URL sets its own
+	// (dial_timeout, read_timeout, pool_timeout); the write timeout follows the read timeout unless
+	// write_timeout is set. A session store on the same network
+	// answers in milliseconds; one that does not answer within a second is treated as down (503).
+	redisTimeout = time.Second
+	// redisOpTimeout bounds each Redis operation as a whole (retries, dial retries and waits for a
+	// pooled connection included), or the longest of the URL's dial, read and write timeouts if that is
+	// longer. A page view makes three operations (load; then read and write on save), and the first
+	// that runs out ends the request with a 503, so with the defaults a hung Redis costs a page about
+	// a second, and one whose load and save are all slow but answer at most about three (issue 15,
+	// item 8). It also bounds the release of a lock once the request that held it has gone.
+	redisOpTimeout = time.Second
 )
 
 // releaseScript deletes a lock only if it still holds our token, so a holder whose lock lapsed (and was
@@ -40,12 +50,15 @@ return 0`)
 // Redis itself (SET ... PX), and Lock is a Redis lock with a bound, valid across replicas.
 type RedisBackend struct {
 	client *redis.Client
-	closed sync.Once
+	// opTimeout bounds one operation (see redisOpTimeout).
+	opTimeout time.Duration
+	closed    sync.Once
 }
 
 // NewRedisBackend connects lazily to the Redis server at rawURL (redis://[user:pass@]host:port/db, or
-// rediss:// for TLS; go-redis query options such as dial_timeout are honoured). It does not contact the
-// server: the console starts while Redis is down and becomes ready when it answers (see Ping).
+// rediss:// for TLS; go-redis query options such as dial_timeout or read_timeout are honoured, and
+// default to a second). It does not contact the server: the console starts while Redis is down and
+// becomes ready when it answers (see Ping).
 func NewRedisBackend(rawURL string) (*RedisBackend, error) {
 	if !strings.HasPrefix(rawURL, "redis://") && !strings.HasPrefix(rawURL, "rediss://") {
 		return nil, errors.New("session: redis store: URL must start with redis:// or rediss://")
@@ -59,13 +72,44 @@ func NewRedisBackend(rawURL string) (*RedisBackend, error) {
 	// and are refused by older or managed Redis servers.
 	opt.DisableIdentity = true
 	opt.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
-	// go-redis retries a failed dial 5 times inside each of its command retries; with Redis down that
-	// keeps a page waiting for seconds before it can answer 503. Two attempts per command retry still
-	// ride out a brief blip (a restart, a failover).
+	// Fail fast when Redis hangs (paused, partitioned, overloaded) rather than refusing: go-redis's
+	// defaults (5 s timeouts, pool wait of 6 s, 3 command retries each with 5 dial retries) kept a
+	// page waiting 10 s for its 503. Operators can still set these in the URL; retries never stretch
+	// an operation past opTimeout.
+	if opt.DialTimeout == 0 {
+		opt.DialTimeout = redisTimeout
+	}
+	if opt.ReadTimeout == 0 {
+		opt.ReadTimeout = redisTimeout
+	}
+	if opt.WriteTimeout == 0 {
+		opt.WriteTimeout = opt.ReadTimeout // as go-redis does
+	}
+	if opt.PoolTimeout == 0 {
+		opt.PoolTimeout = redisTimeout
+	}
+	// One retry: enough for a pooled connection that a Redis restart closed (go-redis retries EOF and
+	// resets, never a read that timed out). Two dial attempts per try ride out a brief blip.
+	if opt.MaxRetries == 0 {
+		opt.MaxRetries = 1
+	}
 	if opt.DialerRetries == 0 {
 		opt.DialerRetries = 2
 	}
-	return &RedisBackend{client: redis.NewClient(opt)}, nil
+	// Socket deadlines follow the context's deadline when it is sooner (the request's, /readyz's 2 s,
+	// opTimeout), so a caller that gives up is not kept waiting for the read timeout.
+	opt.ContextTimeoutEnabled = true
+	return &RedisBackend{
+		client:    redis.NewClient(opt),
+		opTimeout: max(redisOpTimeout, opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout),
+	}, nil
+}
+
+// opContext bounds one Redis operation by opTimeout (or the caller's deadline if sooner). Errors are
+// still judged against the caller's ctx (see redisErr): running out of opTimeout means Redis did not
+// answer, which is ErrUnavailable.
+func (b *RedisBackend) opContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, b.opTimeout)
 }
 
 // Client returns the underlying go-redis client, for tests and diagnostics.
@@ -87,7 +131,9 @@ func pxMillis(ttl time.Duration) int64 {
 
 // Get implements Backend.
 func (b *RedisBackend) Get(ctx context.Context, key string) ([]byte, error) {
-	val, err := b.client.Get(ctx, redisSessionKey+key).Bytes()
+	octx, cancel := b.opContext(ctx)
+	defer cancel()
+	val, err := b.client.Get(octx, redisSessionKey+key).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, ErrNotFound
 	}
@@ -103,7 +149,9 @@ func (b *RedisBackend) Set(ctx context.Context, key string, val []byte, ttl time
 	if ttl <= 0 {
 		return errors.New("session: redis store: set: ttl must be positive")
 	}
-	if err := b.client.Do(ctx, "SET", redisSessionKey+key, val, "PX", pxMillis(ttl)).Err(); err != nil {
+	octx, cancel := b.opContext(ctx)
+	defer cancel()
+	if err := b.client.Do(octx, "SET", redisSessionKey+key, val, "PX", pxMillis(ttl)).Err(); err != nil {
 		return redisErr(ctx, "set", err)
 	}
 	return nil
@@ -111,7 +159,9 @@ func (b *RedisBackend) Set(ctx context.Context, key string, val []byte, ttl time
 
 // Delete implements Backend.
 func (b *RedisBackend) Delete(ctx context.Context, key string) error {
-	if err := b.client.Del(ctx, redisSessionKey+key).Err(); err != nil {
+	octx, cancel := b.opContext(ctx)
+	defer cancel()
+	if err := b.client.Del(octx, redisSessionKey+key).Err(); err != nil {
 		return redisErr(ctx, "delete", err)
 	}
 	return nil
@@ -127,7 +177,9 @@ func (b *RedisBackend) Lock(ctx context.Context, key string, ttl time.Duration) 
 	token := rand.Text()
 	wait := lockBackoffMin
 	for {
-		res, err := b.client.Do(ctx, "SET", k, token, "NX", "PX", pxMillis(ttl)).Result()
+		octx, cancel := b.opContext(ctx)
+		res, err := b.client.Do(octx, "SET", k, token, "NX", "PX", pxMillis(ttl)).Result()
+		cancel()
 		switch {
 		case err == nil && res == "OK":
 			var once sync.Once
@@ -135,7 +187,7 @@ func (b *RedisBackend) Lock(ctx context.Context, key string, ttl time.Duration) 
 				once.Do(func() {
 					// The request may be over; release anyway, but never hang on it. If the
 					// release fails the lock lapses after ttl.
-					rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), unlockTimeout)
+					rctx, cancel := b.opContext(context.WithoutCancel(ctx))
 					defer cancel()
 					_ = releaseScript.Run(rctx, b.client, []string{k}, token).Err()
 				})
@@ -158,14 +210,17 @@ func (b *RedisBackend) Lock(ctx context.Context, key string, ttl time.Duration) 
 
 // Ping implements Backend.
 func (b *RedisBackend) Ping(ctx context.Context) error {
-	if err := b.client.Ping(ctx).Err(); err != nil {
+	octx, cancel := b.opContext(ctx)
+	defer cancel()
+	if err := b.client.Ping(octx).Err(); err != nil {
 		return redisErr(ctx, "ping", err)
 	}
 	return nil
 }
 
 // Count implements Backend by scanning the console's session keys (SCAN, so Redis is never blocked).
-// Redis drops expired keys itself, so every key found is a live session.
+// Redis drops expired keys itself, so every key found is a live session. A scan is many commands, so
+// it is bounded by the caller's ctx and each command's timeouts, not by opTimeout.
 func (b *RedisBackend) Count(ctx context.Context) (int, error) {
 	n := 0
 	iter := b.client.Scan(ctx, 0, redisSessionKey+"*", 1000).Iterator()

@@ -5,6 +5,10 @@
 // data (stop asks Redis for a final snapshot with SHUTDOWN SAVE, which works even with persistence off),
 // which is what a test of "Redis goes away mid-session and comes back" needs.
 //
+// New returns the same server as a *Server, which can also Pause it (SIGSTOP) and Resume it (SIGCONT):
+// a paused Redis still accepts TCP connections (the kernel completes the handshake) but never answers,
+// which is how a hung or partitioned Redis looks to a client, unlike a stopped one that refuses at once.
+//
 // When redis-server is not installed the test is skipped, except under CI=true, where it fails: a CI run
 // must not pass by skipping the Redis tests.
 package redistest
@@ -12,6 +16,7 @@ package redistest
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -19,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -40,12 +46,69 @@ type server struct {
 	mu     sync.Mutex
 	cmd    *exec.Cmd  // nil while stopped
 	exited chan error // receives cmd.Wait's result
+	paused bool       // the process is stopped by SIGSTOP
+}
+
+// Server is a test redis-server started by New.
+type Server struct {
+	t   testing.TB
+	s   *server
+	url string
+}
+
+// URL is the server's address, redis://127.0.0.1:port/0.
+func (rs *Server) URL() string { return rs.url }
+
+// Stop shuts the server down, saving its data for Restart. Stopping a stopped server does nothing; a
+// paused one is resumed first.
+func (rs *Server) Stop() {
+	rs.t.Helper()
+	if err := rs.s.stop(); err != nil {
+		rs.t.Errorf("redistest: stop: %v", err)
+	}
+}
+
+// Restart stops the server (if it runs) and starts it again on the same port with the same data.
+func (rs *Server) Restart() {
+	rs.t.Helper()
+	if err := rs.s.stop(); err != nil {
+		rs.t.Errorf("redistest: restart: %v", err)
+	}
+	if err := rs.s.start(); err != nil {
+		rs.t.Fatalf("redistest: restart: %v", err)
+	}
+}
+
+// Pause freezes the running server with SIGSTOP: connections, old and new, hang instead of being
+// refused, until Resume. Pausing a paused server does nothing.
+func (rs *Server) Pause() {
+	rs.t.Helper()
+	if err := rs.s.signal(syscall.SIGSTOP, true); err != nil {
+		rs.t.Fatalf("redistest: pause: %v", err)
+	}
+}
+
+// Resume lets a paused server run again (SIGCONT); it then answers what it was sent meanwhile.
+// Resuming a server that is not paused does nothing.
+func (rs *Server) Resume() {
+	rs.t.Helper()
+	if err := rs.s.signal(syscall.SIGCONT, false); err != nil {
+		rs.t.Fatalf("redistest: resume: %v", err)
+	}
 }
 
 // Start starts a redis-server for the test and returns its URL (redis://127.0.0.1:port/0), a stop
 // function and a restart function. Both may be called any number of times; the server is stopped
 // when the test ends.
 func Start(t testing.TB) (url string, stop func(), restart func()) {
+	t.Helper()
+	rs := New(t)
+	return rs.URL(), rs.Stop, rs.Restart
+}
+
+// New starts a redis-server for the test, like Start, and returns it with its controls. It is killed
+// when the test ends, paused or not.
+func New(t testing.TB) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -70,22 +133,7 @@ func Start(t testing.TB) (url string, stop func(), restart func()) {
 		t.Fatalf("redistest: start redis-server: %v", lastErr)
 	}
 	t.Cleanup(s.kill)
-	stop = func() {
-		t.Helper()
-		if err := s.stop(); err != nil {
-			t.Errorf("redistest: stop: %v", err)
-		}
-	}
-	restart = func() {
-		t.Helper()
-		if err := s.stop(); err != nil {
-			t.Errorf("redistest: restart: %v", err)
-		}
-		if err := s.start(); err != nil {
-			t.Fatalf("redistest: restart: %v", err)
-		}
-	}
-	return fmt.Sprintf("redis://127.0.0.1:%d/0", s.port), stop, restart
+	return &Server{t: t, s: s, url: fmt.Sprintf("redis://127.0.0.1:%d/0", s.port)}
 }
 
 func freePort() (int, error) {
@@ -148,6 +196,13 @@ func (s *server) stop() error {
 		return nil
 	}
 	cmd, exited := s.cmd, s.exited
+	if s.paused {
+		// A stopped process would never read SHUTDOWN.
+		if err := cmd.Process.Signal(syscall.SIGCONT); err != nil {
+			return fmt.Errorf("resume before shutdown: %w", err)
+		}
+		s.paused = false
+	}
 	s.cmd, s.exited = nil, nil
 	// SHUTDOWN closes the connection instead of replying when it succeeds.
 	_ = send(s.port, "SHUTDOWN SAVE")
@@ -168,9 +223,26 @@ func (s *server) kill() {
 	if s.cmd == nil {
 		return
 	}
-	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Process.Kill() // SIGKILL ends a paused process too
 	<-s.exited
-	s.cmd, s.exited = nil, nil
+	s.cmd, s.exited, s.paused = nil, nil, false
+}
+
+// signal sends SIGSTOP (paused true) or SIGCONT (paused false) to the running server.
+func (s *server) signal(sig syscall.Signal, paused bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return errors.New("redis-server is not running")
+	}
+	if s.paused == paused {
+		return nil
+	}
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		return err
+	}
+	s.paused = paused
+	return nil
 }
 
 // ping sends PING and expects +PONG.
