@@ -29,6 +29,9 @@ func uploadKey(prefix, folder, filename string) (string, string) {
 		key += folder + "/"
 	}
 	key += base
+	if folder != "" && (strings.Contains(folder, "//") || !validKey(folder)) {
+		return "", "The folder name " + strconv.Quote(folder) + " cannot be used: use letters, digits and single slashes."
+	}
 	if base == "" || !validKey(key) {
 		return "", "The file name " + strconv.Quote(filename) + " cannot be used as an object name."
 	}
@@ -70,9 +73,10 @@ func uploadBroken() error {
 }
 
 // uploadObjects handles "POST /buckets/{bucket}/upload": a multipart form whose file parts are
-// streamed, one at a time and never held in memory, to presigned MinIO URLs. Fields before the files
-// ("prefix": the folder shown, "folder": an optional new sub-folder) place them. The route table
-// puts this route outside the form limit (routes.go); p.cfg.MaxUpload bounds each file instead.
+// streamed to MinIO one at a time, never held whole in memory or on disk (uploadObject). Fields
+// before the files ("prefix": the folder shown, "folder": an optional new sub-folder) place them.
+// The route table puts this route outside the form limit (routes.go); p.cfg.MaxUpload bounds each
+// file instead, and p.uploads what all uploads hold at once.
 func (p *Pages) uploadObjects(w http.ResponseWriter, r *http.Request) error {
 	name, err := bucketName(r)
 	if err != nil {
@@ -152,12 +156,53 @@ func (p *Pages) redirectUploadToBucket(w http.ResponseWriter, r *http.Request) e
 	return p.redirect(w, r, bucketPath(name))
 }
 
-// uploadObject sends one file part to MinIO through a presigned URL. MinIO (like S3) needs the
-// length of a PUT up front and browsers do not give a part's length, so the part is spooled to a
-// temporary file first (disk, not memory), unless the part declares its Content-Length, in which
-// case it streams straight through.
+// uploadObject sends one file part to MinIO. A part that declares its Content-Length streams
+// straight through a presigned PUT. Browsers do not give a part's length, and MinIO (like S3) needs
+// a PUT's length up front, so a part of unknown length goes as an S3 multipart upload signed with
+// the user's MinIO keys (oscar.UploadObject), through one part buffer of p.partSize: nothing is
+// written to disk and the memory an upload holds is bounded whatever the file's size. The buffers
+// of every upload come out of one process-wide budget (p.uploads); an upload that finds none left
+// is refused with a 503 page. When OSCAR gives the console no MinIO keys for the user, the part is
+// spooled to disk and sent through a presigned PUT instead, its spool counted against the same
+// budget.
 func (p *Pages) uploadObject(ctx context.Context, ep oscar.Endpoint, cr oscar.Creds, bucket, key string, part *multipart.Part) (int64, error) {
-	presign := func() (*oscar.PresignResponse, error) {
+	limit := p.cfg.MaxUpload
+	if n, err := strconv.ParseInt(part.Header.Get("Content-Length"), 10, 64); err == nil && n >= 0 {
+		if limit > 0 && n > limit {
+			return 0, tooLarge(limit)
+		}
+		// Ask first, so a refusal (quota, permissions) comes before the bytes.
+		link, err := p.presignUpload(ctx, ep, cr, bucket)(key)
+		if err != nil {
+			return 0, err
+		}
+		if err := p.oscar.PutObject(ctx, link.URL, link.Headers, part, n); err != nil {
+			return 0, fmt.Errorf("handlers: upload %q to %q: %w", key, bucket, err)
+		}
+		return n, nil
+	}
+
+	if !p.uploads.take(p.partSize) {
+		return 0, uploadsBusy()
+	}
+	src := &uploadSource{r: part, limit: limit}
+	buf := make([]byte, p.partSize)
+	n, err := p.oscar.UploadObject(ctx, ep, cr, bucket, key, src, buf)
+	p.uploads.give(p.partSize)
+	switch {
+	case src.err != nil:
+		return 0, src.failure(limit)
+	case errors.Is(err, oscar.ErrNoStorageCredentials):
+		return p.spoolUpload(ctx, ep, cr, bucket, key, src)
+	case err != nil:
+		return 0, fmt.Errorf("handlers: upload %q to %q: %w", key, bucket, err)
+	}
+	return n, nil
+}
+
+// presignUpload returns a function that asks OSCAR to sign a PUT of key into bucket.
+func (p *Pages) presignUpload(ctx context.Context, ep oscar.Endpoint, cr oscar.Creds, bucket string) func(key string) (*oscar.PresignResponse, error) {
+	return func(key string) (*oscar.PresignResponse, error) {
 		pr := oscar.PresignRequest{ObjectKey: key, Operation: oscar.PresignUpload, ExpiresIn: uploadLinkTTL}
 		res, err := p.oscar.Presign(ctx, ep, cr, bucket, pr)
 		if err != nil {
@@ -168,24 +213,20 @@ func (p *Pages) uploadObject(ctx context.Context, ep oscar.Endpoint, cr oscar.Cr
 		}
 		return res, nil
 	}
+}
+
+// spoolUpload is the fallback for a part of unknown length when the console has no MinIO keys to
+// sign a multipart upload: the part is spooled to a temporary file, which takes budget from
+// p.uploads as it grows (so concurrent spools cannot fill the disk), then sent through a presigned
+// PUT with its exact length. A file larger than the whole budget is refused with 413.
+func (p *Pages) spoolUpload(ctx context.Context, ep oscar.Endpoint, cr oscar.Creds, bucket, key string, src *uploadSource) (int64, error) {
+	presign := p.presignUpload(ctx, ep, cr, bucket)
 	// Ask first, so a refusal (quota, permissions) comes before the bytes.
-	link, err := presign()
+	link, err := presign(key)
 	if err != nil {
 		return 0, err
 	}
 	signed := time.Now()
-	limit := p.cfg.MaxUpload
-
-	if n, err := strconv.ParseInt(part.Header.Get("Content-Length"), 10, 64); err == nil && n >= 0 {
-		if limit > 0 && n > limit {
-			return 0, tooLarge(limit)
-		}
-		if err := p.oscar.PutObject(ctx, link.URL, link.Headers, part, n); err != nil {
-			return 0, fmt.Errorf("handlers: upload %q to %q: %w", key, bucket, err)
-		}
-		return n, nil
-	}
-
 	f, err := os.CreateTemp("", "oscar-console-upload-*")
 	if err != nil {
 		return 0, fmt.Errorf("handlers: spool upload: %w", err)
@@ -194,27 +235,26 @@ func (p *Pages) uploadObject(ctx context.Context, ep oscar.Endpoint, cr oscar.Cr
 		_ = f.Close()
 		_ = os.Remove(f.Name())
 	}()
-	var src io.Reader = part
-	if limit > 0 {
-		src = io.LimitReader(part, limit+1)
-	}
-	n, err := io.Copy(f, src)
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			return 0, fmt.Errorf("handlers: spool upload: %w", err)
-		}
-		return 0, uploadBroken()
-	}
-	if limit > 0 && n > limit {
-		return 0, tooLarge(limit)
+	spool := &spoolWriter{w: f, budget: p.uploads}
+	defer spool.release()
+	n, err := io.Copy(spool, src)
+	switch {
+	case src.err != nil:
+		return 0, src.failure(p.cfg.MaxUpload)
+	case errors.Is(err, errUploadsBusy):
+		return 0, uploadsBusy()
+	case errors.Is(err, errSpoolTooLarge):
+		return 0, &userError{http.StatusRequestEntityTooLarge, "The file is too large",
+			"OSCAR gave the console no storage keys for your account, so it can only pass files of up to " + humanBytes(p.uploads.total) + " to storage. Upload larger files with a presigned link."}
+	case err != nil:
+		return 0, fmt.Errorf("handlers: spool upload: %w", err)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return 0, fmt.Errorf("handlers: spool upload: %w", err)
 	}
 	if time.Since(signed) > uploadLinkTTL*time.Second/2 {
 		// The file took long to arrive: sign again rather than race the link's expiry.
-		if link, err = presign(); err != nil {
+		if link, err = presign(key); err != nil {
 			return 0, err
 		}
 	}
@@ -223,4 +263,41 @@ func (p *Pages) uploadObject(ctx context.Context, ep oscar.Endpoint, cr oscar.Cr
 		return 0, fmt.Errorf("handlers: upload %q to %q: %w", key, bucket, err)
 	}
 	return n, nil
+}
+
+// errPartTooLarge is uploadSource's error once a part passes the console's limit.
+var errPartTooLarge = errors.New("handlers: file over the upload limit")
+
+// uploadSource reads one file part for storage: it stops with errPartTooLarge as soon as the part
+// passes limit (0: none), and remembers why reading stopped, so that a failed upload can be told
+// apart from a failing storage.
+type uploadSource struct {
+	r     io.Reader
+	limit int64
+	n     int64
+	err   error // the first error but io.EOF
+}
+
+func (s *uploadSource) Read(b []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.r.Read(b)
+	s.n += int64(n)
+	if s.limit > 0 && s.n > s.limit {
+		s.err = errPartTooLarge
+		return 0, s.err
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		s.err = err
+	}
+	return n, err
+}
+
+// failure is the page for a part that could not be read to the end.
+func (s *uploadSource) failure(limit int64) error {
+	if errors.Is(s.err, errPartTooLarge) {
+		return tooLarge(limit)
+	}
+	return uploadBroken()
 }

@@ -42,6 +42,7 @@ func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
 		Message: "The console hit an unexpected problem. Nothing you entered was lost; try again in a moment."}
 	var (
 		ue *userError
+		be *busyError
 		oe *oscar.Error
 		ae *auth.Error
 	)
@@ -60,6 +61,9 @@ func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	case errors.As(err, &ue):
 		pr = templates.Problem{Status: ue.status, Title: ue.title, Message: ue.msg}
+	case errors.As(err, &be):
+		w.Header().Set("Retry-After", be.retryAfter())
+		pr = templates.Problem{Status: http.StatusServiceUnavailable, Title: be.title, Message: be.msg, RetryURL: retryURL(r)}
 	case errors.Is(err, session.ErrUnavailable):
 		pr = templates.Problem{Status: http.StatusServiceUnavailable, Title: "The console is briefly unavailable",
 			Message:  "The console cannot reach its session store right now. You are still signed in and your draft is safe: try again in a few seconds.",

@@ -42,7 +42,11 @@ type Settings struct {
 	PublicURL *url.URL
 	Version   string
 	// MaxUpload bounds one streamed object upload (bytes); 0 means no bound beyond the disk of MinIO.
+	// cmd/oscar-console defaults it to 5 GiB.
 	MaxUpload int64
+	// UploadBuffer bounds the bytes all object uploads of unknown length hold at once, in part
+	// buffers (memory) and fallback spool files (disk) together; 0 means DefaultUploadBuffer.
+	UploadBuffer int64
 	// LoginRate bounds sign-in attempts per client address per minute; 0 means the default (20).
 	LoginRate int
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client (rate limits).
@@ -75,6 +79,8 @@ type Pages struct {
 	now       func() time.Time
 	limits    *limiter      // sign-in attempts per client address
 	gate      *upstreamGate // concurrent signed-in requests per session, one gate for every route
+	uploads   *uploadBudget // bytes held by uploads of unknown length, process-wide
+	partSize  int64         // the part buffer of one such upload (UploadPartSize; tests shrink it)
 }
 
 // New builds the pages. Zero-valued optional dependencies get their defaults.
@@ -97,6 +103,8 @@ func New(d Deps) *Pages {
 		now:       d.Now,
 		limits:    newLimiter(d.LoginRate, time.Minute, d.Now),
 		gate:      newUpstreamGate(maxUpstreamPerSession, upstreamWait),
+		uploads:   newUploadBudget(d.UploadBuffer),
+		partSize:  UploadPartSize,
 	}
 }
 

@@ -20,6 +20,9 @@ import (
 	"github.com/oscarconsole/oscar-console/web/server"
 )
 
+// defaultMaxUpload is CONSOLE_MAX_UPLOAD's default: 5 GiB, S3's largest single PUT.
+const defaultMaxUpload = 5 << 30
+
 // maxProviders is how many OpenID providers can be configured: CONSOLE_OIDC_* is the first,
 // CONSOLE_OIDC2_* and CONSOLE_OIDC3_* the others (for example EGI production and demo).
 const maxProviders = 3
@@ -39,6 +42,7 @@ type config struct {
 	AllowPrivate, AllowHTTP  bool
 	AllowedEndpoints         string
 	MaxUpload                int64
+	UploadBuffer             int64
 	LoginRate                int
 	TrustedProxies           []string
 
@@ -142,12 +146,20 @@ func settings() []setting {
 		setting{"CONSOLE_ALLOWED_ENDPOINTS", "allowed-endpoints", "", "if set, only these OSCAR hosts may be used: comma-separated host names or *.suffix", str(func(c *config) *string { return &c.AllowedEndpoints })},
 		setting{"CONSOLE_ALLOW_PRIVATE_ENDPOINTS", "allow-private-endpoints", "false", "allow OSCAR endpoints on loopback, private and link-local addresses (off: SSRF guard)", boolean(func(c *config) *bool { return &c.AllowPrivate })},
 		setting{"CONSOLE_ALLOW_HTTP_ENDPOINTS", "allow-http-endpoints", "false", "allow plain-http OSCAR endpoints (development only)", boolean(func(c *config) *bool { return &c.AllowHTTP })},
-		setting{"CONSOLE_MAX_UPLOAD", "max-upload", "0", "largest object upload in bytes streamed to a bucket (0: no limit)", func(c *config, v string) error {
+		setting{"CONSOLE_MAX_UPLOAD", "max-upload", strconv.FormatInt(defaultMaxUpload, 10), "largest object upload in bytes streamed to a bucket (default 5 GiB; 0: no limit)", func(c *config, v string) error {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n < 0 {
 				return fmt.Errorf("must be a number of bytes, not %q", v)
 			}
 			c.MaxUpload = n
+			return nil
+		}},
+		setting{"CONSOLE_UPLOAD_BUFFER", "upload-buffer", strconv.FormatInt(server.DefaultUploadBuffer, 10), "bytes all uploads of unknown length may hold at once, in 16 MiB part buffers and fallback spool files together (default 64 MiB: four uploads at once); an upload beyond it gets a 503 'busy, try again'", func(c *config, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < server.UploadPartSize {
+				return fmt.Errorf("must be a number of bytes of at least %d (one upload part), not %q", server.UploadPartSize, v)
+			}
+			c.UploadBuffer = n
 			return nil
 		}},
 		setting{"CONSOLE_LOGIN_RATE", "login-rate", "20", "sign-in attempts allowed per client address per minute", func(c *config, v string) error {

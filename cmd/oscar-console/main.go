@@ -146,7 +146,7 @@ func build(ctx context.Context, cfg *config, log *slog.Logger) (*server.Console,
 		Log: log, SessionStore: cfg.SessionStore, DataDir: cfg.DataDir, SessionKeys: keys,
 		SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax, OIDC: oidc, RequiredVOs: cfg.RequiredVOs,
 		Policy: cfg.policy, Clusters: cfg.clusters, PublicURL: cfg.publicURL, Version: version(),
-		MaxUpload: cfg.MaxUpload, LoginRate: cfg.LoginRate, TrustedProxies: cfg.proxies,
+		MaxUpload: cfg.MaxUpload, UploadBuffer: cfg.UploadBuffer, LoginRate: cfg.LoginRate, TrustedProxies: cfg.proxies,
 	})
 }
 

@@ -373,3 +373,30 @@ func TestSeveralProvidersFromEnvironment(t *testing.T) {
 		t.Errorf("redirect URIs = %q, %q", ps[1].RedirectURL, ps[1].PostLogoutRedirectURL)
 	}
 }
+
+// TestUploadSettings: uploads are bounded by default (5 GiB per file, 64 MiB of part buffers and
+// spool for all uploads at once); CONSOLE_MAX_UPLOAD=0 still means no limit, and a budget smaller
+// than one upload part is refused at start.
+func TestUploadSettings(t *testing.T) {
+	home := t.TempDir()
+	c, err := loadConfig(nil, env(map[string]string{"HOME": home}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxUpload != 5<<30 || c.UploadBuffer != 64<<20 {
+		t.Errorf("defaults: max upload %d, upload buffer %d; want 5 GiB and 64 MiB", c.MaxUpload, c.UploadBuffer)
+	}
+	c, err = loadConfig(nil, env(map[string]string{"HOME": home, "CONSOLE_MAX_UPLOAD": "0", "CONSOLE_UPLOAD_BUFFER": "268435456"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxUpload != 0 || c.UploadBuffer != 256<<20 {
+		t.Errorf("max upload %d, upload buffer %d; want 0 (no limit) and 256 MiB", c.MaxUpload, c.UploadBuffer)
+	}
+	for _, v := range []string{"1000", "-1", "lots"} {
+		_, err = loadConfig(nil, env(map[string]string{"HOME": home, "CONSOLE_UPLOAD_BUFFER": v}), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "CONSOLE_UPLOAD_BUFFER") || !strings.Contains(err.Error(), "16777216") {
+			t.Errorf("CONSOLE_UPLOAD_BUFFER=%s: err = %v, want a refusal naming the setting and the part size", v, err)
+		}
+	}
+}

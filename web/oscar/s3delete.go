@@ -1,12 +1,18 @@
 package oscar
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/xml"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -39,6 +45,12 @@ const defaultRegion = "us-east-1"
 
 // maxObjectKey is S3's limit on object keys, in bytes.
 const maxObjectKey = 1024
+
+// ErrNoStorageCredentials is in the error (errors.Is) of DeleteObject and
+// UploadObject when OSCAR's /system/config names no MinIO endpoint or no
+// keys for the caller: the console cannot sign for them, and nothing was
+// sent to storage.
+var ErrNoStorageCredentials = errors.New("oscar: no storage credentials from OSCAR")
 
 // s3Target is a MinIO endpoint with the credentials to sign for it. Its
 // String hides the keys.
@@ -115,10 +127,10 @@ func checkObjectKey(key string) error {
 // signing target. ep is only used to name OSCAR in errors.
 func (c *Client) storageTarget(op string, ep Endpoint, mp *MinIOProvider) (*s3Target, error) {
 	if mp == nil || strings.TrimSpace(mp.Endpoint) == "" {
-		return nil, &Error{Op: op, Kind: Forbidden, Host: ep.Host(), Message: "it gave the console no storage address for your account"}
+		return nil, &Error{Op: op, Kind: Forbidden, Host: ep.Host(), Message: "it gave the console no storage address for your account", Err: ErrNoStorageCredentials}
 	}
 	if mp.AccessKey == "" || mp.SecretKey == "" {
-		return nil, &Error{Op: op, Kind: Forbidden, Host: ep.Host(), Message: "it gave the console no storage credentials for your account"}
+		return nil, &Error{Op: op, Kind: Forbidden, Host: ep.Host(), Message: "it gave the console no storage credentials for your account", Err: ErrNoStorageCredentials}
 	}
 	base, err := ParseEndpoint(mp.Endpoint, c.policy)
 	if err != nil {
@@ -175,43 +187,115 @@ func (c *Client) deleteObjectWith(ctx context.Context, ep Endpoint, mp *MinIOPro
 	return s3Error(op, t.host, status, code, msg)
 }
 
-// s3Request sends one signed request without a body. For an error status
-// it returns the S3 error code and message (from the XML body, or from
-// MinIO's X-Minio-Error-* headers on a HEAD). err is a transport problem
-// or a redirect, which is never followed.
+// maxS3Reply caps what is read of an S3 answer: error documents and the
+// small XML results of the multipart calls fit easily.
+const maxS3Reply = 64 << 10
+
+// s3Reply is MinIO's answer to one signed request. For an error status,
+// code and msg are the S3 error code and message (from the XML body, or
+// from MinIO's X-Minio-Error-* headers on a HEAD); for a success, body is
+// the answer (at most maxS3Reply bytes) and etag its ETag header.
+type s3Reply struct {
+	status    int
+	code, msg string
+	etag      string
+	body      []byte
+}
+
+// s3Request sends one signed request without a body. err is a transport
+// problem or a redirect, which is never followed.
 func (c *Client) s3Request(ctx context.Context, op string, t *s3Target, method string, u *url.URL) (status int, code, msg string, err error) {
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
+	r, err := c.s3Do(ctx, op, t, method, u, nil)
 	if err != nil {
-		return 0, "", "", &Error{Op: op, Kind: Refused, Host: t.host, Message: "the request could not be built", Err: err}
+		return 0, "", "", err
+	}
+	return r.status, r.code, r.msg, nil
+}
+
+// s3Do sends one request signed with AWS Signature Version 4, with body
+// (nil: none) as its payload, whose SHA-256 is signed too. It goes through
+// the client's hardened http.Client (dial-time address checks, no proxy,
+// no redirects, bounded waits). err is a transport problem or a redirect,
+// which is never followed.
+func (c *Client) s3Do(ctx context.Context, op string, t *s3Target, method string, u *url.URL, body []byte) (*s3Reply, error) {
+	var payload io.Reader
+	hash := emptySHA256
+	var guard *guardedBody
+	if body != nil {
+		sum := sha256.Sum256(body)
+		hash = hex.EncodeToString(sum[:])
+		guard = &guardedBody{r: bytes.NewReader(body)}
+		payload = guard
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), payload)
+	if err != nil {
+		return nil, &Error{Op: op, Kind: Refused, Host: t.host, Message: "the request could not be built", Err: err}
+	}
+	if body != nil {
+		req.ContentLength = int64(len(body))
+		if len(body) == 0 {
+			req.Body = http.NoBody
+		}
 	}
 	setHeaders(req, "", "", "")
-	req.Header.Set("X-Amz-Content-Sha256", emptySHA256)
+	req.Header.Set("X-Amz-Content-Sha256", hash)
 	// SignV4 adds X-Amz-Date and Authorization; it signs every header but
 	// User-Agent (empty here, so not sent), and the host.
 	req = signer.SignV4(*req, t.access, t.secret, "", t.region)
 	start := c.now()
 	resp, err := c.fast.Do(req)
+	if guard != nil {
+		// The transport may still hold the body after Do returns (an early
+		// answer); from here on it reads nothing more of the caller's buffer.
+		guard.close()
+	}
 	if err != nil {
 		c.record(ctx, Endpoint(t.base), op, req, 0, start)
-		return 0, "", "", transportError(op, t.host, err)
+		return nil, transportError(op, t.host, err)
 	}
 	defer resp.Body.Close()
-	data, _, rerr := readCapped(resp.Body, 4096)
+	data, _, rerr := readCapped(resp.Body, maxS3Reply)
 	c.record(ctx, Endpoint(t.base), op, req, resp.StatusCode, start)
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
-		return 0, "", "", &Error{Op: op, Kind: Redirect, Status: resp.StatusCode, Host: t.host, Message: "the storage answered with a redirect"}
+		return nil, &Error{Op: op, Kind: Redirect, Status: resp.StatusCode, Host: t.host, Message: "the storage answered with a redirect"}
 	}
 	if rerr != nil {
-		return 0, "", "", transportError(op, t.host, rerr)
+		return nil, transportError(op, t.host, rerr)
 	}
+	r := &s3Reply{status: resp.StatusCode}
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-		return resp.StatusCode, "", "", nil
+		r.body, r.etag = data, resp.Header.Get("ETag")
+		return r, nil
 	}
-	code, msg = s3ErrorBody(data)
-	if code == "" {
-		code = resp.Header.Get("X-Minio-Error-Code")
+	r.code, r.msg = s3ErrorBody(data)
+	if r.code == "" {
+		r.code = resp.Header.Get("X-Minio-Error-Code")
 	}
-	return resp.StatusCode, code, msg, nil
+	return r, nil
+}
+
+// guardedBody is a request body over the caller's buffer that reads
+// nothing once closed, so the buffer can be reused (or released) as soon
+// as the request is answered.
+type guardedBody struct {
+	mu     sync.Mutex
+	r      *bytes.Reader
+	closed bool
+}
+
+func (g *guardedBody) Read(p []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return 0, io.ErrClosedPipe
+	}
+	return g.r.Read(p)
+}
+
+func (g *guardedBody) close() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
 }
 
 // s3ErrorBody reads an S3 error document (<Error><Code/><Message/></Error>).
@@ -236,15 +320,23 @@ func s3ErrorBody(data []byte) (code, msg string) {
 // MinIO's message.
 func s3Error(op, host string, status int, code, msg string) *Error {
 	e := statusError(op, host, status, nil, "")
+	verb := "delete files in"
+	if op == opUpload {
+		verb = "upload files to"
+	}
 	switch code {
 	case "NoSuchKey":
 		e.Kind, e.Message = NotFound, "the file does not exist (it may have been deleted already)"
 	case "NoSuchBucket":
 		e.Kind, e.Message = NotFound, "the bucket does not exist in storage"
 	case "AccessDenied", "AllAccessDisabled":
-		e.Kind, e.Message = Forbidden, "your storage account may not delete files in this bucket"
+		e.Kind, e.Message = Forbidden, "your storage account may not "+verb+" this bucket"
 	case "SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidToken", "ExpiredToken":
 		e.Kind, e.Message = Forbidden, "the storage did not accept the credentials OSCAR gave for your account"
+	case "NoSuchUpload":
+		e.Kind, e.Message = NotFound, "the storage no longer knows this upload (it may have been cancelled); upload the file again"
+	case "EntityTooLarge":
+		e.Kind, e.Message = BadInput, "the file is larger than the storage accepts"
 	case "RequestTimeTooSkewed":
 		e.Kind, e.Message = Forbidden, "the clocks of the console and the storage differ too much"
 	default:

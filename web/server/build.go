@@ -51,6 +51,13 @@ type Cluster = handlers.Cluster
 // Settings are the operator's choices the pages follow.
 type Settings = handlers.Settings
 
+// Upload bounds (Settings.UploadBuffer): the part buffer of one upload of unknown length, and the
+// default budget of all of them.
+const (
+	UploadPartSize      = handlers.UploadPartSize
+	DefaultUploadBuffer = handlers.DefaultUploadBuffer
+)
+
 // Console is a built console: its root handler and the parts its owner may need.
 type Console struct {
 	Handler   http.Handler

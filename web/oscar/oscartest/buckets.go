@@ -387,10 +387,20 @@ func (s *Server) checkSignature(w http.ResponseWriter, r *http.Request) (bucketN
 	return bucketName, key, owner, true
 }
 
-// minioPut stores an object uploaded through a presigned URL. An upload
-// into a service's MinIO input folder creates a job, as MinIO's webhook
-// to /job does.
+// minioPut handles PUT /minio/{bucket}/{key...}: an S3 UploadPart
+// (?partNumber&uploadId, minio_multipart.go), a PutObject signed with an
+// Authorization header (minio.go's rules), or an upload through a
+// presigned URL.
 func (s *Server) minioPut(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	switch {
+	case q.Has("uploadId") || q.Has("partNumber"):
+		s.minioUploadPart(w, r)
+		return
+	case r.Header.Get("Authorization") != "":
+		s.minioPutSigned(w, r)
+		return
+	}
 	bucketName, key, owner, ok := s.checkSignature(w, r)
 	if !ok {
 		return
@@ -400,14 +410,23 @@ func (s *Server) minioPut(w http.ResponseWriter, r *http.Request) {
 		minioError(w, http.StatusBadRequest, "IncompleteBody", "cannot read the body")
 		return
 	}
+	if !s.storeObject(bucketName, key, data, r.Header.Get("Content-Type"), owner) {
+		minioError(w, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist")
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// storeObject stores an object, reporting false when the bucket does not
+// exist. An object in a service's MinIO input folder creates a job, as
+// MinIO's webhook to /job does.
+func (s *Server) storeObject(bucketName, key string, data []byte, ct, owner string) bool {
 	s.mu.Lock()
 	b, exists := s.buckets[bucketName]
 	if !exists {
 		s.mu.Unlock()
-		minioError(w, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist")
-		return
+		return false
 	}
-	ct := r.Header.Get("Content-Type")
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
@@ -427,7 +446,7 @@ func (s *Server) minioPut(w http.ResponseWriter, r *http.Request) {
 	for _, name := range triggered {
 		s.SetJobs(name, Job{Name: jobName(name), Status: "Pending", Owner: owner, Log: "INPUT_FILE_PATH=" + key + "\n"})
 	}
-	w.WriteHeader(http.StatusOK)
+	return true
 }
 
 // minioGet returns an object through a presigned URL.

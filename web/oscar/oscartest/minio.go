@@ -1,6 +1,7 @@
 package oscartest
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,9 +17,10 @@ import (
 
 // The fake MinIO's S3 API: requests signed with AWS Signature Version 4
 // (an Authorization header) by the keys /system/config hands out, as a
-// MinIO client would send them. It answers HEAD and DELETE of one object at
-// /minio/<bucket>/<key>, the path-style address under the
-// minio_provider.endpoint the fake reports (<fake URL>/minio).
+// MinIO client would send them. It answers HEAD, DELETE and PUT of one
+// object at /minio/<bucket>/<key>, the path-style address under the
+// minio_provider.endpoint the fake reports (<fake URL>/minio), and the
+// multipart-upload calls (minio_multipart.go).
 //
 // The signature is checked as MinIO checks it, with an implementation of
 // its own (not the client's signer): credential scope (date, region
@@ -34,13 +36,16 @@ import (
 // (oscar-api.md §3.4, §3.5):
 //
 //   - the root account (MinIORootAccessKey, given to the Basic-auth admin)
-//     may read and delete in every bucket;
+//     may read, write and delete in every bucket;
 //   - a bearer user's account (access key = their sub, secret provisioned
 //     on their first /system call) may read the buckets they can see
-//     (their own, restricted ones that list them, public ones) and delete
-//     only in buckets they own or restricted buckets that list them (the
-//     restricted group's policy includes s3:DeleteObject); anything else is
-//     403 AccessDenied.
+//     (their own, restricted ones that list them, public ones) and write
+//     (PUT, multipart uploads) and delete only in buckets they own or
+//     restricted buckets that list them (the restricted group's policy
+//     includes s3:PutObject and s3:DeleteObject); anything else is 403
+//     AccessDenied. (Writes into another user's public bucket are refused:
+//     the fake is stricter than a MinIO that might allow them, never
+//     looser.)
 //
 // As in MinIO, DELETE of a key that does not exist answers 204; a missing
 // bucket is 404 NoSuchBucket. A HEAD error has no body: its code is in the
@@ -95,8 +100,13 @@ func (s *Server) minioHead(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// minioDelete handles DELETE /minio/{bucket}/{key...} (S3 DeleteObject).
+// minioDelete handles DELETE /minio/{bucket}/{key...}: S3 DeleteObject,
+// or AbortMultipartUpload with ?uploadId (minio_multipart.go).
 func (s *Server) minioDelete(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Has("uploadId") {
+		s.minioAbortUpload(w, r)
+		return
+	}
 	caller, ok := s.s3Auth(w, r)
 	if !ok {
 		return
@@ -113,14 +123,19 @@ func (s *Server) minioDelete(w http.ResponseWriter, r *http.Request) {
 		minioError(w, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist")
 		return
 	}
-	writable := caller.root || b.owner == caller.sub || b.visibility == "restricted" && slices.Contains(b.allowed, caller.sub)
-	if !writable {
+	if !caller.mayWrite(b) {
 		minioError(w, http.StatusForbidden, "AccessDenied", "Access Denied.")
 		return
 	}
 	// S3 semantics: deleting a key that does not exist succeeds too.
 	delete(b.objects, key)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// mayWrite reports whether the caller's MinIO policy lets them put and
+// delete objects in b (see the rights above). s.mu must be held.
+func (c *s3Caller) mayWrite(b *bucket) bool {
+	return c.root || b.owner == c.sub || b.visibility == "restricted" && slices.Contains(b.allowed, c.sub)
 }
 
 // minioHeadError is an S3 error for a HEAD: no body, MinIO's headers.
@@ -207,6 +222,7 @@ func (s *Server) s3Auth(w http.ResponseWriter, r *http.Request) (*s3Caller, bool
 		s3Fail(w, r, http.StatusBadRequest, "IncompleteBody", "cannot read the body")
 		return nil, false
 	}
+	r.Body = io.NopCloser(bytes.NewReader(body)) // for the handler
 	payload := r.Header.Get("X-Amz-Content-Sha256")
 	if sum := sha256.Sum256(body); payload != "UNSIGNED-PAYLOAD" && payload != hex.EncodeToString(sum[:]) {
 		s3Fail(w, r, http.StatusBadRequest, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.")

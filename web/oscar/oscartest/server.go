@@ -150,7 +150,8 @@ type Server struct {
 	services   map[string]*service
 	jobs       map[string]map[string]*Job
 	buckets    map[string]*bucket
-	minioUsers map[string]string // sub -> MinIO secret key
+	minioUsers map[string]string           // sub -> MinIO secret key
+	uploads    map[string]*multipartUpload // S3 multipart uploads in progress, by upload ID
 	requests   []Recorded
 	violations []Violation
 }
@@ -207,6 +208,7 @@ func start(o Options) (*Server, error) {
 		jobs:       make(map[string]map[string]*Job),
 		buckets:    make(map[string]*bucket),
 		minioUsers: make(map[string]string),
+		uploads:    make(map[string]*multipartUpload),
 	}
 	s.mux = s.routes()
 	s.ts = httptest.NewServer(s)
@@ -263,6 +265,7 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /minio/{bucket}/{key...}", s.minioGet)
 	m.HandleFunc("HEAD /minio/{bucket}/{key...}", s.minioHead)
 	m.HandleFunc("DELETE /minio/{bucket}/{key...}", s.minioDelete)
+	m.HandleFunc("POST /minio/{bucket}/{key...}", s.minioPost)
 	// The routes served for an authenticated caller with s.mu held.
 	for pattern, h := range map[string]callerHandler{
 		"GET /system/services":                        s.listServices,
