@@ -148,6 +148,7 @@ type Server struct {
 
 	mu         sync.Mutex
 	services   map[string]*service
+	volumes    map[string]map[string]*volume // namespace -> name -> volume
 	jobs       map[string]map[string]*Job
 	buckets    map[string]*bucket
 	minioUsers map[string]string // sub -> MinIO secret key
@@ -204,6 +205,7 @@ func start(o Options) (*Server, error) {
 		spec:       spec,
 		secret:     []byte(randomHex(32)),
 		services:   make(map[string]*service),
+		volumes:    make(map[string]map[string]*volume),
 		jobs:       make(map[string]map[string]*Job),
 		buckets:    make(map[string]*bucket),
 		minioUsers: make(map[string]string),
@@ -275,6 +277,10 @@ func (s *Server) routes() *http.ServeMux {
 		"DELETE /system/logs/{name}":                  s.deleteJobs,
 		"GET /system/logs/{name}/{job}":               s.jobLog,
 		"DELETE /system/logs/{name}/{job}":            s.deleteJob,
+		"GET /system/volumes":                         s.listVolumes,
+		"POST /system/volumes":                        s.createVolume,
+		"GET /system/volumes/{name}":                  s.readVolume,
+		"DELETE /system/volumes/{name}":               s.deleteVolume,
 	} {
 		m.HandleFunc(pattern, s.asCaller(h))
 	}

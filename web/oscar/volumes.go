@@ -1,0 +1,120 @@
+package oscar
+
+import (
+	"context"
+	"net/http"
+	"strings"
+)
+
+// ManagedVolume is OSCAR's types.ManagedVolume: a persistent volume claim in the caller's
+// namespace that services mount (GET /system/volumes). OSCAR leaves Attachments empty today; the
+// services that use a volume are those whose volume.name names it.
+type ManagedVolume struct {
+	Name             string             `json:"name"`
+	Namespace        string             `json:"namespace,omitempty"`
+	PVCName          string             `json:"pvc_name,omitempty"`
+	Size             string             `json:"size,omitempty"`
+	OwnerUser        string             `json:"owner_user,omitempty"`
+	CreatedByService string             `json:"created_by_service,omitempty"`
+	CreationMode     string             `json:"creation_mode,omitempty"` // api | service
+	LifecyclePolicy  string             `json:"lifecycle_policy,omitempty"`
+	Attachments      []VolumeAttachment `json:"attachments,omitempty"`
+	Status           ManagedVolumeState `json:"status"`
+}
+
+// VolumeAttachment is a service that mounts a volume, and where.
+type VolumeAttachment struct {
+	ServiceName string `json:"service_name"`
+	MountPath   string `json:"mount_path"`
+}
+
+// ManagedVolumeState is OSCAR's types.VolumeStatus: phase is pending, ready, in_use, error,
+// deleting or deleted.
+type ManagedVolumeState struct {
+	Phase           string `json:"phase,omitempty"`
+	Message         string `json:"message,omitempty"`
+	AttachmentCount int    `json:"attachment_count,omitempty"`
+}
+
+// VolumeCreateRequest is OSCAR's types.ManagedVolumeCreateRequest (both members required).
+type VolumeCreateRequest struct {
+	Name string `json:"name"`
+	Size string `json:"size"`
+}
+
+// VolumeName is the managed volume a service uses: volume.name, or the service's own name when a
+// service creates its volume without naming it (OSCAR's GetVolumeName). "" when it has none.
+func (s *Service) VolumeName() string {
+	if s == nil || s.Volume == nil {
+		return ""
+	}
+	if n := strings.TrimSpace(s.Volume.Name); n != "" {
+		return n
+	}
+	return s.Name
+}
+
+// Volumes returns GET /system/volumes: the managed volumes of the caller's namespace.
+func (c *Client) Volumes(ctx context.Context, ep Endpoint, cr Creds) ([]ManagedVolume, error) {
+	return getList[ManagedVolume](ctx, c, ep, cr, "list volumes", []string{"system", "volumes"}, nil)
+}
+
+// Volume returns GET /system/volumes/{name}.
+func (c *Client) Volume(ctx context.Context, ep Endpoint, cr Creds, name string) (*ManagedVolume, error) {
+	const op = "get volume"
+	seg, err := segment("volume name", name)
+	if err != nil {
+		return nil, badName(op, ep, err)
+	}
+	return getValue[ManagedVolume](ctx, c, ep, cr, op, []string{"system", "volumes", seg}, nil)
+}
+
+// CreateVolume creates a managed volume (POST /system/volumes) and returns it as OSCAR answers.
+func (c *Client) CreateVolume(ctx context.Context, ep Endpoint, cr Creds, req VolumeCreateRequest) (*ManagedVolume, error) {
+	const op = "create volume"
+	r, err := c.sendJSON(ctx, ep, cr, call{op: op, method: http.MethodPost, path: []string{"system", "volumes"}, subject: req.Name}, req)
+	if err != nil {
+		return nil, err
+	}
+	var v ManagedVolume
+	if err := decode(op, ep.Host(), r, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// DeleteVolume deletes a managed volume (DELETE /system/volumes/{name}). OSCAR refuses (400) while
+// a service still uses it.
+func (c *Client) DeleteVolume(ctx context.Context, ep Endpoint, cr Creds, name string) error {
+	return c.deleteNamed(ctx, ep, cr, call{op: "delete volume", path: []string{"system", "volumes"}, subject: name}, "volume name", name)
+}
+
+// volumeMessage words OSCAR's volume refusals (pkg/utils/volume.go, pkg/handlers/volumes.go,
+// Kubernetes' quota admission); "" when low is none of them.
+func volumeMessage(low string) string {
+	switch {
+	case strings.Contains(low, "volume.name must satisfy"):
+		return "a volume name has at most 63 lower-case letters, digits or hyphens, and starts and ends with a letter or a digit"
+	case strings.Contains(low, "volume.size must be a valid positive quantity"):
+		return "the volume size must be a positive size such as 1Gi or 500Mi"
+	case strings.Contains(low, "volume.mount_path is required"):
+		return "the volume needs a mount path"
+	case strings.Contains(low, "volume.mount_path must be an absolute path"):
+		return "the volume's mount path must start with /"
+	case strings.Contains(low, "volume.mount_path cannot overlap"):
+		return "the volume's mount path cannot be under /oscar/config or /oscar/bin, which OSCAR uses"
+	case strings.Contains(low, "volume.lifecycle_policy"):
+		return "the volume's lifecycle is delete or retain, and only applies to a volume the service creates"
+	case strings.Contains(low, "volume.name is required"):
+		return "name the existing volume to mount, or give a size to create one"
+	case strings.Contains(low, "volume already exists") || strings.Contains(low, "managed volume with the provided name already exists"):
+		return "a volume with this name already exists"
+	case strings.Contains(low, "referenced volume does not exist"):
+		return "the chosen volume does not exist (it may have been deleted)"
+	case strings.Contains(low, "still attached"):
+		return "the volume is still used by a service; delete those services or wait until they are gone"
+	case strings.Contains(low, "exceeded quota") || strings.Contains(low, "maximum storage usage per persistentvolumeclaim") || strings.Contains(low, "minimum storage usage per persistentvolumeclaim"):
+		return "the volume does not fit in your volume quota"
+	}
+	return ""
+}
