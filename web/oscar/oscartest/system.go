@@ -124,7 +124,7 @@ func (s *Server) userQuota(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"user_id": p.sub, "cluster_queue": "cq-" + namespaceFor(p),
 		"resources": map[string]any{"cpu": map[string]int64{"max": 4000, "used": 0}, "memory": map[string]int64{"max": 8 << 30, "used": 0}},
-		"volumes": volumes,
+		"volumes":   volumes,
 		"minio": map[string]any{"buckets": map[string]int{"max": maxB, "used": owned},
 			"storage_per_bucket": map[string]string{"max": "1Gi"}, "storage_total": map[string]string{"used": "0"}},
 	})
