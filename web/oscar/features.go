@@ -84,6 +84,9 @@ func (c *Client) RememberFeatures(ep Endpoint, cr Creds, info *Info, cfg *Config
 // OSCAR; ok is false when none were ever read. The header uses it to show what the cluster offers
 // without a call on every page.
 func (c *Client) KnownFeatures(ep Endpoint, cr Creds) (f Features, ok bool) {
+	if c == nil {
+		return Features{}, false
+	}
 	key := string(ep) + "\x00" + cr.identity()
 	c.mu.Lock()
 	defer c.mu.Unlock()

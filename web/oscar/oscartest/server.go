@@ -92,6 +92,9 @@ type Options struct {
 	// MaxBuckets is the per-user bucket-count quota (0: none). Creating a
 	// bucket or a service bucket beyond it gives 403.
 	MaxBuckets int
+	// NoVolumes turns managed volumes off (VOLUME_ENABLE=false): /system/config says so and the
+	// /system/volumes routes do not exist.
+	NoVolumes bool
 	// MinIODown simulates an OSCAR whose MinIO is unreachable: service
 	// creation and the bucket routes fail with 500 as in oscar-api.md §1.4.
 	MinIODown bool

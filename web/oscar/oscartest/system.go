@@ -35,7 +35,7 @@ func (s *Server) config(w http.ResponseWriter, r *http.Request) {
 	cfg := map[string]any{
 		"name": "oscar", "namespace": "oscar", "services_namespace": "oscar-svc", "controller_service_account": "oscar-sa",
 		"gpu_available": false, "interLink_available": false, "yunikorn_enable": false, "kueue_enable": true,
-		"volume_enable": true, "oidc_groups": groups, "minio_quota_enabled": s.opts.MaxBuckets > 0,
+		"volume_enable": !s.opts.NoVolumes, "oidc_groups": groups, "minio_quota_enabled": s.opts.MaxBuckets > 0,
 	}
 	if s.opts.ServerlessBackend {
 		cfg["serverless_backend"] = "knative"
