@@ -69,3 +69,19 @@ type VolumeDeleteProps struct {
 	Action    string
 	CancelURL string
 }
+
+// WizardVolume is the Storage step's Volume section: none, an existing volume, or a new one.
+type WizardVolume struct {
+	Mode     string // none, existing or new
+	ReadOnly bool   // an edit: OSCAR refuses volume changes after creation
+	Summary  string // the volume in words (read-only view)
+	// Existing is the chosen volume; Choices lists the user's volumes (ChoicesKnown: OSCAR said).
+	Existing     string
+	Choices      []WizardOption
+	ChoicesKnown bool
+	// Name, Amount, Unit and Lifecycle describe a new volume.
+	Name, Amount, Unit, Lifecycle string
+	Units                         []string
+	MountPath                     string
+	ServiceName                   string // a new volume without a name takes the service's
+}

@@ -204,11 +204,7 @@ func (s *Server) updateService(w http.ResponseWriter, r *http.Request, p *princi
 		writePlain(w, http.StatusForbidden, fmt.Sprintf("User %s doesn't have permision to update this service", p.sub))
 		return
 	}
-	if msg := normaliseVolume(raw, v.Name); msg != "" {
-		writePlain(w, http.StatusBadRequest, "The service specification is not valid: "+msg)
-		return
-	}
-	if string(compactJSON(old.raw["volume"])) != string(compactJSON(raw["volume"])) {
+	if !sameVolume(old.raw, raw, v.Name) {
 		writePlain(w, http.StatusBadRequest, "volume updates are not supported after service creation")
 		return
 	}

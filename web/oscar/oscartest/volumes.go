@@ -121,7 +121,12 @@ func serviceVolumeName(sv *service) string {
 	if v == nil {
 		return ""
 	}
-	return v.Name
+	if n := strings.TrimSpace(v.Name); n != "" {
+		return n
+	}
+	var name string
+	_ = json.Unmarshal(sv.raw["name"], &name)
+	return name
 }
 
 // normaliseVolume applies OSCAR's ValidateVolumeConfig to a service's volume member: it trims,
@@ -362,4 +367,20 @@ func (s *Server) volumeQuota(p *principal) map[string]any {
 		"volumes":             map[string]string{"max": VolumeQuota.Volumes, "used": fmt.Sprint(count)},
 		"max_disk_per_volume": VolumeQuota.MaxPerVolume, "min_disk_per_volume": VolumeQuota.MinPerVolume,
 	}
+}
+
+// sameVolume reports whether a PUT keeps the stored volume (OSCAR's SameVolumeConfig after
+// ValidateVolumeConfig of both sides: defaults filled in, spaces trimmed).
+func sameVolume(old, nu map[string]json.RawMessage, svc string) bool {
+	norm := func(raw map[string]json.RawMessage) string {
+		c := map[string]json.RawMessage{}
+		if b, ok := raw["volume"]; ok {
+			c["volume"] = b
+		}
+		if normaliseVolume(c, svc) != "" {
+			return "invalid:" + string(raw["volume"])
+		}
+		return string(compactJSON(c["volume"]))
+	}
+	return norm(old) == norm(nu)
 }
