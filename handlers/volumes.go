@@ -16,13 +16,7 @@ import (
 )
 
 // volumePath is the console path of a volume page, or of one of its sub-pages.
-func volumePath(name string, sub ...string) string {
-	p := "/volumes/" + url.PathEscape(name)
-	for _, s := range sub {
-		p += "/" + url.PathEscape(s)
-	}
-	return p
-}
+func volumePath(name string, sub ...string) string { return namedPath("/volumes/", name, sub...) }
 
 // volumeName reads and checks the {name} path value of a volume page.
 func volumeName(r *http.Request) (string, error) {
@@ -281,18 +275,27 @@ func (p *Pages) createVolume(w http.ResponseWriter, r *http.Request) error {
 	return p.redirect(w, r, volumePath(cmp.Or(v.Name, f.Name)))
 }
 
-// showVolume handles "GET /volumes/{name}": its details and the services that mount it.
-func (p *Pages) showVolume(w http.ResponseWriter, r *http.Request) error {
+// loadVolume reads the {name} volume of a volume page and the services that use it.
+func (p *Pages) loadVolume(r *http.Request) (string, *volumeData, error) {
 	name, err := volumeName(r)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	if err := p.requireVolumes(r); err != nil {
-		return err
+		return "", nil, err
 	}
 	d, err := p.readVolumes(r, name, false)
 	if err != nil {
-		return fmt.Errorf("handlers: get volume %q: %w", name, err)
+		return "", nil, fmt.Errorf("handlers: get volume %q: %w", name, err)
+	}
+	return name, d, nil
+}
+
+// showVolume handles "GET /volumes/{name}": its details and the services that mount it.
+func (p *Pages) showVolume(w http.ResponseWriter, r *http.Request) error {
+	name, d, err := p.loadVolume(r)
+	if err != nil {
+		return err
 	}
 	v := d.one
 	props := templates.VolumeProps{
@@ -329,16 +332,9 @@ func (p *Pages) confirmDeleteVolume(w http.ResponseWriter, r *http.Request) erro
 
 // renderVolumeDelete reads the volume and its users and renders the delete page.
 func (p *Pages) renderVolumeDelete(w http.ResponseWriter, r *http.Request, status int, refused string) error {
-	name, err := volumeName(r)
+	name, d, err := p.loadVolume(r)
 	if err != nil {
 		return err
-	}
-	if err := p.requireVolumes(r); err != nil {
-		return err
-	}
-	d, err := p.readVolumes(r, name, false)
-	if err != nil {
-		return fmt.Errorf("handlers: get volume %q to delete: %w", name, err)
 	}
 	props := templates.VolumeDeleteProps{Name: name, Users: volumeUses(d.users[name]), Refused: refused,
 		Action: volumePath(name, "delete"), CancelURL: volumePath(name)}

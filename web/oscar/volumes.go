@@ -89,32 +89,33 @@ func (c *Client) DeleteVolume(ctx context.Context, ep Endpoint, cr Creds, name s
 	return c.deleteNamed(ctx, ep, cr, call{op: "delete volume", path: []string{"system", "volumes"}, subject: name}, "volume name", name)
 }
 
-// volumeMessage words OSCAR's volume refusals (pkg/utils/volume.go, pkg/handlers/volumes.go,
-// Kubernetes' quota admission); "" when low is none of them.
+// volumeMessages are OSCAR's volume refusals (pkg/utils/volume.go, pkg/handlers/volumes.go,
+// Kubernetes' quota admission): any of the lower-case texts, and the plain words for it.
+var volumeMessages = []struct {
+	any  []string
+	says string
+}{
+	{[]string{"volume.name must satisfy"}, "a volume name has at most 63 lower-case letters, digits or hyphens, and starts and ends with a letter or a digit"},
+	{[]string{"volume.size must be a valid positive quantity"}, "the volume size must be a positive size such as 1Gi or 500Mi"},
+	{[]string{"volume.mount_path is required"}, "the volume needs a mount path"},
+	{[]string{"volume.mount_path must be an absolute path"}, "the volume's mount path must start with /"},
+	{[]string{"volume.mount_path cannot overlap"}, "the volume's mount path cannot be under /oscar/config or /oscar/bin, which OSCAR uses"},
+	{[]string{"volume.lifecycle_policy"}, "the volume's lifecycle is delete or retain, and only applies to a volume the service creates"},
+	{[]string{"volume.name is required"}, "name the existing volume to mount, or give a size to create one"},
+	{[]string{"volume already exists", "managed volume with the provided name already exists"}, "a volume with this name already exists"},
+	{[]string{"referenced volume does not exist"}, "the chosen volume does not exist (it may have been deleted)"},
+	{[]string{"still attached"}, "the volume is still used by a service; delete those services or wait until they are gone"},
+	{[]string{"exceeded quota", "maximum storage usage per persistentvolumeclaim", "minimum storage usage per persistentvolumeclaim"}, "the volume does not fit in your volume quota"},
+}
+
+// volumeMessage words OSCAR's volume refusals; "" when low is none of them.
 func volumeMessage(low string) string {
-	switch {
-	case strings.Contains(low, "volume.name must satisfy"):
-		return "a volume name has at most 63 lower-case letters, digits or hyphens, and starts and ends with a letter or a digit"
-	case strings.Contains(low, "volume.size must be a valid positive quantity"):
-		return "the volume size must be a positive size such as 1Gi or 500Mi"
-	case strings.Contains(low, "volume.mount_path is required"):
-		return "the volume needs a mount path"
-	case strings.Contains(low, "volume.mount_path must be an absolute path"):
-		return "the volume's mount path must start with /"
-	case strings.Contains(low, "volume.mount_path cannot overlap"):
-		return "the volume's mount path cannot be under /oscar/config or /oscar/bin, which OSCAR uses"
-	case strings.Contains(low, "volume.lifecycle_policy"):
-		return "the volume's lifecycle is delete or retain, and only applies to a volume the service creates"
-	case strings.Contains(low, "volume.name is required"):
-		return "name the existing volume to mount, or give a size to create one"
-	case strings.Contains(low, "volume already exists") || strings.Contains(low, "managed volume with the provided name already exists"):
-		return "a volume with this name already exists"
-	case strings.Contains(low, "referenced volume does not exist"):
-		return "the chosen volume does not exist (it may have been deleted)"
-	case strings.Contains(low, "still attached"):
-		return "the volume is still used by a service; delete those services or wait until they are gone"
-	case strings.Contains(low, "exceeded quota") || strings.Contains(low, "maximum storage usage per persistentvolumeclaim") || strings.Contains(low, "minimum storage usage per persistentvolumeclaim"):
-		return "the volume does not fit in your volume quota"
+	for _, m := range volumeMessages {
+		for _, a := range m.any {
+			if strings.Contains(low, a) {
+				return m.says
+			}
+		}
 	}
 	return ""
 }
