@@ -89,28 +89,34 @@ func (c *Client) DeleteVolume(ctx context.Context, ep Endpoint, cr Creds, name s
 	return c.deleteNamed(ctx, ep, cr, call{op: "delete volume", path: []string{"system", "volumes"}, subject: name}, "volume name", name)
 }
 
-// volumeMessages are OSCAR's volume refusals (pkg/utils/volume.go, pkg/handlers/volumes.go,
-// Kubernetes' quota admission): any of the lower-case texts, and the plain words for it.
-var volumeMessages = []struct {
+// volumeRefusal is one of OSCAR's volume refusals: any of the lower-case texts, and the plain words
+// for it.
+type volumeRefusal struct {
 	any  []string
 	says string
-}{
-	{[]string{"volume.name must satisfy"}, "a volume name has at most 63 lower-case letters, digits or hyphens, and starts and ends with a letter or a digit"},
-	{[]string{"volume.size must be a valid positive quantity"}, "the volume size must be a positive size such as 1Gi or 500Mi"},
-	{[]string{"volume.mount_path is required"}, "the volume needs a mount path"},
-	{[]string{"volume.mount_path must be an absolute path"}, "the volume's mount path must start with /"},
-	{[]string{"volume.mount_path cannot overlap"}, "the volume's mount path cannot be under /oscar/config or /oscar/bin, which OSCAR uses"},
-	{[]string{"volume.lifecycle_policy"}, "the volume's lifecycle is delete or retain, and only applies to a volume the service creates"},
-	{[]string{"volume.name is required"}, "name the existing volume to mount, or give a size to create one"},
-	{[]string{"volume already exists", "managed volume with the provided name already exists"}, "a volume with this name already exists"},
-	{[]string{"referenced volume does not exist"}, "the chosen volume does not exist (it may have been deleted)"},
-	{[]string{"still attached"}, "the volume is still used by a service; delete those services or wait until they are gone"},
-	{[]string{"exceeded quota", "maximum storage usage per persistentvolumeclaim", "minimum storage usage per persistentvolumeclaim"}, "the volume does not fit in your volume quota"},
+}
+
+// volumeMessages are OSCAR's volume refusals (pkg/utils/volume.go, pkg/handlers/volumes.go,
+// Kubernetes' quota admission). A function: the package keeps no globals.
+func volumeMessages() []volumeRefusal {
+	return []volumeRefusal{
+		{[]string{"volume.name must satisfy"}, "a volume name has at most 63 lower-case letters, digits or hyphens, and starts and ends with a letter or a digit"},
+		{[]string{"volume.size must be a valid positive quantity"}, "the volume size must be a positive size such as 1Gi or 500Mi"},
+		{[]string{"volume.mount_path is required"}, "the volume needs a mount path"},
+		{[]string{"volume.mount_path must be an absolute path"}, "the volume's mount path must start with /"},
+		{[]string{"volume.mount_path cannot overlap"}, "the volume's mount path cannot be under /oscar/config or /oscar/bin, which OSCAR uses"},
+		{[]string{"volume.lifecycle_policy"}, "the volume's lifecycle is delete or retain, and only applies to a volume the service creates"},
+		{[]string{"volume.name is required"}, "name the existing volume to mount, or give a size to create one"},
+		{[]string{"volume already exists", "managed volume with the provided name already exists"}, "a volume with this name already exists"},
+		{[]string{"referenced volume does not exist"}, "the chosen volume does not exist (it may have been deleted)"},
+		{[]string{"still attached"}, "the volume is still used by a service; delete those services or wait until they are gone"},
+		{[]string{"exceeded quota", "maximum storage usage per persistentvolumeclaim", "minimum storage usage per persistentvolumeclaim"}, "the volume does not fit in your volume quota"},
+	}
 }
 
 // volumeMessage words OSCAR's volume refusals; "" when low is none of them.
 func volumeMessage(low string) string {
-	for _, m := range volumeMessages {
+	for _, m := range volumeMessages() {
 		for _, a := range m.any {
 			if strings.Contains(low, a) {
 				return m.says
