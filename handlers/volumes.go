@@ -46,6 +46,7 @@ func (p *Pages) requireVolumes(r *http.Request) error {
 type volumeData struct {
 	volumes     []oscar.ManagedVolume
 	one         *oscar.ManagedVolume
+	services    []oscar.Service
 	users       map[string][]volume.Use
 	servicesErr error
 	quota       *oscar.VolumeQuota
@@ -69,12 +70,7 @@ func (p *Pages) readVolumes(r *http.Request, name string, wantQuota bool) (*volu
 		return err
 	})
 	g.Go(func() error {
-		svcs, err := p.oscar.Services(ctx, ep, cr, false)
-		if err != nil {
-			d.servicesErr = err
-			return nil
-		}
-		d.users = volume.Users(svcs)
+		d.services, d.servicesErr = p.oscar.Services(ctx, ep, cr, false)
 		return nil
 	})
 	if wantQuota && cr.Bearer() {
@@ -93,6 +89,13 @@ func (p *Pages) readVolumes(r *http.Request, name string, wantQuota bool) (*volu
 	if d.servicesErr != nil {
 		p.log.InfoContext(r.Context(), "volumes: services unavailable", "err", d.servicesErr)
 	}
+	ns := "" // the caller's namespace, where all their volumes are
+	if d.one != nil {
+		ns = d.one.Namespace
+	} else if len(d.volumes) > 0 {
+		ns = d.volumes[0].Namespace
+	}
+	d.users = volume.Users(d.services, ns)
 	return d, nil
 }
 

@@ -344,3 +344,17 @@ func TestVolumesIsolationBetweenOIDCUsers(t *testing.T) {
 		t.Errorf("the admin sees users' volumes: %v", rowNames(p, "[data-testid=volume-name]"))
 	}
 }
+
+// TestVolumeUsersOnlyFromTheVolumesNamespace: the admin sees every user's services, but a user's
+// service mounting their own volume "models" does not use the admin's "models".
+func TestVolumeUsersOnlyFromTheVolumesNamespace(t *testing.T) {
+	e := newOpEnv(t, oscartest.Options{}, nil)
+	e.fake.AddVolume("oscar-svc", "models", "2Gi", "cluster_admin")
+	e.putService(volumeService("mine", "cluster_admin", "models", "/m"))
+	e.putService(`{"name":"theirs","image":"img","script":"echo","owner":"bob@egi.eu","visibility":"public","namespace":"oscar-svc-bob",
+		"volume":{"name":"models","mount_path":"/b"}}`)
+	p := e.get("/volumes/models")
+	if got := rowNames(p, "[data-testid=volume-services] li"); strings.Join(got, ";") != "mine at /m" {
+		t.Errorf("users of the admin's volume: %q", got)
+	}
+}

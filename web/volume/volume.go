@@ -192,11 +192,16 @@ type Use struct {
 
 // Users lists, for each volume name, the services that use it (a service's volume.name, or its own
 // name when it created an unnamed volume), sorted by service name. One services list gives them
-// all: OSCAR leaves a volume's attachments empty.
-func Users(services []oscar.Service) map[string][]Use {
+// all: OSCAR leaves a volume's attachments empty. A volume lives in one namespace: with ns set, only
+// the services of that namespace count (the Basic-auth admin sees every user's services, and users'
+// volumes of the same name are others).
+func Users(services []oscar.Service, ns string) map[string][]Use {
 	out := map[string][]Use{}
 	for i := range services {
 		s := &services[i]
+		if ns != "" && s.Namespace != "" && s.Namespace != ns {
+			continue
+		}
 		if n := s.VolumeName(); n != "" {
 			out[n] = append(out[n], Use{Service: s.Name, MountPath: s.Volume.MountPath})
 		}

@@ -103,7 +103,11 @@ func TestUsersAndSort(t *testing.T) {
 		{Name: "maker", Volume: &oscar.ServiceVolume{Size: "1Gi", MountPath: "/m"}},
 		{Name: "plain"},
 	}
-	u := Users(svcs)
+	u := Users(svcs, "")
+	other := append(svcs, oscar.Service{Name: "elsewhere", Namespace: "oscar-svc-bob", Volume: &oscar.ServiceVolume{Name: "data", MountPath: "/b"}})
+	if got := Users(other, "oscar-svc")["data"]; len(got) != 2 {
+		t.Errorf("a service of another namespace counts as a user: %+v", got)
+	}
 	if got := u["data"]; len(got) != 2 || got[0] != (Use{"alpha", "/a"}) || got[1].Service != "zeta" {
 		t.Errorf("users of data = %+v", got)
 	}
