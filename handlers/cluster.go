@@ -30,6 +30,7 @@ func (p *Pages) showCluster(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("handlers: cluster config: %w", err)
 	}
+	p.oscar.RememberFeatures(ep, cr, info, cfg) // the header learns what the cluster offers
 	d := &p.session(r).Data
 	props := clusterProps(string(ep), info, cfg, r.URL.Query().Get("show") == "keys")
 	props.Admin = d.Kind == session.KindBasic

@@ -95,7 +95,8 @@ func TestFault_OSCARFaultsOnEveryScreen(t *testing.T) {
 	var evilHits atomic.Int32
 	evil := newCountingServer(t, &evilHits)
 	screens := []string{"/services", "/services/grey", "/services/grey/jobs", "/services/grey/jobs/grey-job1",
-		"/buckets", "/buckets/grey", "/services/grey/edit/general", "/services/grey/invoke", "/cluster"}
+		"/buckets", "/buckets/grey", "/services/grey/edit/general", "/services/grey/invoke", "/cluster",
+		"/volumes", "/volumes/grey"}
 	for _, fc := range oscarFaults(evil) {
 		t.Run(fc.name, func(t *testing.T) {
 			secNoLeak(t)

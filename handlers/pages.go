@@ -199,6 +199,12 @@ func (p *Pages) layout(r *http.Request, title, nav string) templates.Layout {
 		l.UserName = displayName(&s.Data)
 		l.Endpoint = s.Data.Endpoint
 		l.Recent = s.Data.RecentEndpoints
+		// The header links Volumes when the cluster is known to offer them, from the features the
+		// client last read for this user (no OSCAR call here).
+		ep, cr := p.creds(r)
+		if f, ok := p.oscar.KnownFeatures(ep, cr); ok {
+			l.Volumes = f.Volumes
+		}
 	}
 	l.Flash = s.Data.TakeFlash()
 	return l

@@ -99,6 +99,14 @@ func (p *Pages) Routes(r chi.Router) {
 			r.Get("/buckets/{bucket}/presign", p.handle(p.showPresignForm))
 			r.Post("/buckets/{bucket}/presign", p.handle(p.presignObject))
 
+			// Managed volumes: list, create, a volume's page, delete (volumes.go).
+			r.Get("/volumes", p.handle(p.listVolumes))
+			r.Get("/volumes/new", p.handle(p.showVolumeForm))
+			r.Post("/volumes/new", p.handle(p.createVolume))
+			r.Get("/volumes/{name}", p.handle(p.showVolume))
+			r.Get("/volumes/{name}/delete", p.handle(p.confirmDeleteVolume))
+			r.Post("/volumes/{name}/delete", p.handle(p.deleteVolume))
+
 			// The cluster page (cluster.go).
 			r.Get("/cluster", p.handle(p.showCluster))
 		})

@@ -209,8 +209,8 @@ func buildServiceProps(s *oscar.Service, ep oscar.Endpoint) templates.ServicePro
 	if len(s.ImagePullSecrets) > 0 {
 		kv("Image pull secrets", strings.Join(s.ImagePullSecrets, ", "))
 	}
-	if v := s.Volume; v != nil && v.Name+v.Size+v.MountPath != "" {
-		kv("Volume", strings.TrimSpace(fmt.Sprintf("%s %s at %s", v.Name, v.Size, v.MountPath)))
+	for _, l := range serviceVolumeKV(s) {
+		kv(l.Key, l.Value)
 	}
 	if s.Synchronous != nil {
 		kv("Synchronous scale", fmt.Sprintf("%d to %d", s.Synchronous.MinScale, s.Synchronous.MaxScale))

@@ -16,8 +16,11 @@ import (
 // Small helpers shared by the operate screens (services, jobs, invocation, buckets, cluster).
 
 // servicePath is the console path of a service page, or of one of its sub-pages.
-func servicePath(name string, sub ...string) string {
-	p := "/services/" + url.PathEscape(name)
+func servicePath(name string, sub ...string) string { return namedPath("/services/", name, sub...) }
+
+// namedPath is root followed by name and the sub-pages, each escaped as one path segment.
+func namedPath(root, name string, sub ...string) string {
+	p := root + url.PathEscape(name)
 	for _, s := range sub {
 		p += "/" + url.PathEscape(s)
 	}
@@ -25,13 +28,7 @@ func servicePath(name string, sub ...string) string {
 }
 
 // bucketPath is the console path of a bucket page, or of one of its sub-pages.
-func bucketPath(name string, sub ...string) string {
-	p := "/buckets/" + url.PathEscape(name)
-	for _, s := range sub {
-		p += "/" + url.PathEscape(s)
-	}
-	return p
-}
+func bucketPath(name string, sub ...string) string { return namedPath("/buckets/", name, sub...) }
 
 // objectPath is the download path of an object: each key segment is escaped, the slashes kept.
 func objectPath(bucket, key string) string {

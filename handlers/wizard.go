@@ -138,6 +138,9 @@ func (p *Pages) showWizardStep(w http.ResponseWriter, r *http.Request) error {
 // renderWizard renders a step, showing the given problems and OSCAR's last refusal if it concerns
 // this step.
 func (p *Pages) renderWizard(w http.ResponseWriter, r *http.Request, status int, wz wizard.Ref, d *wizard.Draft, step string, env wizard.Env, shown *wizard.Problems) error {
+	if step == wizard.Storage {
+		p.wizardVolumes(r, &env)
+	}
 	props, err := wizard.Props(wz, d, step, env, shown)
 	if err != nil {
 		return err

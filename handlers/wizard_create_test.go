@@ -252,6 +252,7 @@ func TestWizardEditRoundTripKeepsEverything(t *testing.T) {
 	if err := fake.PutService(stored); err != nil {
 		t.Fatal(err)
 	}
+	fake.AddVolume("oscar-svc", "editme", "1Gi", "cluster_admin")
 	wzExpect(t, h.get("/services/editme/edit"), http.StatusSeeOther, "/services/editme/edit/general")
 	g := h.get("/services/editme/edit/general")
 	wzExpect(t, g, http.StatusOK, "")
@@ -297,6 +298,8 @@ func TestWizardEditRoundTripKeepsEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	want["memory"] = "1Gi"
+	// The server-set volume_status of the GET goes back with the rest (OSCAR ignores it).
+	want["volume_status"] = map[string]any{"enabled": true, "name": "editme", "phase": "in_use"}
 	want["environment"].(map[string]any)["secrets"] = map[string]any{"S": "typed-again"}
 	if !reflect.DeepEqual(puts[0], want) {
 		got, _ := json.MarshalIndent(puts[0], "", "  ")

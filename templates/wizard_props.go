@@ -88,6 +88,7 @@ type WizardKV struct {
 type WizardStorage struct {
 	Providers []WizardProvider
 	Kinds     []WizardOption // for "Add a storage provider"
+	Volume    *WizardVolume  // nil: the cluster has no volumes (volume_props.go)
 }
 
 // WizardProvider is one defined storage provider.

@@ -290,6 +290,9 @@ func plainMessage(status int, body []byte, subject string) string {
 	if strings.Contains(low, "volume updates are not supported") {
 		return "a service's volume cannot be changed after it is created"
 	}
+	if m := volumeMessage(low); m != "" {
+		return m
+	}
 	if m := regexp.MustCompile(reFieldRequired).FindStringSubmatch(msg); m != nil {
 		field := strings.ToLower(m[1])
 		switch m[2] {

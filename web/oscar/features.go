@@ -66,6 +66,39 @@ func (c *Client) Features(ctx context.Context, ep Endpoint, cr Creds) (Features,
 	if err != nil {
 		return Features{}, err
 	}
+	f := featuresOf(info, cfg)
+	c.storeFeatures(key, f, now)
+	return f.clone(), nil
+}
+
+// RememberFeatures caches the features that info and cfg describe, as Features would, for a page
+// that read /system/info and /system/config itself (the cluster page).
+func (c *Client) RememberFeatures(ep Endpoint, cr Creds, info *Info, cfg *ConfigForUser) {
+	if info == nil || cfg == nil {
+		return
+	}
+	c.storeFeatures(string(ep)+"\x00"+cr.identity(), featuresOf(info, cfg), c.now())
+}
+
+// KnownFeatures returns the last features cached for ep and cr, even expired ones, without calling
+// OSCAR; ok is false when none were ever read. The header uses it to show what the cluster offers
+// without a call on every page.
+func (c *Client) KnownFeatures(ep Endpoint, cr Creds) (f Features, ok bool) {
+	if c == nil {
+		return Features{}, false
+	}
+	key := string(ep) + "\x00" + cr.identity()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.features[key]
+	if !ok {
+		return Features{}, false
+	}
+	return e.f.clone(), true
+}
+
+// featuresOf reads the features out of /system/info and /system/config.
+func featuresOf(info *Info, cfg *ConfigForUser) Features {
 	f := Features{
 		Version:                  info.Version,
 		ServerlessBackend:        cfg.Config.ServerlessBackend,
@@ -83,7 +116,11 @@ func (c *Client) Features(ctx context.Context, ep Endpoint, cr Creds) (Features,
 			f.VOs = append(f.VOs, g)
 		}
 	}
+	return f
+}
 
+// storeFeatures caches f under key until FeaturesTTL from now, bounding the cache.
+func (c *Client) storeFeatures(key string, f Features, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.features) >= maxFeaturesEntries {
@@ -96,8 +133,7 @@ func (c *Client) Features(ctx context.Context, ep Endpoint, cr Creds) (Features,
 			clear(c.features)
 		}
 	}
-	c.features[key] = featuresEntry{f: f, expires: now.Add(FeaturesTTL)}
-	return f.clone(), nil
+	c.features[key] = featuresEntry{f: f.clone(), expires: now.Add(FeaturesTTL)}
 }
 
 // clone copies the slices so callers cannot change the cached value.

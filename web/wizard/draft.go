@@ -43,6 +43,8 @@ type Draft struct {
 	// the form, kept as they are when editing.
 	ServerLabels map[string]string `json:"server_labels,omitempty"`
 	Providers    []ProviderRow     `json:"providers,omitempty"`
+	// VolumeMode is the Volume section's choice: none, existing or new (volume.go).
+	VolumeMode string `json:"volume_mode,omitempty"`
 	// LastRow numbers rows that hold secrets, so that a posted form is matched to the stored secret
 	// by row, not by position.
 	LastRow int `json:"last_row,omitempty"`

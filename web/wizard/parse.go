@@ -27,6 +27,7 @@ func ParseStep(d *Draft, step string, f Form, env Env) *Problems {
 		parseGeneral(d, f, env, p)
 	case Storage:
 		parseStorage(d, f.Values)
+		parseVolume(d, f.Values)
 	case Inputs:
 		d.Service.Input = parseIO(f.Values, "input", d.Service.Input)
 	case Outputs:

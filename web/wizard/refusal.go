@@ -24,6 +24,9 @@ func RefusalFor(d *Draft, oe *oscar.Error) *Refusal {
 	low := strings.ToLower(oe.Message)
 	on := func(step, field string) *Refusal { return &Refusal{Step: step, Field: field, Message: msg} }
 	name := d.Service.Name
+	if rf := volumeRefusal(d, oe); rf != nil {
+		return rf
+	}
 
 	if oe.Kind == oscar.Forbidden && strings.Contains(low, "quota") {
 		if len(d.Service.Input) == 0 && len(d.Service.Output) > 0 {

@@ -65,6 +65,9 @@ type Env struct {
 	FeaturesKnown bool     // Features could be read
 	UserVOs       []string // the signed-in user's VOs (OIDC)
 	Basic         bool     // signed in with OSCAR's basic-auth account (the admin)
+	// Volumes are the caller's managed volumes, for the Storage step's picker (VolumesKnown: read).
+	Volumes      []string
+	VolumesKnown bool
 }
 
 // voChoices are the VOs the user can pick: the cluster's OIDC groups, intersected with the user's
@@ -87,6 +90,7 @@ func Validate(d *Draft, step string, env Env) *Problems {
 		validateGeneral(d, env, p)
 	case Storage:
 		validateStorage(d, p)
+		validateVolume(d, p)
 	case Inputs:
 		validateIO(d, true, p)
 	case Outputs:
@@ -105,7 +109,7 @@ func Validate(d *Draft, step string, env Env) *Problems {
 // stepOfField tells which step a control belongs to, for the review's links.
 func stepOfField(field string) string {
 	switch {
-	case strings.HasPrefix(field, "storage_providers"):
+	case strings.HasPrefix(field, "storage_providers"), strings.HasPrefix(field, "volume."):
 		return Storage
 	case strings.HasPrefix(field, "input"):
 		return Inputs

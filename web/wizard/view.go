@@ -65,6 +65,7 @@ func Props(ref Ref, d *Draft, step string, env Env, shown *Problems) (templates.
 		}
 	case Storage:
 		w.Storage = storageProps(d)
+		w.Storage.Volume = volumeProps(d, env)
 	case Inputs:
 		w.IO = ioProps(d, true)
 	case Outputs:

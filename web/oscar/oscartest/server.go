@@ -92,6 +92,9 @@ type Options struct {
 	// MaxBuckets is the per-user bucket-count quota (0: none). Creating a
 	// bucket or a service bucket beyond it gives 403.
 	MaxBuckets int
+	// NoVolumes turns managed volumes off (VOLUME_ENABLE=false): /system/config says so and the
+	// /system/volumes routes do not exist.
+	NoVolumes bool
 	// MinIODown simulates an OSCAR whose MinIO is unreachable: service
 	// creation and the bucket routes fail with 500 as in oscar-api.md §1.4.
 	MinIODown bool
@@ -148,6 +151,7 @@ type Server struct {
 
 	mu         sync.Mutex
 	services   map[string]*service
+	volumes    map[string]map[string]*volume // namespace -> name -> volume
 	jobs       map[string]map[string]*Job
 	buckets    map[string]*bucket
 	minioUsers map[string]string           // sub -> MinIO secret key
@@ -205,6 +209,7 @@ func start(o Options) (*Server, error) {
 		spec:       spec,
 		secret:     []byte(randomHex(32)),
 		services:   make(map[string]*service),
+		volumes:    make(map[string]map[string]*volume),
 		jobs:       make(map[string]map[string]*Job),
 		buckets:    make(map[string]*bucket),
 		minioUsers: make(map[string]string),
@@ -278,6 +283,10 @@ func (s *Server) routes() *http.ServeMux {
 		"DELETE /system/logs/{name}":                  s.deleteJobs,
 		"GET /system/logs/{name}/{job}":               s.jobLog,
 		"DELETE /system/logs/{name}/{job}":            s.deleteJob,
+		"GET /system/volumes":                         s.listVolumes,
+		"POST /system/volumes":                        s.createVolume,
+		"GET /system/volumes/{name}":                  s.readVolume,
+		"DELETE /system/volumes/{name}":               s.deleteVolume,
 	} {
 		m.HandleFunc(pattern, s.asCaller(h))
 	}

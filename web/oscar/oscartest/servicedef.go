@@ -243,6 +243,7 @@ func (s *Server) public(sv *service, includeDeployment bool) map[string]json.Raw
 			}
 		}
 	}
+	setMember(out, "volume_status", s.volumeStatusOf(sv))
 	if includeDeployment {
 		d := s.deploymentOf(sv)
 		delete(d, "service_name")

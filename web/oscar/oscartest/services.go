@@ -64,10 +64,20 @@ func (s *Server) createService(w http.ResponseWriter, r *http.Request) {
 		writePlain(w, http.StatusBadRequest, "A service with the provided name already exists")
 		return
 	}
+	if msg := normaliseVolume(raw, v.Name); msg != "" {
+		s.mu.Unlock()
+		writePlain(w, http.StatusBadRequest, "The service specification is not valid: "+msg)
+		return
+	}
 	buckets, problem := checkIO(raw, v.Name)
 	if problem != nil {
 		s.mu.Unlock()
 		writePlain(w, problem.status, problem.msg)
+		return
+	}
+	if status, msg := s.serviceVolumeSetup(p, raw, v.Name); status != 0 {
+		s.mu.Unlock()
+		writePlain(w, status, msg)
 		return
 	}
 	if s.opts.MinIODown {
@@ -194,7 +204,7 @@ func (s *Server) updateService(w http.ResponseWriter, r *http.Request, p *princi
 		writePlain(w, http.StatusForbidden, fmt.Sprintf("User %s doesn't have permision to update this service", p.sub))
 		return
 	}
-	if string(compactJSON(old.raw["volume"])) != string(compactJSON(raw["volume"])) {
+	if !sameVolume(old.raw, raw, v.Name) {
 		writePlain(w, http.StatusBadRequest, "volume updates are not supported after service creation")
 		return
 	}
@@ -246,6 +256,7 @@ func (s *Server) deleteService(w http.ResponseWriter, r *http.Request, p *princi
 			delete(s.buckets, b)
 		}
 	}
+	s.dropServiceVolume(sv, name)
 	delete(s.services, name)
 	delete(s.jobs, name)
 	w.WriteHeader(http.StatusNoContent)

@@ -35,7 +35,7 @@ func (s *Server) config(w http.ResponseWriter, r *http.Request) {
 	cfg := map[string]any{
 		"name": "oscar", "namespace": "oscar", "services_namespace": "oscar-svc", "controller_service_account": "oscar-sa",
 		"gpu_available": false, "interLink_available": false, "yunikorn_enable": false, "kueue_enable": true,
-		"volume_enable": true, "oidc_groups": groups, "minio_quota_enabled": s.opts.MaxBuckets > 0,
+		"volume_enable": !s.opts.NoVolumes, "oidc_groups": groups, "minio_quota_enabled": s.opts.MaxBuckets > 0,
 	}
 	if s.opts.ServerlessBackend {
 		cfg["serverless_backend"] = "knative"
@@ -115,6 +115,7 @@ func (s *Server) userQuota(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	owned := s.ownedBuckets(p.sub)
+	volumes := s.volumeQuota(p)
 	s.mu.Unlock()
 	maxB := s.opts.MaxBuckets
 	if maxB == 0 {
@@ -123,8 +124,7 @@ func (s *Server) userQuota(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"user_id": p.sub, "cluster_queue": "cq-" + namespaceFor(p),
 		"resources": map[string]any{"cpu": map[string]int64{"max": 4000, "used": 0}, "memory": map[string]int64{"max": 8 << 30, "used": 0}},
-		"volumes": map[string]any{"disk": map[string]string{"max": "10Gi", "used": "0"}, "volumes": map[string]string{"max": "5", "used": "0"},
-			"max_disk_per_volume": "5Gi", "min_disk_per_volume": "100Mi"},
+		"volumes":   volumes,
 		"minio": map[string]any{"buckets": map[string]int{"max": maxB, "used": owned},
 			"storage_per_bucket": map[string]string{"max": "1Gi"}, "storage_total": map[string]string{"used": "0"}},
 	})

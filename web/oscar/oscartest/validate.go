@@ -53,6 +53,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writePlain(w, http.StatusNotFound, "404 page not found")
 		return
 	}
+	// Without VOLUME_ENABLE OSCAR does not register the volume routes.
+	if strings.HasPrefix(r.URL.Path, "/system/volumes") && s.opts.NoVolumes {
+		writePlain(w, http.StatusNotFound, "404 page not found")
+		return
+	}
 	route, params, err := s.spec.router.FindRoute(r)
 	if err != nil {
 		// Not in the contract: gin has no such route either.
