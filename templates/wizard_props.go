@@ -141,6 +141,8 @@ type WizardReview struct {
 	Submit   string // "Create service" or "Save changes"
 	Busy     string // shown while OSCAR works
 	Exported string // URL of the FDL export (edit), "" for a new service
+	// Changes lists, for an edit, each field that saving changes on OSCAR (secrets by state only).
+	Changes []DiffRow
 }
 
 // WizardProblem links a problem to its step and control.
@@ -167,6 +169,7 @@ type ImportProps struct {
 	HasDraft   bool // a new-service draft exists and will be replaced
 	MaxKiB     int
 	Choices    []ImportChoice // several services: choose one
+	Warnings   []string       // what the file holds that was ignored or converted
 }
 
 // ImportChoice is one service of a multi-service FDL file.
