@@ -75,6 +75,8 @@ func (p *Pages) Routes(r chi.Router) {
 			r.Get("/services/import/apply", p.handle(p.showFileReview))
 			r.Post("/services/import/apply", p.handle(p.applyFile))
 			r.Get("/services/import/apply/{id}", p.handle(p.showApply))
+			r.Get("/services/export", p.handle(p.exportServices))
+			r.Post("/services/export", p.handle(p.exportCompleteServices))
 			r.Get("/services/{name}/export", p.handle(p.exportFDL))
 			r.Post("/services/{name}/export", p.handle(p.exportCompleteFDL))
 			r.Get("/services/{name}/export/script", p.handle(p.exportScript))

@@ -185,6 +185,7 @@ type ImportChoice struct {
 // ExportProps is the confirmation page of a complete (with credentials) FDL export.
 type ExportProps struct {
 	Name   string
+	Names  []string // the services of a workflow export, sent back with the confirmation
 	Action string
 	Back   string
 }
