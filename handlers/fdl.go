@@ -354,10 +354,5 @@ func (p *Pages) editChanges(r *http.Request, name string, d *wizard.Draft) []tem
 		p.log.InfoContext(r.Context(), "wizard: current service unknown, no diff", "service", name, "err", err)
 		return nil
 	}
-	next := d.Build()
-	var rows []templates.DiffRow
-	for _, c := range fdl.Diff(*current, next) {
-		rows = append(rows, templates.DiffRow{Field: c.Field, Old: c.Old, New: c.New, Secret: c.Secret, State: c.State})
-	}
-	return rows
+	return diffRows(fdl.Diff(*current, d.Build()))
 }

@@ -38,8 +38,13 @@ func (p *Pages) pendingFile(r *http.Request) (pendingImport, error) {
 	return pending, nil
 }
 
-// filePlan asks OSCAR for its services and buckets (at once) and plans the apply of the file.
-func (p *Pages) filePlan(r *http.Request, pending pendingImport) (*fdl.Plan, error) {
+// filePlan reads the imported file from the session, asks OSCAR for its services and buckets (at
+// once) and plans the apply of the file.
+func (p *Pages) filePlan(r *http.Request) (pendingImport, *fdl.Plan, error) {
+	pending, err := p.pendingFile(r)
+	if err != nil {
+		return pending, nil, err
+	}
 	ep, cr := p.creds(r)
 	var services []oscar.Service
 	var buckets []oscar.Bucket
@@ -53,7 +58,7 @@ func (p *Pages) filePlan(r *http.Request, pending pendingImport) (*fdl.Plan, err
 		return err
 	})
 	if err := g.Wait(); err != nil {
-		return nil, fmt.Errorf("handlers: apply file: %w", err)
+		return pending, nil, fmt.Errorf("handlers: apply file: %w", err)
 	}
 	data := &p.session(r).Data
 	cur := fdl.Current{Services: map[string]oscar.Service{}, Buckets: map[string]bool{},
@@ -68,16 +73,12 @@ func (p *Pages) filePlan(r *http.Request, pending pendingImport) (*fdl.Plan, err
 	for i, s := range pending.Services {
 		items[i] = fdl.Item{Service: s, Keys: pending.Keys[i], MissingScript: pending.Missing[i]}
 	}
-	return fdl.MakePlan(items, cur), nil
+	return pending, fdl.MakePlan(items, cur), nil
 }
 
 // showFileReview handles "GET /services/import/apply": the Review of a whole file.
 func (p *Pages) showFileReview(w http.ResponseWriter, r *http.Request) error {
-	pending, err := p.pendingFile(r)
-	if err != nil {
-		return err
-	}
-	plan, err := p.filePlan(r, pending)
+	pending, plan, err := p.filePlan(r)
 	if err != nil {
 		return err
 	}
@@ -88,9 +89,7 @@ func fileReviewProps(plan *fdl.Plan, warnings []string) templates.FileReviewProp
 	props := templates.FileReviewProps{Warnings: warnings, Clusters: plan.Clusters, Blocked: plan.Blocked()}
 	for i, st := range plan.Steps {
 		row := templates.FileStep{Order: i + 1, Name: st.Name, Action: st.Action, Notes: st.Notes, Blocked: st.Blocked, Deferred: st.Deferred}
-		for _, c := range st.Changes {
-			row.Changes = append(row.Changes, templates.DiffRow{Field: c.Field, Old: c.Old, New: c.New, Secret: c.Secret, State: c.State})
-		}
+		row.Changes = diffRows(st.Changes)
 		props.Steps = append(props.Steps, row)
 	}
 	for _, c := range plan.Chains {
@@ -102,11 +101,7 @@ func fileReviewProps(plan *fdl.Plan, warnings []string) templates.FileReviewProp
 // applyFile handles "POST /services/import/apply": the file's services are created or updated in
 // the background, in the plan's order; the browser is sent to the status page.
 func (p *Pages) applyFile(w http.ResponseWriter, r *http.Request) error {
-	pending, err := p.pendingFile(r)
-	if err != nil {
-		return err
-	}
-	plan, err := p.filePlan(r, pending)
+	pending, plan, err := p.filePlan(r)
 	if err != nil {
 		return err
 	}
@@ -257,4 +252,13 @@ func (ar *applyRuns) get(id, owner string) *applyRun {
 		return nil
 	}
 	return run
+}
+
+// diffRows turns an update's changes into the rows of a diff table.
+func diffRows(changes []fdl.Change) []templates.DiffRow {
+	var rows []templates.DiffRow
+	for _, c := range changes {
+		rows = append(rows, templates.DiffRow{Field: c.Field, Old: c.Old, New: c.New, Secret: c.Secret, State: c.State})
+	}
+	return rows
 }
