@@ -14,6 +14,7 @@ import (
 	"github.com/oscarconsole/oscar-console/web/fdl"
 	"github.com/oscarconsole/oscar-console/web/form"
 	"github.com/oscarconsole/oscar-console/web/oscar"
+	"github.com/oscarconsole/oscar-console/web/session"
 	"github.com/oscarconsole/oscar-console/web/wizard"
 )
 
@@ -29,6 +30,14 @@ type pendingImport struct {
 	Services []oscar.Service `json:"services"`
 	Clusters []string        `json:"clusters"`
 	Missing  []string        `json:"missing"` // script file named but not uploaded, per service
+	Keys     [][]string      `json:"keys"`    // the members the file gives, per service (fdl.File.Mentioned)
+	Warnings []string        `json:"warnings,omitempty"`
+}
+
+// valid reports whether the lists of a pending import agree (a stored import is read back).
+func (pi pendingImport) valid() bool {
+	n := len(pi.Services)
+	return n > 0 && len(pi.Clusters) == n && len(pi.Missing) == n && len(pi.Keys) == n
 }
 
 func (p *Pages) importProps(r *http.Request) templates.ImportProps {
@@ -121,6 +130,10 @@ func (p *Pages) importFDL(w http.ResponseWriter, r *http.Request) error {
 		pending.Services = append(pending.Services, svc)
 		pending.Clusters = append(pending.Clusters, fn.ClusterID)
 		pending.Missing = append(pending.Missing, missing)
+		pending.Keys = append(pending.Keys, f.Mentioned(i))
+	}
+	for _, w := range f.Warnings {
+		pending.Warnings = append(pending.Warnings, w.String()+".")
 	}
 	if len(pending.Services) == 1 {
 		return p.loadImported(w, r, pending, 0)
@@ -135,6 +148,7 @@ func (p *Pages) importFDL(w http.ResponseWriter, r *http.Request) error {
 	}
 	data.Drafts[importDraftKey] = raw
 	props.Choices = importChoices(pending)
+	props.Warnings = pending.Warnings
 	return p.render(w, r, http.StatusOK, templates.ImportPage(p.layout(r, "Import an FDL file", "services"), props))
 }
 
@@ -154,32 +168,81 @@ func (p *Pages) chooseImport(w http.ResponseWriter, r *http.Request) error {
 	}
 	raw := p.session(r).Data.Drafts[importDraftKey]
 	var pending pendingImport
-	if len(raw) == 0 || json.Unmarshal(raw, &pending) != nil || len(pending.Services) == 0 {
+	if len(raw) == 0 || json.Unmarshal(raw, &pending) != nil || !pending.valid() {
 		return badRequest("There is no imported file to choose from any more: import it again.")
 	}
 	i, err := strconv.Atoi(r.PostForm.Get("service"))
-	if err != nil || i < 0 || i >= len(pending.Services) || len(pending.Clusters) != len(pending.Services) || len(pending.Missing) != len(pending.Services) {
+	if err != nil || i < 0 || i >= len(pending.Services) {
 		return badRequest("Choose one of the services of the file.")
 	}
 	return p.loadImported(w, r, pending, i)
 }
 
-// loadImported makes service i of an import the new-service draft and opens the wizard.
+// loadImported makes service i of an import a draft and opens the wizard: the edit draft of the
+// service of that name when it exists and the user may change it (an update from the file:
+// what the file gives over what OSCAR has, see fdl.Overlay), the new-service draft otherwise. The
+// file's warnings are shown on the first step.
 func (p *Pages) loadImported(w http.ResponseWriter, r *http.Request, pending pendingImport, i int) error {
-	d := wizard.FromService(pending.Services[i], wizard.ModeNew)
-	d.ScriptFile = pending.Missing[i]
+	imported := pending.Services[i]
 	wz := wizard.Ref{Mode: wizard.ModeNew}
+	d := wizard.FromService(imported, wizard.ModeNew)
+	current, note := p.existingService(r, imported.Name)
+	if current != nil {
+		wz = wizard.Ref{Mode: wizard.ModeEdit, Name: imported.Name}
+		d = wizard.FromService(fdl.Overlay(*current, imported, pending.Keys[i]), wizard.ModeEdit)
+	} else {
+		d.ScriptFile = pending.Missing[i]
+	}
 	if err := p.storeDraft(r, wz, d); err != nil {
 		return err
 	}
 	data := &p.session(r).Data
 	delete(data.Drafts, importDraftKey)
 	msg := fmt.Sprintf("Imported %s from the FDL file. Check each step, then create it on the Review step.", orUnnamed(d.Service.Name))
-	if d.ScriptFile != "" {
+	switch {
+	case current != nil:
+		msg = fmt.Sprintf("Service %s exists: the file was loaded as changes to it. What the file does not mention stays as it is; the Review step lists every change before you save.", imported.Name)
+		if pending.Missing[i] != "" {
+			msg += fmt.Sprintf(" The file names the script %s, which was not uploaded: the current script is kept.", pending.Missing[i])
+		}
+	case d.ScriptFile != "":
 		msg += fmt.Sprintf(" The file names the script %s, which was not uploaded: add it on the General step.", d.ScriptFile)
 	}
 	data.AddFlash(msg)
+	if note != "" {
+		data.AddFlash(note)
+	}
+	for _, warn := range pending.Warnings {
+		data.AddFlash("From the file: " + warn)
+	}
 	return p.redirect(w, r, wz.StepURL(wizard.General))
+}
+
+// existingService returns the service named name when it exists and the user may change it. When
+// it exists but is someone else's, note says so. If OSCAR cannot answer, the import makes a new
+// draft: the name check and the create will tell.
+func (p *Pages) existingService(r *http.Request, name string) (*oscar.Service, string) {
+	if wizard.CheckName(name) != "" {
+		return nil, ""
+	}
+	ep, cr := p.creds(r)
+	svc, err := p.oscar.Service(r.Context(), ep, cr, name, false)
+	var oe *oscar.Error
+	switch {
+	case err == nil && mayEdit(&p.session(r).Data, svc.Owner):
+		return svc, ""
+	case err == nil, errors.As(err, &oe) && oe.Status == http.StatusForbidden:
+		return nil, fmt.Sprintf("A service named %s exists and you may not change it: give this one another name on the General step.", name)
+	case err != nil && !(errors.As(err, &oe) && oe.Status == http.StatusNotFound):
+		p.log.InfoContext(r.Context(), "import: existing service unknown", "service", name, "err", err)
+	}
+	return nil, ""
+}
+
+// mayEdit reports whether the signed-in user may update a service with this owner: the Basic-auth
+// account is OSCAR's admin; anyone else only their own services.
+func mayEdit(d *session.Data, owner string) bool {
+	return d.Kind == session.KindBasic || ownerIsMe(d, owner)
 }
 
 func orUnnamed(name string) string {
@@ -280,4 +343,16 @@ func (p *Pages) download(w http.ResponseWriter, r *http.Request, file, ctype str
 	w.WriteHeader(http.StatusOK)
 	_, err := w.Write(body)
 	return err
+}
+
+// editChanges lists, field by field, what saving an edit draft changes on OSCAR (secrets by
+// state only). If OSCAR cannot say what it has, the list is left out.
+func (p *Pages) editChanges(r *http.Request, name string, d *wizard.Draft) []templates.DiffRow {
+	ep, cr := p.creds(r)
+	current, err := p.oscar.Service(r.Context(), ep, cr, name, false)
+	if err != nil {
+		p.log.InfoContext(r.Context(), "wizard: current service unknown, no diff", "service", name, "err", err)
+		return nil
+	}
+	return diffRows(fdl.Diff(*current, d.Build()))
 }

@@ -147,8 +147,8 @@ func TestImportErrorsGiveTheLine(t *testing.T) {
 		name, fdl, want string
 	}{
 		{"malformed", "functions:\n  oscar:\n  - c:\n      name: x\n     image: y\n", "Line 5:"},
-		{"unknown key", "functions:\n  oscar:\n  - c:\n      name: x\n      imagee: y\n", `Line 5: "imagee" is not a field`},
-		{"unknown provider field", "functions:\n  oscar:\n  - c: {name: x}\nstorage_providers:\n  onedata:\n    dh: {tokn: x}\n", `Line 6: "tokn"`},
+		{"wrong type", "functions:\n  oscar:\n  - c:\n      name: x\n      alpine: maybe\n", "Line 5: "},
+		{"replicas not a list", "functions:\n  oscar:\n  - c:\n      name: x\n      replicas: 3\n", "Line 5: "},
 		{"empty", "  \n", "Paste the FDL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -81,6 +81,7 @@ type Pages struct {
 	gate      *upstreamGate // concurrent signed-in requests per session, one gate for every route
 	uploads   *uploadBudget // bytes held by uploads of unknown length, process-wide
 	partSize  int64         // the part buffer of one such upload (UploadPartSize; tests shrink it)
+	applies   *applyRuns    // whole-file FDL applies in progress (fdl_apply.go)
 }
 
 // New builds the pages. Zero-valued optional dependencies get their defaults.
@@ -105,6 +106,7 @@ func New(d Deps) *Pages {
 		gate:      newUpstreamGate(maxUpstreamPerSession, upstreamWait),
 		uploads:   newUploadBudget(d.UploadBuffer),
 		partSize:  UploadPartSize,
+		applies:   newApplyRuns(),
 	}
 }
 

@@ -71,6 +71,12 @@ func (p *Pages) Routes(r chi.Router) {
 			r.Get("/services/import", p.handle(p.showImport))
 			r.Post("/services/import", p.handle(p.importFDL))
 			r.Post("/services/import/choose", p.handle(p.chooseImport))
+			// A whole file applied at once: its Review, the apply, its progress (fdl_apply.go).
+			r.Get("/services/import/apply", p.handle(p.showFileReview))
+			r.Post("/services/import/apply", p.handle(p.applyFile))
+			r.Get("/services/import/apply/{id}", p.handle(p.showApply))
+			r.Get("/services/export", p.handle(p.exportServices))
+			r.Post("/services/export", p.handle(p.exportCompleteServices))
 			r.Get("/services/{name}/export", p.handle(p.exportFDL))
 			r.Post("/services/{name}/export", p.handle(p.exportCompleteFDL))
 			r.Get("/services/{name}/export/script", p.handle(p.exportScript))

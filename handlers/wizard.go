@@ -145,6 +145,9 @@ func (p *Pages) renderWizard(w http.ResponseWriter, r *http.Request, status int,
 	if err != nil {
 		return err
 	}
+	if wz.Mode == wizard.ModeEdit && step == wizard.Review && props.Review != nil {
+		props.Review.Changes = p.editChanges(r, wz.Name, d)
+	}
 	l := p.layout(r, props.Heading+": "+wizard.StepLabel(step), "services")
 	return p.render(w, r, status, templates.WizardPage(l, props))
 }

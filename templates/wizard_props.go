@@ -142,6 +142,8 @@ type WizardReview struct {
 	Submit   string // "Create service" or "Save changes"
 	Busy     string // shown while OSCAR works
 	Exported string // URL of the FDL export (edit), "" for a new service
+	// Changes lists, for an edit, each field that saving changes on OSCAR (secrets by state only).
+	Changes []DiffRow
 }
 
 // WizardProblem links a problem to its step and control.
@@ -168,6 +170,7 @@ type ImportProps struct {
 	HasDraft   bool // a new-service draft exists and will be replaced
 	MaxKiB     int
 	Choices    []ImportChoice // several services: choose one
+	Warnings   []string       // what the file holds that was ignored or converted
 }
 
 // ImportChoice is one service of a multi-service FDL file.
@@ -183,6 +186,7 @@ type ImportChoice struct {
 // ExportProps is the confirmation page of a complete (with credentials) FDL export.
 type ExportProps struct {
 	Name   string
+	Names  []string // the services of a workflow export, sent back with the confirmation
 	Action string
 	Back   string
 }

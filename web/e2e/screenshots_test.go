@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
 )
@@ -58,6 +59,19 @@ func TestScreenshots(t *testing.T) {
 	b.screen("cluster")
 	b.open("/no/such/page")
 	b.screen("not-found")
+
+	// A whole FDL file applied, slowly enough to see it running.
+	c3 := newConsole(t, consoleOptions{OSCAR: func(o *oscartest.Options) { o.CreateDelay = time.Second }})
+	f := newTab(t, c3, true)
+	f.signInOIDC() // the sign-in screens are the first tour's
+	f.shots = dir
+	f.applyFileFlow()
+	for n := range f.shot {
+		if a.shot[n] || b.shot[n] {
+			t.Errorf("screen %q rendered by two tours", n)
+		}
+		a.shot[n] = true
+	}
 
 	var names []string
 	for n := range a.shot {

@@ -2,8 +2,10 @@ package fdl
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 
 	"go.yaml.in/yaml/v3"
 
@@ -23,50 +25,78 @@ type ExportOptions struct {
 	Complete bool
 }
 
-// Marshal writes s as an oscar-cli FDL file: the service under functions.oscar[0].<cluster-id>,
-// its storage providers at the top level. Fields only OSCAR sets (bucket_list, volume_status,
-// deployment) and the implicit minio.default provider are always left out; see ExportOptions for
-// the rest.
-func Marshal(s oscar.Service, o ExportOptions) ([]byte, error) {
-	if o.Complete {
-		s = oscar.WithoutServerState(s)
-	} else {
-		s = oscar.Sanitize(s)
-	}
-	cluster := o.ClusterID
-	if cluster == "" {
-		cluster = s.ClusterID
-	}
-	if cluster == "" {
-		cluster = DefaultClusterID
-	}
-	if o.ScriptFile != "" {
-		s.Script = o.ScriptFile
-	}
-	providers := s.StorageProviders
-	s.StorageProviders = nil
+// Entry is one service of a file Marshal writes.
+type Entry struct {
+	Service oscar.Service
+	// ClusterID and ScriptFile as in ExportOptions.
+	ClusterID  string
+	ScriptFile string
+}
 
-	svc, err := jsonNode(s)
-	if err != nil {
-		return nil, err
+// Marshal writes s as an oscar-cli FDL file: the service under functions.oscar[0].<cluster-id>,
+// its storage providers and clusters at the top level. Fields only OSCAR sets (bucket_list,
+// volume_status, deployment) and the implicit minio.default provider are always left out; see
+// ExportOptions for the rest.
+func Marshal(s oscar.Service, o ExportOptions) ([]byte, error) {
+	return MarshalAll([]Entry{{Service: s, ClusterID: o.ClusterID, ScriptFile: o.ScriptFile}}, o.Complete)
+}
+
+// MarshalAll writes several services as one oscar-cli FDL file (a workflow), in the order given.
+// oscar-cli gives every service the file's top-level storage_providers and clusters (it replaces
+// the service's own), so the providers and clusters of all the services are written there; one
+// that two services define differently stays inside the second service as well, where the
+// console reads it. complete is ExportOptions.Complete.
+func MarshalAll(entries []Entry, complete bool) ([]byte, error) {
+	var list []*yaml.Node
+	top := &oscar.StorageProviders{}
+	clusters := map[string]oscar.Cluster{}
+	for _, e := range entries {
+		s := e.Service
+		if complete {
+			s = oscar.WithoutServerState(s)
+		} else {
+			s = oscar.Sanitize(s)
+		}
+		cluster := cmp.Or(e.ClusterID, s.ClusterID, DefaultClusterID)
+		if e.ScriptFile != "" {
+			s.Script = e.ScriptFile
+		}
+		if !s.StorageProviders.Empty() && !conflicts(top, s.StorageProviders) {
+			top.AddMissing(s.StorageProviders)
+			s.StorageProviders = nil
+		}
+		if !clustersConflict(clusters, s.Clusters) {
+			maps.Copy(clusters, s.Clusters)
+			s.Clusters = nil
+		}
+		svc, err := jsonNode(s)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, mapping(scalar(cluster), svc))
 	}
 	doc := mapping(
 		scalar("functions"), mapping(
-			scalar("oscar"), &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{
-				mapping(scalar(cluster), svc),
-			}},
+			scalar("oscar"), &yaml.Node{Kind: yaml.SequenceNode, Content: list},
 		),
 	)
-	if !providers.Empty() {
-		pn, err := jsonNode(providers)
+	if !top.Empty() {
+		pn, err := jsonNode(top)
 		if err != nil {
 			return nil, err
 		}
 		doc.Content = append(doc.Content, scalar("storage_providers"), pn)
 	}
-	if !o.Complete {
+	if len(clusters) > 0 {
+		cn, err := jsonNode(clusters)
+		if err != nil {
+			return nil, err
+		}
+		doc.Content = append(doc.Content, scalar("clusters"), cn)
+	}
+	if !complete {
 		doc.HeadComment = "OSCAR FDL exported by OSCAR Console (sanitised): the service token, owner and\n" +
-			"storage credentials were left out. Fill in the empty credentials before applying it."
+			"storage and cluster credentials were left out. Fill in the empty credentials before applying it."
 	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -78,6 +108,36 @@ func Marshal(s oscar.Service, o ExportOptions) ([]byte, error) {
 		return nil, fmt.Errorf("fdl: marshal: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// conflicts reports whether sp defines a provider that top defines differently, or a provider of
+// a kind the console does not know that top defines too.
+func conflicts(top, sp *oscar.StorageProviders) bool {
+	have := map[string]map[string]string{}
+	for _, e := range top.Entries() {
+		have[e.Kind+"."+e.ID] = e.Fields
+	}
+	for _, e := range sp.Entries() {
+		if f, ok := have[e.Kind+"."+e.ID]; ok && !maps.Equal(f, e.Fields) {
+			return true
+		}
+	}
+	for k := range sp.Extra {
+		if _, ok := top.Extra[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// clustersConflict reports whether add defines a cluster that top defines differently.
+func clustersConflict(top, add map[string]oscar.Cluster) bool {
+	for k, c := range add {
+		if t, ok := top[k]; ok && t != c {
+			return true
+		}
+	}
+	return false
 }
 
 // jsonNode turns v's JSON form into a YAML node, keeping the order of its members (JSON is YAML).

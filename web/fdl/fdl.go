@@ -12,9 +12,12 @@
 //	  onedata:
 //	    <id>: {oneprovider_host: ..., token: ..., space: ...}
 //
-// Parse checks every key against OSCAR's service definition (oscar.Service and its parts, matched
-// case-insensitively as encoding/json does, which is why OSCAR's own examples may write
-// "Variables") and reports the line of the first problem. Marshal writes a service back in the same
+// Parse reads what oscar-cli reads: keys are matched against OSCAR's service definition
+// (oscar.Service and its parts, case-insensitively as encoding/json does, which is why OSCAR's own
+// examples may write "Variables"); a key it does not know is ignored, as oscar-cli's YAML decoder
+// ignores it, and listed in File.Warnings with its line. OSCAR 3's "replicas" (with "delegation"
+// and "rescheduler_threshold") becomes OSCAR 4's "federation". Only what cannot mean anything
+// (malformed YAML, a value of the wrong type) is refused, with the line. Marshal writes a service back in the same
 // shape, sanitised (no token, credentials, owner or namespace) unless asked for the complete
 // definition.
 //
@@ -74,6 +77,10 @@ type Function struct {
 	ScriptFile string
 	// Line is where the service's definition starts.
 	Line int
+	// Keys are the service's members the file gives, by their JSON names ("memory", "input"),
+	// "federation" included when converted from OSCAR 3's keys: an update from the file changes
+	// these and keeps the rest (see Overlay).
+	Keys []string
 }
 
 // File is a parsed FDL file.
@@ -83,10 +90,27 @@ type File struct {
 	StorageProviders *oscar.StorageProviders
 	// Clusters are the top-level clusters, shared by every function.
 	Clusters map[string]oscar.Cluster
+	// Warnings list what Parse ignored or converted, in the order of the file.
+	Warnings []Warning
 }
 
-// Parse reads an FDL file. Malformed YAML, unknown keys and values of the wrong type give an
-// *Error with the line.
+// Warning is a key of the file that Parse ignored or converted, with its line. Msg is meant for
+// the user.
+type Warning struct {
+	Line int
+	Msg  string
+}
+
+// String returns "Line N: msg".
+func (w Warning) String() string {
+	if w.Line > 0 {
+		return fmt.Sprintf("Line %d: %s", w.Line, w.Msg)
+	}
+	return w.Msg
+}
+
+// Parse reads an FDL file. Malformed YAML and values of the wrong type give an *Error with the
+// line; unknown keys are ignored and listed in File.Warnings.
 func Parse(data []byte) (*File, error) {
 	if len(data) > MaxSize {
 		return nil, &Error{Msg: fmt.Sprintf("the file is larger than %d KiB", MaxSize>>10)}
@@ -108,7 +132,8 @@ func Parse(data []byte) (*File, error) {
 	if root.Kind != yaml.DocumentNode || len(root.Content) != 1 {
 		return nil, &Error{Msg: "the file is empty"}
 	}
-	w := &walker{}
+	f := &File{}
+	w := &walker{warn: func(line int, msg string) { f.Warnings = append(f.Warnings, Warning{Line: line, Msg: msg}) }}
 	top, err := w.deref(root.Content[0])
 	if err != nil {
 		return nil, err
@@ -116,7 +141,6 @@ func Parse(data []byte) (*File, error) {
 	if top.Kind != yaml.MappingNode {
 		return nil, &Error{Line: top.Line, Msg: "an FDL file is a mapping that starts with \"functions:\""}
 	}
-	f := &File{}
 	var functions *yaml.Node
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		k, v := top.Content[i], top.Content[i+1]
@@ -145,7 +169,7 @@ func Parse(data []byte) (*File, error) {
 				return nil, err
 			}
 		default:
-			return nil, &Error{Line: k.Line, Msg: fmt.Sprintf("%q is not an FDL key (expected functions, storage_providers or clusters)", k.Value)}
+			w.warn(k.Line, fmt.Sprintf("%q is not an FDL key (oscar-cli reads functions, storage_providers and clusters): ignored", k.Value))
 		}
 	}
 	if functions == nil {
@@ -176,7 +200,8 @@ func (w *walker) functions(n *yaml.Node, f *File) error {
 			return err
 		}
 		if !strings.EqualFold(k.Value, "oscar") {
-			return &Error{Line: k.Line, Msg: fmt.Sprintf("%q is not supported under functions (only \"oscar\")", k.Value)}
+			w.warn(k.Line, fmt.Sprintf("%q under functions is not an OSCAR service list (only \"oscar\" is): ignored", k.Value))
+			continue
 		}
 		list = n.Content[i+1]
 	}
@@ -224,6 +249,10 @@ func (w *walker) function(cluster string, n *yaml.Node) (Function, error) {
 	if d.Kind != yaml.MappingNode {
 		return fn, &Error{Line: d.Line, Msg: fmt.Sprintf("the service under %q must be a mapping of fields", cluster)}
 	}
+	d, v3, err := w.oscar3Keys(d)
+	if err != nil {
+		return fn, err
+	}
 	val, err := w.value(d, reflect.TypeFor[oscar.Service](), "service")
 	if err != nil {
 		return fn, err
@@ -231,6 +260,8 @@ func (w *walker) function(cluster string, n *yaml.Node) (Function, error) {
 	if err := convert(val, &fn.Service, d.Line); err != nil {
 		return fn, err
 	}
+	w.federationFrom(&fn.Service, v3)
+	fn.Keys = serviceKeys(d, fn.Service.Federation != nil)
 	if name, ok := ScriptFileName(fn.Service.Script); ok {
 		fn.ScriptFile = name
 		fn.Service.Script = ""

@@ -57,6 +57,21 @@ func TestParseExamples(t *testing.T) {
 				t.Errorf("cluster_id = %q, want oscar-replica", s[0].ClusterID)
 			}
 		}},
+		// OSCAR 3's replicas, converted; the cluster's extra "memory" ignored.
+		"fish-eu.yaml": {names: []string{"fish-detector"}, script: true, check: func(t *testing.T, s []oscar.Service) {
+			f := s[0].Federation
+			if f == nil || len(f.Members) != 1 || f.Members[0].ClusterID != "oscar-us" || f.Members[0].ServiceName != "fish-detector" {
+				t.Errorf("federation = %+v, want replicas converted", f)
+			}
+			if c, ok := s[0].Clusters["oscar-us"]; !ok || !c.SSLVerify {
+				t.Errorf("clusters = %+v", s[0].Clusters)
+			}
+		}},
+		"fish-us.yaml": {names: []string{"fish-detector"}, script: true, check: func(t *testing.T, s []oscar.Service) {
+			if len(s[0].Output) != 2 || s[0].Output[1].StorageProvider != "minio.oscar-eu" || s[0].StorageProviders.MinIO["oscar-eu"] == nil {
+				t.Errorf("outputs = %+v, providers %+v", s[0].Output, s[0].StorageProviders)
+			}
+		}},
 		"grayify-mount.yaml": {names: []string{"grayifymount"}, script: true, check: func(t *testing.T, s []oscar.Service) {
 			if s[0].Mount == nil || s[0].Mount.Path != "grayifymount2/middle" || s[0].Mount.StorageProvider != "minio" {
 				t.Errorf("mount = %+v", s[0].Mount)
@@ -171,18 +186,14 @@ func TestParseErrorsGiveTheLine(t *testing.T) {
 		contains  string
 	}{
 		{"malformed", "functions:\n  oscar:\n  - c:\n      name: x\n     image: y\n", 5, "malformed"},
-		{"unknown service key", "functions:\n  oscar:\n  - c:\n      name: x\n      imagee: y\n", 5, `"imagee" is not a field`},
-		{"unknown io key", "functions:\n  oscar:\n  - c:\n      name: x\n      input:\n      - storage_provider: minio\n        paht: a/b\n", 7, `"paht"`},
-		{"unknown provider kind", "functions:\n  oscar:\n  - c: {name: x}\nstorage_providers:\n  ftp:\n    a: {}\n", 5, `"ftp"`},
-		{"unknown provider field", "functions:\n  oscar:\n  - c: {name: x}\nstorage_providers:\n  onedata:\n    dh:\n      tokn: x\n", 7, `"tokn"`},
-		{"unknown top key", "function:\n  oscar: []\n", 1, `"function" is not an FDL key`},
 		{"no functions", "storage_providers: {}\n", 1, "no \"functions:\""},
 		{"list for a string", "functions:\n  oscar:\n  - c:\n      name: [a, b]\n", 4, "single value"},
 		{"bad bool", "functions:\n  oscar:\n  - c:\n      name: a\n      alpine: maybe\n", 5, "true or false"},
 		{"bad int", "functions:\n  oscar:\n  - c:\n      name: a\n      synchronous: {min_scale: lots}\n", 5, "whole number"},
+		{"unknown top key only", "function:\n  oscar: []\n", 1, "no \"functions:\""},
+		{"merge of a scalar", "functions:\n  oscar:\n  - c:\n      <<: x\n      name: a\n", 4, "merge key"},
+		{"replicas of the wrong type", "functions:\n  oscar:\n  - c:\n      name: a\n      replicas: {type: oscar}\n", 5, "replicas"},
 		{"twice", "functions:\n  oscar:\n  - c:\n      name: a\n      Name: b\n", 5, "given twice"},
-		{"merge key", "base: &b {image: x}\nfunctions:\n  oscar:\n  - c:\n      <<: *b\n      name: a\n", 1, `"base"`},
-		{"merge key in service", "functions:\n  oscar:\n  - c:\n      <<: {image: x}\n      name: a\n", 4, "merge keys"},
 		{"empty list", "functions:\n  oscar: []\n", 2, "lists no service"},
 		{"not a mapping", "- a\n- b\n", 1, "mapping"},
 		{"two documents", "functions:\n  oscar:\n  - c: {name: a}\n---\nfunctions: {}\n", 4, "more than one YAML document"},
@@ -429,5 +440,106 @@ clusters:
 	// The parsed file is not changed by Service.
 	if f.StorageProviders.Onedata["dh"].OneproviderHost != "top.example.org" {
 		t.Error("Service changed the file's providers")
+	}
+}
+
+// TestParseWarnsInsteadOfRefusing: keys oscar-cli ignores are ignored with a warning naming the
+// line; OSCAR 3's replicas become federation, and the warning says so.
+func TestParseWarnsInsteadOfRefusing(t *testing.T) {
+	f, err := Parse([]byte(`functions:
+  oscar:
+  - oscar-eu:
+      name: fish
+      image: img
+      imagee: typo
+      replicas:
+      - type: oscar
+        cluster_id: oscar-us
+        service_name: fish
+      delegation: random
+      input:
+      - storage_provider: minio
+        paht: a/b
+        path: fish/in
+  knative: []
+clusters:
+  oscar-us:
+    endpoint: https://us.example.org
+    auth_user: u
+    auth_password: p
+    ssl_verify: true
+    memory: 256Mi
+storage_providers:
+  ftp:
+    x: {}
+unknown: 1
+`))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	var got []string
+	for _, w := range f.Warnings {
+		got = append(got, w.String())
+	}
+	want := []string{
+		`Line 6: "imagee" is not a field`,
+		`Line 7: "replicas" is the OSCAR 3 name of "federation.members": converted`,
+		`Line 11: "delegation" is the OSCAR 3 name of "federation.delegation": converted`,
+		`Line 14: "paht" is not a field`,
+		`Line 16: "knative" under functions`,
+		`Line 23: "memory" is not a field`,
+		`Line 25: "ftp" is not a field`,
+		`Line 27: "unknown" is not an FDL key`,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("warnings = %q, want %d", got, len(want))
+	}
+	slices.Sort(got)
+	slices.SortFunc(want, func(a, b string) int { return strings.Compare(a, b) })
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("warning %d = %q, want it to start with %q", i, got[i], want[i])
+		}
+		if !strings.HasSuffix(got[i], ": ignored") && !strings.HasSuffix(got[i], ": converted") {
+			t.Errorf("warning %q does not say what was done", got[i])
+		}
+	}
+	s := f.Functions[0].Service
+	if s.Federation == nil || len(s.Federation.Members) != 1 || s.Federation.Members[0].ClusterID != "oscar-us" ||
+		s.Federation.Members[0].ServiceName != "fish" || s.Federation.Members[0].Type != "oscar" || s.Federation.Delegation != "random" {
+		t.Errorf("federation = %+v, want the replicas converted", s.Federation)
+	}
+	if s.Extra["replicas"] != nil || s.Input[0].Path != "fish/in" || s.Image != "img" {
+		t.Errorf("service = %+v", s)
+	}
+	if c := f.Clusters["oscar-us"]; c.Endpoint != "https://us.example.org" || c.AuthPassword != "p" || !c.SSLVerify {
+		t.Errorf("cluster = %+v, want it read despite the extra key", c)
+	}
+}
+
+// TestParseFederationWinsOverReplicas: a file with both keeps federation and says replicas was
+// ignored.
+func TestParseFederationWinsOverReplicas(t *testing.T) {
+	f, err := Parse([]byte("functions:\n  oscar:\n  - c:\n      name: a\n      replicas: [{type: oscar, cluster_id: x, service_name: a}]\n      federation: {topology: star, members: [{type: oscar, cluster_id: y, service_name: a}]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fed := f.Functions[0].Service.Federation
+	if fed == nil || fed.Topology != "star" || len(fed.Members) != 1 || fed.Members[0].ClusterID != "y" {
+		t.Errorf("federation = %+v", fed)
+	}
+	if len(f.Warnings) != 1 || !strings.Contains(f.Warnings[0].Msg, "ignored") || f.Warnings[0].Line != 5 {
+		t.Errorf("warnings = %+v", f.Warnings)
+	}
+}
+
+// TestParseMergeKeys: merge keys work as in oscar-cli's decoder, the written keys winning.
+func TestParseMergeKeys(t *testing.T) {
+	f, err := Parse([]byte("functions:\n  oscar:\n  - c:\n      <<: {image: base, memory: 1Gi}\n      memory: 2Gi\n      name: a\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := f.Functions[0].Service; s.Image != "base" || s.Memory != "2Gi" || s.Name != "a" {
+		t.Errorf("service = %+v", s)
 	}
 }

@@ -10,21 +10,74 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// checkKey refuses a key that is not a plain name, and merge keys.
+// checkKey refuses a key that is not a plain name, and merge keys where Parse does not merge
+// (outside services, their parts and maps).
 func checkKey(k *yaml.Node) error {
 	if k.Kind != yaml.ScalarNode {
 		return &Error{Line: k.Line, Msg: "keys must be plain names"}
 	}
 	if k.Tag == "!!merge" {
-		return &Error{Line: k.Line, Msg: "merge keys (<<) are not supported; write the fields out"}
+		return &Error{Line: k.Line, Msg: "merge keys (<<) are not supported here; write the fields out"}
 	}
 	return nil
+}
+
+// pairs returns a mapping's key/value pairs with its merge keys (<<: *base, or a list of them)
+// expanded as YAML 1.1 and oscar-cli's decoder do: the keys written in the mapping win over the
+// merged ones, and an earlier merged mapping over a later one.
+func (w *walker) pairs(n *yaml.Node, depth int) ([][2]*yaml.Node, error) {
+	if depth > 20 {
+		return nil, &Error{Line: n.Line, Msg: "merge keys are nested too deeply"}
+	}
+	var own, merged [][2]*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode || k.Tag != "!!merge" {
+			own = append(own, [2]*yaml.Node{k, v})
+			continue
+		}
+		v, err := w.deref(v)
+		if err != nil {
+			return nil, err
+		}
+		sources := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			sources = v.Content
+		}
+		for _, src := range sources {
+			if src, err = w.deref(src); err != nil {
+				return nil, err
+			}
+			if src.Kind != yaml.MappingNode {
+				return nil, &Error{Line: src.Line, Msg: "a merge key (<<) must name a mapping or a list of mappings"}
+			}
+			p, err := w.pairs(src, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			merged = append(merged, p...)
+		}
+	}
+	given := map[string]bool{}
+	for _, p := range own {
+		given[strings.ToLower(p[0].Value)] = true
+	}
+	out := own
+	for _, p := range merged {
+		if key := strings.ToLower(p[0].Value); !given[key] {
+			given[key] = true
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // walker converts YAML nodes into JSON-ready values, checked against a Go type described by its
 // JSON tags. It counts the nodes it visits (aliases included).
 type walker struct {
 	nodes int
+	// warn records a key that is ignored or converted.
+	warn func(line int, msg string)
 }
 
 // deref follows aliases and counts the node.
@@ -62,13 +115,17 @@ func (w *walker) value(n *yaml.Node, t reflect.Type, what string) (any, error) {
 		if n.Kind != yaml.MappingNode {
 			return nil, &Error{Line: n.Line, Msg: fmt.Sprintf("%s must be a mapping of names to values", what)}
 		}
-		out := make(map[string]any, len(n.Content)/2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
+		pairs, err := w.pairs(n, 0)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]any, len(pairs))
+		for _, p := range pairs {
+			k := p[0]
 			if err := checkKey(k); err != nil {
 				return nil, err
 			}
-			v, err := w.value(n.Content[i+1], t.Elem(), elemWhat(what, k.Value))
+			v, err := w.value(p[1], t.Elem(), elemWhat(what, k.Value))
 			if err != nil {
 				return nil, err
 			}
@@ -119,28 +176,34 @@ func (w *walker) value(n *yaml.Node, t reflect.Type, what string) (any, error) {
 	return nil, &Error{Line: n.Line, Msg: fmt.Sprintf("%s cannot be read from an FDL file", what)}
 }
 
-// object converts a mapping into a struct's JSON object, refusing keys the struct does not have.
+// object converts a mapping into a struct's JSON object; keys the struct does not have are
+// ignored with a warning, as oscar-cli's YAML decoder ignores them.
 func (w *walker) object(n *yaml.Node, t reflect.Type, what string) (any, error) {
 	if n.Kind != yaml.MappingNode {
 		return nil, &Error{Line: n.Line, Msg: fmt.Sprintf("%s must be a mapping of fields", what)}
 	}
 	fields := jsonFields(t)
-	out := make(map[string]any, len(n.Content)/2)
-	seen := make(map[string]int, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
+	pairs, err := w.pairs(n, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]any, len(pairs))
+	seen := make(map[string]int, len(pairs))
+	for _, p := range pairs {
+		k := p[0]
 		if err := checkKey(k); err != nil {
 			return nil, err
 		}
 		f, ok := lookup(fields, k.Value)
 		if !ok {
-			return nil, &Error{Line: k.Line, Msg: fmt.Sprintf("%q is not a field of %s (known fields: %s)", k.Value, article(what), knownList(fields))}
+			w.warn(k.Line, fmt.Sprintf("%q is not a field of %s (known fields: %s): ignored", k.Value, article(what), knownList(fields)))
+			continue
 		}
 		if prev, dup := seen[f.name]; dup {
 			return nil, &Error{Line: k.Line, Msg: fmt.Sprintf("%q is given twice (also on line %d)", k.Value, prev)}
 		}
 		seen[f.name] = k.Line
-		v, err := w.value(n.Content[i+1], f.typ, fieldWhat(what, f.name))
+		v, err := w.value(p[1], f.typ, fieldWhat(what, f.name))
 		if err != nil {
 			return nil, err
 		}
