@@ -113,4 +113,3 @@ func (c *Client) ServiceAction(ctx context.Context, ep Endpoint, cr Creds, name,
 	}
 	return &st, nil
 }
-
