@@ -9,7 +9,7 @@ type WizardProps struct {
 	Mode    string // "new" or "edit"
 	// Base is the wizard's URL without the step: /services/new or /services/<name>/edit.
 	Base  string
-	Step  string // general, storage, inputs, outputs, review
+	Step  string // general, storage, inputs, outputs, expose, review
 	Steps []WizardTab
 	// Problem is a message for the step as a whole (an OSCAR refusal not tied to one control).
 	Problem    string
@@ -21,6 +21,7 @@ type WizardProps struct {
 	General *WizardGeneral
 	Storage *WizardStorage
 	IO      *WizardIO // the Inputs or Outputs step
+	Expose  *WizardExpose
 	Review  *WizardReview
 }
 
@@ -68,6 +69,7 @@ type WizardGeneral struct {
 	Secrets      []WizardKV
 	Annotations  []WizardKV
 	Labels       []WizardKV
+	Execution    *WizardExecution
 }
 
 // WizardKV is one key/value row. For secrets Value is always empty: Kept says a value is stored on
@@ -88,6 +90,7 @@ type WizardKV struct {
 type WizardStorage struct {
 	Providers []WizardProvider
 	Kinds     []WizardOption // for "Add a storage provider"
+	Mount     *WizardMount
 }
 
 // WizardProvider is one defined storage provider.
@@ -141,6 +144,8 @@ type WizardReview struct {
 	Submit   string // "Create service" or "Save changes"
 	Busy     string // shown while OSCAR works
 	Exported string // URL of the FDL export (edit), "" for a new service
+	// ExposedURL is the URL an exposed service will have, "" when it is not exposed.
+	ExposedURL string
 }
 
 // WizardProblem links a problem to its step and control.

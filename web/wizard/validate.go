@@ -65,6 +65,7 @@ type Env struct {
 	FeaturesKnown bool     // Features could be read
 	UserVOs       []string // the signed-in user's VOs (OIDC)
 	Basic         bool     // signed in with OSCAR's basic-auth account (the admin)
+	Endpoint      string   // the OSCAR endpoint, for the URL an exposed service will have
 }
 
 // voChoices are the VOs the user can pick: the cluster's OIDC groups, intersected with the user's
@@ -87,12 +88,16 @@ func Validate(d *Draft, step string, env Env) *Problems {
 		validateGeneral(d, env, p)
 	case Storage:
 		validateStorage(d, p)
+		validateMount(d, p)
 	case Inputs:
 		validateIO(d, true, p)
 	case Outputs:
 		validateIO(d, false, p)
+	case Expose:
+		validateExpose(d, p)
+		validateKserve(d, env, p)
 	case Review:
-		for _, st := range Steps()[:4] {
+		for _, st := range Steps()[:len(Steps())-1] {
 			q := Validate(d, st, env)
 			for _, k := range q.order {
 				p.add(k, q.errs[k])
@@ -105,8 +110,10 @@ func Validate(d *Draft, step string, env Env) *Problems {
 // stepOfField tells which step a control belongs to, for the review's links.
 func stepOfField(field string) string {
 	switch {
-	case strings.HasPrefix(field, "storage_providers"):
+	case strings.HasPrefix(field, "storage_providers"), strings.HasPrefix(field, "mount."):
 		return Storage
+	case strings.HasPrefix(field, "expose."), strings.HasPrefix(field, "kserve."):
+		return Expose
 	case strings.HasPrefix(field, "input"):
 		return Inputs
 	case strings.HasPrefix(field, "output"):
@@ -211,6 +218,7 @@ func validateGeneral(d *Draft, env Env, p *Problems) {
 	if s.EnableGPU && env.FeaturesKnown && !env.Features.GPU {
 		p.add("enable_gpu", "This cluster has no GPU; untick GPU.")
 	}
+	validateExecution(d, env, p)
 }
 
 // checkRows validates key/value rows: a key is required once a value is typed, keys match keyRE
