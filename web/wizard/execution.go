@@ -73,9 +73,6 @@ func validateExecution(d *Draft, env Env, p *Problems) {
 		case !badMin && !badMax && sc.MaxScale > 0 && sc.MaxScale < sc.MinScale:
 			p.add("synchronous.max_scale", fmt.Sprintf("The maximum scale (%d) is below the minimum (%d).", sc.MaxScale, sc.MinScale))
 		}
-		if env.FeaturesKnown && env.Features.ServerlessBackend == "" && (sc.MinScale != 0 || sc.MaxScale != 0) {
-			p.add("synchronous.min_scale", "This cluster has no serverless backend (Knative): synchronous scaling does not apply. Set both to 0.")
-		}
 	}
 	if e := s.EphemeralStorageRequest; e != "" {
 		if q, err := oscar.ParseQuantity(e); err != nil {
@@ -91,9 +88,6 @@ func validateExecution(d *Draft, env Env, p *Problems) {
 	}
 	if n := s.InterLinkNodeName; n != "" && !matches(reSecretName, n) {
 		p.add("interlink_node_name", fmt.Sprintf("%q is not a Kubernetes node name (lower-case letters, digits, - and .).", n))
-	}
-	if n := s.InterLinkNodeName; n != "" && env.FeaturesKnown && !env.Features.InterLink {
-		p.add("interlink_node_name", "This cluster has no InterLink: clear the virtual node.")
 	}
 }
 

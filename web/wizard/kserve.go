@@ -110,7 +110,7 @@ func parseEnvLines(text string) (map[string]string, bool) {
 	return out, true
 }
 
-func validateKserve(d *Draft, env Env, p *Problems) {
+func validateKserve(d *Draft, p *Problems) {
 	k := d.Service.Kserve
 	if k == nil {
 		return
@@ -150,9 +150,6 @@ func validateKserve(d *Draft, env Env, p *Problems) {
 		p.add("kserve.memory", msg)
 	}
 	d.checkTyped(p, "kserve.env", "a list of NAME=value lines (one per line, names of letters, digits and _)")
-	if k.EnableGPU && env.FeaturesKnown && !env.Features.GPU {
-		p.add("kserve.enable_gpu", "This cluster has no GPU; untick GPU.")
-	}
 }
 
 func kserveProps(d *Draft, env Env) *templates.WizardKserve {

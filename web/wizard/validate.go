@@ -95,7 +95,7 @@ func Validate(d *Draft, step string, env Env) *Problems {
 		validateIO(d, false, p)
 	case Expose:
 		validateExpose(d, p)
-		validateKserve(d, env, p)
+		validateKserve(d, p)
 	case Review:
 		for _, st := range Steps()[:len(Steps())-1] {
 			q := Validate(d, st, env)
