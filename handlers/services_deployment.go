@@ -49,9 +49,10 @@ func exposedURL(ep oscar.Endpoint, name string) string {
 // the caller has it (the service page), nil otherwise; err is the failure to read the state.
 func deploymentProps(ep oscar.Endpoint, name string, s *oscar.Service, st *oscar.DeploymentStatus, err error) templates.DeploymentProps {
 	d := templates.DeploymentProps{
-		Service:    name,
-		Poll:       servicePath(name, "deployment"),
-		RefreshURL: servicePath(name) + "#deployment",
+		Service: name,
+		Poll:    servicePath(name, "deployment"),
+		// No fragment: a link to the page's own URL with its fragment would only scroll.
+		RefreshURL: servicePath(name),
 		StartURL:   servicePath(name, "start"),
 		RestartURL: servicePath(name, "restart"),
 		StopURL:    servicePath(name, "stop"),
