@@ -100,14 +100,20 @@ func deploymentProps(ep oscar.Endpoint, name string, s *oscar.Service, st *oscar
 	return d
 }
 
+// serviceTarget reads the {name} path value and the credentials to call OSCAR about it.
+func (p *Pages) serviceTarget(r *http.Request) (string, oscar.Endpoint, oscar.Creds, error) {
+	name, err := serviceName(r)
+	ep, cr := p.creds(r)
+	return name, ep, cr, err
+}
+
 // showDeployment handles "GET /services/{name}/deployment": the deployment panel alone, which the
 // service page's script polls (one OSCAR call).
 func (p *Pages) showDeployment(w http.ResponseWriter, r *http.Request) error {
-	name, err := serviceName(r)
+	name, ep, cr, err := p.serviceTarget(r)
 	if err != nil {
 		return err
 	}
-	ep, cr := p.creds(r)
 	st, err := p.oscar.Deployment(r.Context(), ep, cr, name)
 	var oe *oscar.Error
 	if errors.As(err, &oe) && (oe.NotFound() || oe.Denied()) {
@@ -124,11 +130,10 @@ func (p *Pages) showDeployment(w http.ResponseWriter, r *http.Request) error {
 
 // confirmStopService handles "GET /services/{name}/stop": the confirmation of a stop.
 func (p *Pages) confirmStopService(w http.ResponseWriter, r *http.Request) error {
-	name, err := serviceName(r)
+	name, ep, _, err := p.serviceTarget(r)
 	if err != nil {
 		return err
 	}
-	ep, _ := p.creds(r)
 	props := templates.StopServiceProps{Service: name, Action: servicePath(name, "stop"), CancelURL: servicePath(name) + "#deployment",
 		ExposedURL: exposedURL(ep, name)}
 	return p.render(w, r, http.StatusOK, templates.StopServicePage(p.layout(r, "Stop "+name, "services"), props))
@@ -153,14 +158,13 @@ func (p *Pages) restartService(w http.ResponseWriter, r *http.Request) error {
 // where the deployment panel shows the state until it settles. OSCAR's 400 for a service that is
 // not exposed becomes a 409: the request is fine, the service is not in a state that allows it.
 func (p *Pages) serviceAction(w http.ResponseWriter, r *http.Request, action string) error {
-	name, err := serviceName(r)
+	name, ep, cr, err := p.serviceTarget(r)
 	if err != nil {
 		return err
 	}
 	if _, err := formValues(r); err != nil {
 		return err
 	}
-	ep, cr := p.creds(r)
 	st, err := p.oscar.ServiceAction(r.Context(), ep, cr, name, action)
 	var oe *oscar.Error
 	if errors.As(err, &oe) && oe.Kind == oscar.BadInput && strings.Contains(oe.Message, "not exposed") {
@@ -200,13 +204,12 @@ func readLogQuery(q url.Values) (tail int, stamps bool) {
 // lines of the service's instances, with or without timestamps, as plain text in the page or as a
 // text/plain attachment with ?download=1.
 func (p *Pages) showDeploymentLogs(w http.ResponseWriter, r *http.Request) error {
-	name, err := serviceName(r)
+	name, ep, cr, err := p.serviceTarget(r)
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
 	tail, stamps := readLogQuery(q)
-	ep, cr := p.creds(r)
 	logs, err := p.oscar.DeploymentLogs(r.Context(), ep, cr, name, tail, stamps)
 	if err != nil {
 		return fmt.Errorf("handlers: deployment logs of %q: %w", name, err)

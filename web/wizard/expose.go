@@ -199,33 +199,31 @@ func exposeProps(d *Draft, env Env) *templates.WizardExpose {
 }
 
 // runtimeRefusal maps OSCAR's refusals of the Execution, Expose, KServe and Mount controls (its
-// texts in pkg/backends/resources/expose.go, types.Kserve's unmarshaller and createBuckets) to the
-// control; nil when the text is none of them. low is OSCAR's message, lower-cased.
+// texts in pkg/backends/resources/expose.go, types.Kserve's unmarshaller, utils/kserve.go and
+// createBuckets) to the control; nil when the text is none of them. low is OSCAR's message,
+// lower-cased. The first row with a matching text wins.
 func runtimeRefusal(low string) *Refusal {
-	on := func(step, field string) *Refusal { return &Refusal{Step: step, Field: field} }
-	switch {
-	case strings.Contains(low, "length of nodeport"):
-		return on(Expose, "expose.nodePort")
-	case strings.Contains(low, "auth_type"):
-		return on(Expose, "expose.auth_type")
-	case strings.Contains(low, "exposed service") && strings.Contains(low, "port"):
-		return on(Expose, "expose.api_port")
-	case strings.Contains(low, "kserve storageuri"), strings.Contains(low, "model storage uri"):
-		return on(Expose, "kserve.storage_uri")
-	case strings.Contains(low, "kserve inference modelformat"), strings.Contains(low, "missing model format"), strings.Contains(low, "missing inference configuration"):
-		return on(Expose, "kserve.model_format")
-	case strings.Contains(low, "kserve type"), strings.Contains(low, "kserve service type"):
-		return on(Expose, "kserve.type")
-	case strings.Contains(low, "invalid apiversion"):
-		return on(Expose, "kserve.api_version")
-	case strings.Contains(low, "workload is not admitted"):
-		return on(Expose, "kserve.cpu")
-	case strings.Contains(low, "to be used as mount"), strings.Contains(low, "mount options"):
-		return on(Storage, "mount.path")
-	case strings.Contains(low, "interlink"):
-		return on(General, "interlink_node_name")
-	case strings.Contains(low, "ephemeral"):
-		return on(General, "ephemeral_storage_request")
+	for _, row := range []struct {
+		texts       []string
+		step, field string
+	}{
+		{[]string{"length of nodeport"}, Expose, "expose.nodePort"},
+		{[]string{"auth_type"}, Expose, "expose.auth_type"},
+		{[]string{"must be between 1 and 65535"}, Expose, "expose.api_port"},
+		{[]string{"kserve storageuri", "model storage uri"}, Expose, "kserve.storage_uri"},
+		{[]string{"kserve inference modelformat", "missing model format", "missing inference configuration"}, Expose, "kserve.model_format"},
+		{[]string{"kserve type", "kserve service type"}, Expose, "kserve.type"},
+		{[]string{"invalid apiversion"}, Expose, "kserve.api_version"},
+		{[]string{"workload is not admitted"}, Expose, "kserve.cpu"},
+		{[]string{"to be used as mount", "mount options"}, Storage, "mount.path"},
+		{[]string{"interlink"}, General, "interlink_node_name"},
+		{[]string{"ephemeral"}, General, "ephemeral_storage_request"},
+	} {
+		for _, t := range row.texts {
+			if strings.Contains(low, t) {
+				return &Refusal{Step: row.step, Field: row.field}
+			}
+		}
 	}
 	return nil
 }

@@ -162,10 +162,8 @@ func (s *Server) deploymentLogs(w http.ResponseWriter, r *http.Request, p *princ
 // owner, 400 when it is not exposed; otherwise the action, and the deployment's state right after it.
 func (s *Server) lifecycle(action string) callerHandler {
 	return func(w http.ResponseWriter, r *http.Request, p *principal) {
-		name := r.PathValue("name")
-		sv, ok := s.services[name]
-		if !ok {
-			w.WriteHeader(http.StatusNotFound)
+		sv := s.lookup(w, r)
+		if sv == nil {
 			return
 		}
 		v := sv.view()

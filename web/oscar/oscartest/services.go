@@ -27,10 +27,8 @@ func (s *Server) listServices(w http.ResponseWriter, r *http.Request, p *princip
 
 // readService handles GET /system/services/{name}.
 func (s *Server) readService(w http.ResponseWriter, r *http.Request, p *principal) {
-	name := r.PathValue("name")
-	sv, ok := s.services[name]
-	if !ok {
-		w.WriteHeader(http.StatusNotFound)
+	sv := s.lookup(w, r)
+	if sv == nil {
 		return
 	}
 	v := sv.view()
@@ -39,6 +37,17 @@ func (s *Server) readService(w http.ResponseWriter, r *http.Request, p *principa
 		return
 	}
 	writeJSON(w, http.StatusOK, s.public(sv, r.URL.Query().Get("include") == "deployment"))
+}
+
+// lookup finds the service the path names; for an unknown one it answers 404 with an empty body,
+// as OSCAR's read and lifecycle handlers do, and returns nil.
+func (s *Server) lookup(w http.ResponseWriter, r *http.Request) *service {
+	sv, ok := s.services[r.PathValue("name")]
+	if !ok {
+		w.WriteHeader(http.StatusNotFound)
+		return nil
+	}
+	return sv
 }
 
 // createService handles POST /system/services.
