@@ -234,6 +234,7 @@ func buildServiceProps(s *oscar.Service, ep oscar.Endpoint) templates.ServicePro
 	if s.Synchronous != nil {
 		kv("Synchronous scale", fmt.Sprintf("%d to %d", s.Synchronous.MinScale, s.Synchronous.MaxScale))
 	}
+	runtimeKV(s, kv)
 
 	io := func(c oscar.StorageIOConfig) templates.IORow {
 		return templates.IORow{Provider: c.StorageProvider, Path: c.Path, Prefix: strings.Join(c.Prefix, ", "),

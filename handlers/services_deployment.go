@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -105,6 +106,40 @@ func (p *Pages) serviceTarget(r *http.Request) (string, oscar.Endpoint, oscar.Cr
 	name, err := serviceName(r)
 	ep, cr := p.creds(r)
 	return name, ep, cr, err
+}
+
+// runtimeKV lists how the service runs (Execution, Expose and KServe settings) for the service
+// page's General section.
+func runtimeKV(s *oscar.Service, kv func(k, v string)) {
+	yes := func(k string, on bool) {
+		if on {
+			kv(k, "yes")
+		}
+	}
+	yes("Image pulled in advance", s.ImagePrefetch)
+	yes("Input downloaded before the script", s.FileStageIn)
+	yes("Intel SGX", s.EnableSGX)
+	if e := s.Expose; e.Exposed() {
+		ports := make([]string, len(e.APIPort))
+		for i, p := range e.APIPort {
+			ports[i] = strconv.Itoa(p)
+		}
+		kv("API ports", strings.Join(ports, ", "))
+		kv("Instances", fmt.Sprintf("%d to %d, one more above %d%% CPU", e.MinScale, e.MaxScale, e.CPUThreshold))
+		if e.SetAuth {
+			kv("Credentials", "asked ("+cmp.Or(e.AuthType, "basic")+")")
+		}
+	}
+	if k := s.Kserve; k != nil {
+		model := k.Type + " from " + k.StorageURI
+		if k.Inference != nil && k.Inference.ModelFormat != "" {
+			model += " (" + k.Inference.ModelFormat + ")"
+		}
+		kv("KServe model", model)
+	}
+	if m := s.Mount; m != nil && m.Path != "" {
+		kv("Mounted bucket", m.StorageProvider+": "+m.Path)
+	}
 }
 
 // showDeployment handles "GET /services/{name}/deployment": the deployment panel alone, which the

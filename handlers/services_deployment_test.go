@@ -328,3 +328,14 @@ func TestServicesListKindsAndStopped(t *testing.T) {
 		}
 	}
 }
+
+func TestServicePageNamesRuntimeSettings(t *testing.T) {
+	e := newLifecycleEnv(t, oscartest.Options{})
+	pg := e.get("/services/nb")
+	general := strings.Join(strings.Fields(pg.text(`section[aria-labelledby="general-title"]`)), " ")
+	for _, want := range []string{"API ports8888", "Instances2 to 3, one more above 80% CPU"} {
+		if !strings.Contains(general, want) {
+			t.Errorf("General section lacks %q: %s", want, general)
+		}
+	}
+}

@@ -91,7 +91,7 @@ func wizardExpose(x WizardExpose, errs FieldErrors) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = wizardSelect("expose.auth_type", "Authentication", "", x.AuthTypes, errs).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = wizardSelect("expose.auth_type", "Authentication", "Forward lets callers use their OSCAR credentials; it needs a cluster whose ingress uses HTTPRoute.", x.AuthTypes, errs).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

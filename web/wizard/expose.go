@@ -179,9 +179,9 @@ func exposeProps(d *Draft, env Env) *templates.WizardExpose {
 		case "":
 			return "OSCAR's default (basic)"
 		case "basic":
-			return "Basic: the service name and its token"
+			return "Basic (service name and token)"
 		}
-		return "Forward: OSCAR checks the caller's OSCAR credentials (needs HTTPRoute ingress)"
+		return "Forward (OSCAR credentials)"
 	})
 	x.ProbeModes = options([]string{"", "legacy", "direct"}, e.ProbeMode, func(v string) string {
 		switch v {
