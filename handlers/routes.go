@@ -59,6 +59,15 @@ func (p *Pages) Routes(r chi.Router) {
 			r.Get("/services/{name}/delete", p.handle(p.confirmDeleteService))
 			r.Post("/services/{name}/delete", p.handle(p.deleteService))
 
+			// A service's deployment, its logs, and stop, start and restart of an exposed service
+			// (services_deployment.go).
+			r.Get("/services/{name}/deployment", p.handle(p.showDeployment))
+			r.Get("/services/{name}/deployment/logs", p.handle(p.showDeploymentLogs))
+			r.Get("/services/{name}/stop", p.handle(p.confirmStopService))
+			r.Post("/services/{name}/stop", p.handle(p.stopService))
+			r.Post("/services/{name}/start", p.handle(p.startService))
+			r.Post("/services/{name}/restart", p.handle(p.restartService))
+
 			// The wizard, new and edit, one URL per step (wizard.go).
 			r.Get("/services/new", p.handle(p.startWizard))
 			r.Get("/services/new/{step}", p.handle(p.showWizardStep))

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 )
@@ -131,34 +133,51 @@ func serviceName(r *http.Request) (string, error) {
 	return n, nil
 }
 
-// showService handles "GET /services/{name}": the definition in readable sections, the token, the
-// invocation URLs and a summary of the jobs.
+// showService handles "GET /services/{name}": the definition in readable sections, the deployment
+// state, the token, the invocation URLs and a summary of the jobs. Its four OSCAR calls (the
+// service, its deployment, the cluster's features and the jobs) do not depend on each other and run
+// at once, so the page costs the slowest of them.
 func (p *Pages) showService(w http.ResponseWriter, r *http.Request) error {
 	name, err := serviceName(r)
 	if err != nil {
 		return err
 	}
 	ep, cr := p.creds(r)
-	s, err := p.oscar.Service(r.Context(), ep, cr, name, true)
-	if err != nil {
+	var (
+		s                  *oscar.Service
+		st                 *oscar.DeploymentStatus
+		f                  oscar.Features
+		jobs               *oscar.JobsResponse
+		stErr, fErr, jbErr error
+	)
+	g, ctx := errgroup.WithContext(r.Context())
+	g.Go(func() (err error) {
+		s, err = p.oscar.Service(ctx, ep, cr, name, false)
+		return err
+	})
+	g.Go(func() error { st, stErr = p.oscar.Deployment(ctx, ep, cr, name); return nil })
+	g.Go(func() error { f, fErr = p.oscar.Features(ctx, ep, cr); return nil })
+	g.Go(func() error { jobs, jbErr = p.oscar.Jobs(ctx, ep, cr, name, ""); return nil })
+	if err := g.Wait(); err != nil {
 		return fmt.Errorf("handlers: get service %q: %w", name, err)
 	}
 	props := buildServiceProps(s, ep)
 	props.ShowToken = r.URL.Query().Get("show") == "token"
-
-	// The cluster's features say whether /run exists; they are cached by the client. A failure here
-	// does not hide the service: the page says /run may not exist.
-	if f, err := p.oscar.Features(r.Context(), ep, cr); err != nil {
-		p.log.InfoContext(r.Context(), "features unavailable", "err", err)
+	props.Deployment = deploymentProps(ep, name, s, st, stErr)
+	if stErr != nil {
+		p.log.InfoContext(r.Context(), "deployment state unavailable", "service", name, "err", stErr)
+	}
+	// The cluster's features say whether /run exists. A failure here does not hide the service: the
+	// page says /run may not exist.
+	if fErr != nil {
+		p.log.InfoContext(r.Context(), "features unavailable", "err", fErr)
 		props.RunUnknown = true
 	} else if !f.Run {
 		props.RunURL, props.CurlRun = "", ""
 	}
-
-	jobs, err := p.oscar.Jobs(r.Context(), ep, cr, name, "")
-	props.Summary = summarizeJobs(jobs, err)
-	if err != nil {
-		p.log.InfoContext(r.Context(), "job summary unavailable", "service", name, "err", err)
+	props.Summary = summarizeJobs(jobs, jbErr)
+	if jbErr != nil {
+		p.log.InfoContext(r.Context(), "job summary unavailable", "service", name, "err", jbErr)
 	}
 	return p.render(w, r, http.StatusOK, templates.ServicePage(p.layout(r, "Service "+name, "services"), props))
 }
@@ -215,9 +234,7 @@ func buildServiceProps(s *oscar.Service, ep oscar.Endpoint) templates.ServicePro
 	if s.Synchronous != nil {
 		kv("Synchronous scale", fmt.Sprintf("%d to %d", s.Synchronous.MinScale, s.Synchronous.MaxScale))
 	}
-	if d := s.Deployment; d != nil {
-		props.State, props.StateClass, props.Reason = d.State, stateClass(d.State), d.Reason
-	}
+	runtimeKV(s, kv)
 
 	io := func(c oscar.StorageIOConfig) templates.IORow {
 		return templates.IORow{Provider: c.StorageProvider, Path: c.Path, Prefix: strings.Join(c.Prefix, ", "),
@@ -257,9 +274,6 @@ func buildServiceProps(s *oscar.Service, ep oscar.Endpoint) templates.ServicePro
 	props.CurlRun = "base64 -w0 input.png | curl -X POST " + shellQuote(props.RunURL) + " \\\n" +
 		"  -H \"Authorization: Bearer $OSCAR_SERVICE_TOKEN\" \\\n" +
 		"  --data-binary @- -o output.b64"
-	if s.Expose.Exposed() {
-		props.ExposedURL = base + "/system/services/" + url.PathEscape(name) + "/exposed/"
-	}
 	return props
 }
 

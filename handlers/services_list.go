@@ -22,6 +22,7 @@ const servicesPerPage = 25
 type serviceQuery struct {
 	q    string
 	mine bool
+	kind string // "", "event", "exposed" or "kserve"
 	sort string
 	dir  string
 	page int
@@ -41,6 +42,10 @@ func serviceSortKeys() []sortKey {
 func readServiceQuery(r *http.Request) serviceQuery {
 	v := r.URL.Query()
 	q := serviceQuery{q: strings.TrimSpace(v.Get("q")), mine: v.Get("mine") == "1", sort: v.Get("sort"), dir: v.Get("dir")}
+	q.kind = v.Get("kind")
+	if serviceKindLabel(q.kind) == "" {
+		q.kind = ""
+	}
 	if len(q.q) > 200 {
 		q.q = q.q[:200]
 	}
@@ -62,6 +67,9 @@ func (q serviceQuery) values(page int) url.Values {
 	v := url.Values{"q": {q.q}}
 	if q.mine {
 		v.Set("mine", "1")
+	}
+	if q.kind != "" {
+		v.Set("kind", q.kind)
 	}
 	if q.sort != "name" {
 		v.Set("sort", q.sort)
@@ -99,13 +107,24 @@ func buildServicesList(all []oscar.Service, q serviceQuery, me *session.Data) te
 		if needle != "" && !serviceMatches(s, needle) {
 			continue
 		}
+		if q.kind != "" && serviceKind(s) != q.kind {
+			continue
+		}
 		rows = append(rows, s)
 	}
 	sortServices(rows, q.sort, q.dir == "desc")
 
-	props := templates.ServicesProps{Query: q.q, Mine: q.mine, Sort: q.sort, Dir: q.dir, Total: len(all), Filtered: len(rows)}
+	props := templates.ServicesProps{Query: q.q, Mine: q.mine, Kind: q.kind, Sort: q.sort, Dir: q.dir, Total: len(all), Filtered: len(rows)}
+	for _, k := range []string{"", "event", "exposed", "kserve"} {
+		props.Kinds = append(props.Kinds, templates.KindChoice{Value: k, Label: serviceKindLabel(k), Selected: k == q.kind})
+	}
+	for _, s := range rows {
+		if s.Deployment != nil && s.Deployment.State == "stopped" {
+			props.Stopped++
+		}
+	}
 	clear := q
-	clear.q, clear.mine = "", false
+	clear.q, clear.mine, clear.kind = "", false, ""
 	props.ClearURL = withQuery("/services", clear.values(1))
 
 	pages := max(1, (len(rows)+servicesPerPage-1)/servicesPerPage)
@@ -148,10 +167,34 @@ func buildServicesList(all []oscar.Service, q serviceQuery, me *session.Data) te
 		}
 		if d := s.Deployment; d != nil {
 			row.State, row.StateClass, row.Reason = d.State, stateClass(d.State), d.Reason
+			row.Stopped = d.State == "stopped"
+		}
+		switch serviceKind(s) {
+		case "exposed":
+			row.Kind = "exposed"
+		case "kserve":
+			row.Kind = "KServe"
 		}
 		props.Rows = append(props.Rows, row)
 	}
 	return props
+}
+
+// serviceKind sorts a service into the list's kinds: "kserve" (it has a kserve member), "exposed"
+// (a non-zero first api_port) or "event" (run as jobs, invoked or triggered by its input bucket).
+func serviceKind(s *oscar.Service) string {
+	switch {
+	case s.Kserve != nil:
+		return "kserve"
+	case s.Expose.Exposed():
+		return "exposed"
+	}
+	return "event"
+}
+
+// serviceKindLabel names a kind filter for people; "" for a value that is not one.
+func serviceKindLabel(kind string) string {
+	return map[string]string{"": "All kinds", "event": "Event-driven", "exposed": "Exposed", "kserve": "KServe"}[kind]
 }
 
 // serviceMatches reports whether a lower-cased needle is in the service's name, image, owner,

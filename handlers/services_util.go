@@ -112,6 +112,8 @@ func stateClass(state string) string {
 		return "warn"
 	case "failed", "unknown":
 		return "bad"
+	case "stopped":
+		return "off"
 	}
 	return ""
 }

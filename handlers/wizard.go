@@ -103,7 +103,7 @@ func (p *Pages) storeDraft(r *http.Request, wz wizard.Ref, d *wizard.Draft) erro
 // what it offers, the wizard still works: the VO becomes a text field and GPU stays offered.
 func (p *Pages) wizardEnv(r *http.Request) wizard.Env {
 	data := &p.session(r).Data
-	env := wizard.Env{UserVOs: data.VOs, Basic: data.Kind == session.KindBasic}
+	env := wizard.Env{UserVOs: data.VOs, Basic: data.Kind == session.KindBasic, Endpoint: data.Endpoint}
 	ep, cr := p.creds(r)
 	f, err := p.oscar.Features(r.Context(), ep, cr)
 	if err != nil {
@@ -241,7 +241,7 @@ func readWizardForm(w http.ResponseWriter, r *http.Request) (url.Values, map[str
 }
 
 // checkRemote adds the checks that need OSCAR's answers (wizard.NeedsNameCheck,
-// wizard.NeedsBucketCheck). If OSCAR cannot answer, the checks are skipped: the create itself
+// wizard.NeedsBucketCheck, wizard.NeedsMountCheck). If OSCAR cannot answer, the checks are skipped: the create itself
 // will tell.
 func (p *Pages) checkRemote(r *http.Request, d *wizard.Draft, step string, pr *wizard.Problems) {
 	ep, cr := p.creds(r)
@@ -253,7 +253,8 @@ func (p *Pages) checkRemote(r *http.Request, d *wizard.Draft, step string, pr *w
 			wizard.CheckNameFree(d, pr, svcs)
 		}
 	}
-	if !wizard.NeedsBucketCheck(d, step) {
+	free, mount := wizard.NeedsBucketCheck(d, step), wizard.NeedsMountCheck(d, step, pr)
+	if !free && !mount {
 		return
 	}
 	buckets, err := p.oscar.Buckets(ctx, ep, cr)
@@ -261,7 +262,12 @@ func (p *Pages) checkRemote(r *http.Request, d *wizard.Draft, step string, pr *w
 		p.log.InfoContext(ctx, "wizard: bucket check skipped", "err", err)
 		return
 	}
-	wizard.CheckBucketsFree(d, step, pr, buckets)
+	if free {
+		wizard.CheckBucketsFree(d, step, pr, buckets)
+	}
+	if mount {
+		wizard.CheckMountPrivate(d, pr, buckets)
+	}
 }
 
 // submitDraft handles the Create (or Save changes) button of the Review step. The session is

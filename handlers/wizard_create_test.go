@@ -55,6 +55,9 @@ func wzBuildDataHubService(t *testing.T, h *harness) *page {
 	p = h.wzSubmit(h.get("/services/new/outputs"), wzForm0, map[string]string{
 		"output[1].storage_provider": "s3.aws", "output[1].path": "my-results-bucket/grayify",
 	}, "nav=next")
+	wzExpect(t, p, http.StatusSeeOther, "/services/new/expose")
+	// Expose: not exposed.
+	p = h.wzSubmit(h.get(p.location()), wzForm0, nil, "nav=next")
 	wzExpect(t, p, http.StatusSeeOther, "/services/new/review")
 	rv := h.get(p.location())
 	wzExpect(t, rv, http.StatusOK, "")
@@ -278,6 +281,8 @@ func TestWizardEditRoundTripKeepsEverything(t *testing.T) {
 	wzExpect(t, p, http.StatusSeeOther, "/services/editme/edit/inputs")
 	p = h.wzSubmit(h.get(p.location()), wzForm0, nil, "nav=next")
 	wzExpect(t, p, http.StatusSeeOther, "/services/editme/edit/outputs")
+	p = h.wzSubmit(h.get(p.location()), wzForm0, nil, "nav=next")
+	wzExpect(t, p, http.StatusSeeOther, "/services/editme/edit/expose")
 	p = h.wzSubmit(h.get(p.location()), wzForm0, nil, "nav=next")
 	wzExpect(t, p, http.StatusSeeOther, "/services/editme/edit/review")
 	rv := h.get(p.location())

@@ -218,7 +218,7 @@ func TestWizardOutputsSeveral(t *testing.T) {
 	h.wzSubmit(out, wzForm0, nil, "add=output")
 	h.wzSubmit(h.get("/services/new/outputs"), wzForm0, map[string]string{"output[0].path": "grayify/out", "output[0].suffix": "png, jpg"}, "add=output")
 	p := h.wzSubmit(h.get("/services/new/outputs"), wzForm0, map[string]string{"output[1].path": "results", "output[1].prefix": "res_"}, "nav=next")
-	wzExpect(t, p, http.StatusSeeOther, "/services/new/review")
+	wzExpect(t, p, http.StatusSeeOther, "/services/new/expose")
 	o := h.wzDraft("new").Service.Output
 	if len(o) != 2 || o[0].Path != "grayify/out" || !slices.Equal(o[0].Suffix, []string{"png", "jpg"}) || !slices.Equal(o[1].Prefix, []string{"res_"}) {
 		t.Errorf("outputs = %+v", o)

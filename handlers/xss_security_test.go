@@ -222,6 +222,9 @@ func TestXSS_FDLImportEscaped(t *testing.T) {
       input:
       - storage_provider: minio.default
         path: "imported/in` + strings.ReplaceAll(xssSvg, `"`, `\"`) + `"
+      expose:
+        api_port: [8080]
+        health_path: "/` + strings.ReplaceAll(xssImg, `"`, `\"`) + `"
 `
 	p = e.post("/services/import", url.Values{"fdl": {good}})
 	if p.StatusCode >= 400 {

@@ -55,8 +55,10 @@ type ServiceRow struct {
 	Owner      string
 	Mine       bool
 	State      string
-	StateClass string // badge class: ok, warn, bad or ""
+	StateClass string // badge class: ok, warn, bad, off or ""
 	Reason     string
+	Kind       string // "exposed", "KServe" or "" (event-driven)
+	Stopped    bool
 }
 
 // ServicesProps fills the services list.
@@ -64,6 +66,9 @@ type ServicesProps struct {
 	Rows     []ServiceRow
 	Query    string
 	Mine     bool
+	Kind     string // "", "event", "exposed" or "kserve"
+	Kinds    []KindChoice
+	Stopped  int // stopped services among those listed
 	Sort     string
 	Dir      string
 	Columns  []SortColumn // name, image, cpu, memory, visibility, owner, state
@@ -72,6 +77,13 @@ type ServicesProps struct {
 	Filtered int // services left after the filter
 	// ClearURL removes the filter, keeping the sort.
 	ClearURL string
+}
+
+// KindChoice is one choice of the services list's kind filter.
+type KindChoice struct {
+	Value    string
+	Label    string
+	Selected bool
 }
 
 // ServiceDeletion is one service on a delete confirmation page, with the buckets OSCAR will delete.
@@ -124,9 +136,7 @@ type JobSummary struct {
 type ServiceProps struct {
 	Name        string
 	General     []KV
-	State       string
-	StateClass  string
-	Reason      string
+	Deployment  DeploymentProps
 	Inputs      []IORow
 	Outputs     []IORow
 	Mount       *IORow
@@ -145,7 +155,6 @@ type ServiceProps struct {
 	RunUnknown  bool   // the cluster's features could not be read
 	CurlJob     string
 	CurlRun     string
-	ExposedURL  string
 	Summary     JobSummary
 	EditURL     string
 	ExportURL   string

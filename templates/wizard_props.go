@@ -9,7 +9,7 @@ type WizardProps struct {
 	Mode    string // "new" or "edit"
 	// Base is the wizard's URL without the step: /services/new or /services/<name>/edit.
 	Base  string
-	Step  string // general, storage, inputs, outputs, review
+	Step  string // general, storage, inputs, outputs, expose, review
 	Steps []WizardTab
 	// Problem is a message for the step as a whole (an OSCAR refusal not tied to one control).
 	Problem    string
@@ -21,6 +21,7 @@ type WizardProps struct {
 	General *WizardGeneral
 	Storage *WizardStorage
 	IO      *WizardIO // the Inputs or Outputs step
+	Expose  *WizardExpose
 	Review  *WizardReview
 }
 
@@ -68,6 +69,7 @@ type WizardGeneral struct {
 	Secrets      []WizardKV
 	Annotations  []WizardKV
 	Labels       []WizardKV
+	Execution    *WizardExecution
 }
 
 // WizardKV is one key/value row. For secrets Value is always empty: Kept says a value is stored on
@@ -89,6 +91,7 @@ type WizardStorage struct {
 	Providers []WizardProvider
 	Kinds     []WizardOption // for "Add a storage provider"
 	Volume    *WizardVolume  // nil: the cluster has no volumes (volume_props.go)
+	Mount     *WizardMount
 }
 
 // WizardProvider is one defined storage provider.
@@ -144,6 +147,8 @@ type WizardReview struct {
 	Exported string // URL of the FDL export (edit), "" for a new service
 	// Changes lists, for an edit, each field that saving changes on OSCAR (secrets by state only).
 	Changes []DiffRow
+	// ExposedURL is the URL an exposed service will have, "" when it is not exposed.
+	ExposedURL string
 }
 
 // WizardProblem links a problem to its step and control.

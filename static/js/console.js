@@ -109,6 +109,80 @@
   });
 })();
 
+// Live panels and logs (issue 16). A panel with data-poll="<url>" and data-poll-every="<seconds>" is
+// replaced by the element with the same id in the page at that URL, while the page is visible; the
+// new panel's own data-poll-every sets the next delay (quick while a deployment changes, slow once
+// it settles). A change of its data-state is announced. A <pre data-src> with a Follow checkbox
+// (data-follow) reloads its text from data-src every few seconds while ticked and stays scrolled to
+// the end. Without JavaScript both pages have a Refresh link.
+(function () {
+  "use strict";
+  if (!window.fetch || !window.DOMParser) { return; }
+
+  function fetchDoc(url) {
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } }).then(function (r) {
+      if (!r.ok) { throw new Error("status " + r.status); }
+      return r.text();
+    }).then(function (html) { return new DOMParser().parseFromString(html, "text/html"); });
+  }
+
+  function announce(text) {
+    var live = document.getElementById("live");
+    if (live) { live.textContent = text; }
+  }
+
+  function poll(id) {
+    var el = document.getElementById(id);
+    if (!el) { return; }
+    var secs = parseInt(el.getAttribute("data-poll-every"), 10) || 15;
+    setTimeout(function () {
+      var cur = document.getElementById(id);
+      if (!cur) { return; }
+      var busy = cur.contains(document.activeElement) && document.activeElement !== document.body;
+      if (document.visibilityState !== "visible" || busy) { poll(id); return; }
+      fetchDoc(cur.getAttribute("data-poll")).then(function (doc) {
+        var next = doc.getElementById(id);
+        if (next) {
+          var before = cur.getAttribute("data-state");
+          cur.replaceWith(document.importNode(next, true));
+          var after = next.getAttribute("data-state");
+          if (after && after !== before) { announce("Deployment " + after); }
+        }
+        poll(id);
+      }, function () { poll(id); });
+    }, secs * 1000);
+  }
+  document.querySelectorAll("[data-poll][id]").forEach(function (el) { poll(el.id); });
+
+  document.querySelectorAll("[data-follow]").forEach(function (box) {
+    var pre = document.querySelector(box.getAttribute("data-follow"));
+    if (!pre) { return; }
+    var control = box.closest("[data-follow-control]");
+    if (control) { control.hidden = false; }
+    var timer = null;
+    function tick() {
+      fetchDoc(pre.getAttribute("data-src")).then(function (doc) {
+        var fresh = doc.getElementById(pre.id);
+        if (fresh) {
+          pre.textContent = fresh.textContent;
+          pre.hidden = fresh.hidden;
+          pre.scrollTop = pre.scrollHeight;
+        }
+      }, function () {});
+    }
+    box.addEventListener("change", function () {
+      if (timer) { clearInterval(timer); timer = null; }
+      if (box.checked) {
+        pre.setAttribute("data-following", "true");
+        tick();
+        timer = setInterval(function () { if (document.visibilityState === "visible") { tick(); } }, 3000);
+      } else {
+        pre.removeAttribute("data-following");
+      }
+    });
+  });
+})();
+
 // Focus on error (added with the browser tests, issue 8): a refused form comes back with an error
 // summary (#form-errors, tabindex="-1") listing each problem with a link to its field. Move the focus
 // there, as the GOV.UK pattern does, so keyboard and screen-reader users land on the problems instead

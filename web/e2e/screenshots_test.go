@@ -66,22 +66,26 @@ func TestScreenshots(t *testing.T) {
 	f.signInOIDC() // the sign-in screens are the first tour's
 	f.shots = dir
 	f.applyFileFlow()
-	for n := range f.shot {
-		if a.shot[n] || b.shot[n] {
-			t.Errorf("screen %q rendered by two tours", n)
-		}
-		a.shot[n] = true
-	}
+	// An exposed service on a Knative cluster: its deployment, stop and start, its logs, and a new
+	// exposed service through the wizard.
+	c4 := exposedConsole(t)
+	d := newTab(t, c4, true)
+	d.shots = dir
+	d.signInBasic()
+	d.lifecycleFlow()
+	d.deploymentLogsFlow()
+	d.wizardExposeFlow()
 
 	var names []string
-	for n := range a.shot {
-		names = append(names, n)
-	}
-	for n := range b.shot {
-		if a.shot[n] {
-			t.Errorf("screen %q rendered by both tours: the second overwrote the first", n)
+	seen := map[string]bool{}
+	for _, tour := range []*tab{a, b, f, d} {
+		for n := range tour.shot {
+			if seen[n] {
+				t.Errorf("screen %q rendered by two tours: the second overwrote the first", n)
+			}
+			seen[n] = true
+			names = append(names, n)
 		}
-		names = append(names, n)
 	}
 	sort.Strings(names)
 	t.Logf("%d screens rendered into %s: %s", len(names), dir, strings.Join(names, ", "))

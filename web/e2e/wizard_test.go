@@ -148,6 +148,13 @@ func (tb *tab) wizardFlow() {
 		tb.fatalf("Next from Outputs: status %d", st)
 	}
 
+	// Expose: this service is event-driven, so nothing to tick.
+	tb.step("expose")
+	tb.mustSee(`[data-testid="expose"]`)
+	if st := tb.next(); st != 200 {
+		tb.fatalf("Next from Expose: status %d", st)
+	}
+
 	// Review, then create.
 	tb.step("review")
 	tb.mustSee(`[data-testid="review-ready"]`)

@@ -80,3 +80,36 @@ func (c *Client) DeploymentLogs(ctx context.Context, ep Endpoint, cr Creds, name
 	}
 	return getValue[DeploymentLogStream](ctx, c, ep, cr, op, []string{"system", "services", seg, "deployment", "logs"}, q)
 }
+
+// Lifecycle actions of an exposed service (POST /system/services/{name}/<action>).
+const (
+	ActionStop    = "stop"
+	ActionStart   = "start"
+	ActionRestart = "restart"
+)
+
+// ServiceAction stops (scales to zero), starts or restarts (rolls the pods of) an exposed service
+// and returns its deployment state right after. OSCAR answers 400 for a service that is not
+// exposed, and 403 to a bearer caller who does not own the service.
+func (c *Client) ServiceAction(ctx context.Context, ep Endpoint, cr Creds, name, action string) (*DeploymentStatus, error) {
+	op := action + " service"
+	switch action {
+	case ActionStop, ActionStart, ActionRestart:
+	default:
+		return nil, &Error{Op: "service action", Kind: BadInput, Host: ep.Host(), Message: "unknown action " + strconv.Quote(action)}
+	}
+	seg, err := segment("service name", name)
+	if err != nil {
+		return nil, badName(op, ep, err)
+	}
+	r, err := c.do(ctx, ep, call{op: op, method: http.MethodPost, path: []string{"system", "services", seg, action},
+		auth: cr.authorization(), accept: "application/json", subject: name})
+	if err != nil {
+		return nil, err
+	}
+	var st DeploymentStatus
+	if err := decode(op, ep.Host(), r, &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}

@@ -148,10 +148,10 @@ type Environment struct {
 type Expose struct {
 	MinScale       int    `json:"min_scale"`
 	MaxScale       int    `json:"max_scale"`
-	APIPort        []int  `json:"api_port"`
+	APIPort        []int  `json:"api_port,omitempty"` // omitempty as in OSCAR: the contract refuses null
 	CPUThreshold   int    `json:"cpu_threshold"`
 	RewriteTarget  bool   `json:"rewrite_target"`
-	NodePort       []int  `json:"nodePort"`
+	NodePort       []int  `json:"nodePort,omitempty"`
 	DefaultCommand bool   `json:"default_command"`
 	SetAuth        bool   `json:"set_auth"`
 	AuthType       string `json:"auth_type,omitempty"`   // basic | forward

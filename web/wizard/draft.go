@@ -54,6 +54,12 @@ type Draft struct {
 	Visited map[string]bool `json:"visited,omitempty"`
 	// ScriptFile is the file an imported FDL named as the script when it was not uploaded with it.
 	ScriptFile string `json:"script_file,omitempty"`
+	// exposeOn: the Expose step's "expose" box was ticked in this request (not stored: a ticked box
+	// with an empty port list is reported, then forgotten).
+	exposeOn bool
+	// Typed holds, by control name, text typed into a number control that did not read as one
+	// (typed.go).
+	Typed map[string]string `json:"typed,omitempty"`
 	// Refusal is OSCAR's last refusal of this draft, shown on the step it concerns.
 	Refusal *Refusal `json:"Refusal,omitempty"`
 	// Saved is when the draft was last stored (the oldest edit drafts are dropped first).

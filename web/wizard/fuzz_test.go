@@ -30,7 +30,7 @@ func seedDraft() *Draft {
 	// Save every step once, as a user clicking through does: the draft is then in the form's own
 	// terms ("minio" reads minio.default).
 	env := fuzzEnv()
-	for _, st := range Steps()[:4] {
+	for _, st := range Steps()[:len(Steps())-1] {
 		if v, err := renderForm(d, st, env); err == nil {
 			ParseStep(d, st, Form{Values: v}, env)
 		}
@@ -84,8 +84,12 @@ func FuzzParseWizardForm(f *testing.F) {
 	f.Add(uint8(2), "input%5B0%5D.storage_provider=MINIO&input%5B0%5D.path=+%2Fa%2Fb%2F+&input%5B0%5D.suffix=jpg,+png;gif&remove=input%5B0%5D")
 	f.Add(uint8(3), "output%5B0%5D.storage_provider=onedata.dh&output%5B0%5D.path=x&output%5B1%5D.storage_provider=s3&output%5B1%5D.prefix=%00%01&add=output")
 	f.Add(uint8(0), "script=%0A%0Aleading+newlines&environment.variables%5B0%5D.value=line%0Dbreak&name=%FF%FE")
+	f.Add(uint8(0), "synchronous.min_scale=1&synchronous.max_scale=x&ephemeral_storage_request=2Gi&isolation_level=user&interlink_node_name=vk&image_prefetch=true")
+	f.Add(uint8(1), "mount.storage_provider=minio&mount.path=%2Fbucket%2Ffolder%2F")
+	f.Add(uint8(4), "expose.enabled=true&expose.api_port=8888,+80&expose.nodePort=0+x&expose.min_scale=&expose.auth_type=FORWARD&expose.health_path=%2Fh")
+	f.Add(uint8(4), "kserve.enabled=true&kserve.type=llm_inference&kserve.storage_uri=hf%3A%2F%2Fm&kserve.env=A%3D1%0Ab&kserve.args=--x%0A--y&kserve.max_scale=2")
 	f.Fuzz(func(t *testing.T, which uint8, body string) {
-		step := Steps()[int(which)%4]
+		step := Steps()[int(which)%(len(Steps())-1)]
 		values, err := url.ParseQuery(body)
 		if err != nil {
 			return

@@ -28,10 +28,14 @@ func ParseStep(d *Draft, step string, f Form, env Env) *Problems {
 	case Storage:
 		parseStorage(d, f.Values)
 		parseVolume(d, f.Values)
+		parseMount(d, f.Values)
 	case Inputs:
 		d.Service.Input = parseIO(f.Values, "input", d.Service.Input)
 	case Outputs:
 		d.Service.Output = parseIO(f.Values, "output", d.Service.Output)
+	case Expose:
+		parseExpose(d, f.Values)
+		parseKserve(d, f.Values, env)
 	}
 	d.sync()
 	return p
@@ -76,6 +80,7 @@ func parseGeneral(d *Draft, f Form, env Env, p *Problems) {
 	d.Annotations = parseKV(v, "annotations")
 	d.Labels = parseKV(v, "labels")
 	d.Secrets = parseSecrets(v, d.Secrets, d)
+	parseExecution(d, v, env)
 }
 
 // postedRows collects the rows of a list posted as "list[3].field": rows in index order, each a

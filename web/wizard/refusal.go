@@ -34,6 +34,10 @@ func RefusalFor(d *Draft, oe *oscar.Error) *Refusal {
 		}
 		return on(Inputs, "")
 	}
+	if rf := runtimeRefusal(low); rf != nil {
+		rf.Message = msg
+		return rf
+	}
 	switch {
 	case strings.Contains(low, "a service named") && strings.Contains(low, "already exists"):
 		return on(General, "name")

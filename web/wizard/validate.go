@@ -68,6 +68,7 @@ type Env struct {
 	// Volumes are the caller's managed volumes, for the Storage step's picker (VolumesKnown: read).
 	Volumes      []string
 	VolumesKnown bool
+	Endpoint      string   // the OSCAR endpoint, for the URL an exposed service will have
 }
 
 // voChoices are the VOs the user can pick: the cluster's OIDC groups, intersected with the user's
@@ -91,12 +92,16 @@ func Validate(d *Draft, step string, env Env) *Problems {
 	case Storage:
 		validateStorage(d, p)
 		validateVolume(d, p)
+		validateMount(d, p)
 	case Inputs:
 		validateIO(d, true, p)
 	case Outputs:
 		validateIO(d, false, p)
+	case Expose:
+		validateExpose(d, p)
+		validateKserve(d, p)
 	case Review:
-		for _, st := range Steps()[:4] {
+		for _, st := range Steps()[:len(Steps())-1] {
 			q := Validate(d, st, env)
 			for _, k := range q.order {
 				p.add(k, q.errs[k])
@@ -109,8 +114,10 @@ func Validate(d *Draft, step string, env Env) *Problems {
 // stepOfField tells which step a control belongs to, for the review's links.
 func stepOfField(field string) string {
 	switch {
-	case strings.HasPrefix(field, "storage_providers"), strings.HasPrefix(field, "volume."):
+	case strings.HasPrefix(field, "storage_providers"), strings.HasPrefix(field, "volume."), strings.HasPrefix(field, "mount."):
 		return Storage
+	case strings.HasPrefix(field, "expose."), strings.HasPrefix(field, "kserve."):
+		return Expose
 	case strings.HasPrefix(field, "input"):
 		return Inputs
 	case strings.HasPrefix(field, "output"):
@@ -215,6 +222,7 @@ func validateGeneral(d *Draft, env Env, p *Problems) {
 	if s.EnableGPU && env.FeaturesKnown && !env.Features.GPU {
 		p.add("enable_gpu", "This cluster has no GPU; untick GPU.")
 	}
+	validateExecution(d, env, p)
 }
 
 // checkRows validates key/value rows: a key is required once a value is typed, keys match keyRE

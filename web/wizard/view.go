@@ -57,6 +57,7 @@ func Props(ref Ref, d *Draft, step string, env Env, shown *Problems) (templates.
 	case General:
 		w.General = generalProps(d, env)
 		w.General.NameFixed = ref.Mode == "edit"
+		w.General.Execution = executionProps(d, env)
 		if d.Mode == "edit" {
 			w.General.Name = ref.Name
 		}
@@ -66,10 +67,14 @@ func Props(ref Ref, d *Draft, step string, env Env, shown *Problems) (templates.
 	case Storage:
 		w.Storage = storageProps(d)
 		w.Storage.Volume = volumeProps(d, env)
+		w.Storage.Mount = mountProps(d)
 	case Inputs:
 		w.IO = ioProps(d, true)
 	case Outputs:
 		w.IO = ioProps(d, false)
+	case Expose:
+		w.Expose = exposeProps(d, env)
+		w.Expose.Kserve = kserveProps(d, env)
 	case Review:
 		rv, err := reviewProps(ref, d, env, shown)
 		if err != nil {
@@ -226,6 +231,9 @@ func reviewProps(ref Ref, d *Draft, env Env, shown *Problems) (*templates.Wizard
 		return nil, fmt.Errorf("wizard: review: %w", err)
 	}
 	rv := &templates.WizardReview{YAML: string(y), JSON: string(j), Submit: "Create service", Busy: "Creating… this takes a few seconds"}
+	if d.exposing() && env.Endpoint != "" {
+		rv.ExposedURL = ExposedURL(env.Endpoint, svc.Name)
+	}
 	if ref.Mode == "edit" {
 		rv.Submit, rv.Busy = "Save changes", "Saving… this takes a few seconds"
 		rv.Exported = "/services/" + url.PathEscape(ref.Name) + "/export"

@@ -4,7 +4,7 @@
 // Everything here is a pure function of its arguments; the handlers read the request, call it,
 // talk to OSCAR and render.
 //
-// The steps are General, Storage, Inputs, Outputs and Review, each at its own URL
+// The steps are General, Storage, Inputs, Outputs, Expose and Review, each at its own URL
 // (/services/new/<step>, /services/<name>/edit/<step>).
 package wizard
 
@@ -19,12 +19,13 @@ const (
 	Storage = "storage"
 	Inputs  = "inputs"
 	Outputs = "outputs"
+	Expose  = "expose"
 	Review  = "review"
 )
 
 // Steps lists the steps in order.
 func Steps() []string {
-	return []string{General, Storage, Inputs, Outputs, Review}
+	return []string{General, Storage, Inputs, Outputs, Expose, Review}
 }
 
 // StepLabel is a step's name for people ("Inputs").
@@ -38,6 +39,8 @@ func StepLabel(step string) string {
 		return "Inputs"
 	case Outputs:
 		return "Outputs"
+	case Expose:
+		return "Expose"
 	case Review:
 		return "Review"
 	}

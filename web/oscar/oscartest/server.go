@@ -98,6 +98,11 @@ type Options struct {
 	// MinIODown simulates an OSCAR whose MinIO is unreachable: service
 	// creation and the bucket routes fail with 500 as in oscar-api.md §1.4.
 	MinIODown bool
+	// HTTPRoute is EXPOSED_SERVICES_ROUTE_KIND=httproute: exposed services may use forward auth.
+	HTTPRoute bool
+	// DeploymentSettle is how many reads of a deployment state a /start or /restart takes to
+	// become ready (default DefaultDeploymentSettle; negative: ready on the first read after it).
+	DeploymentSettle int
 	// Fault, if set, sees every request first; when it returns true it has
 	// written the response itself and the fake does nothing else (its
 	// response is not validated). Use it to inject errors, garbage, slow or
@@ -279,6 +284,9 @@ func (s *Server) routes() *http.ServeMux {
 		"DELETE /system/services/{name}":              s.deleteService,
 		"GET /system/services/{name}/deployment":      s.deployment,
 		"GET /system/services/{name}/deployment/logs": s.deploymentLogs,
+		"POST /system/services/{name}/stop":           s.lifecycle("stop"),
+		"POST /system/services/{name}/start":          s.lifecycle("start"),
+		"POST /system/services/{name}/restart":        s.lifecycle("restart"),
 		"GET /system/logs/{name}":                     s.listJobs,
 		"DELETE /system/logs/{name}":                  s.deleteJobs,
 		"GET /system/logs/{name}/{job}":               s.jobLog,

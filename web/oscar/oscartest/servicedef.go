@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"time"
 )
 
 // service is a stored service definition: the JSON object as OSCAR keeps
@@ -14,6 +13,7 @@ import (
 type service struct {
 	raw        map[string]json.RawMessage
 	deployLogs []string
+	deploy     deployState
 }
 
 // view is the part of a service definition the fake's logic reads.
@@ -36,8 +36,10 @@ type view struct {
 	} `json:"environment"`
 	Volume json.RawMessage `json:"volume"`
 	Expose *struct {
-		APIPort []int `json:"api_port"`
+		APIPort  []int `json:"api_port"`
+		MinScale int   `json:"min_scale"`
 	} `json:"expose"`
+	Kserve json.RawMessage   `json:"kserve"`
 	Labels map[string]string `json:"labels"`
 }
 
@@ -251,21 +253,6 @@ func (s *Server) public(sv *service, includeDeployment bool) map[string]json.Raw
 		setMember(out, "deployment", d)
 	}
 	return out
-}
-
-func (s *Server) deploymentOf(sv *service) map[string]any {
-	v := sv.view()
-	ns := "oscar-svc"
-	_ = json.Unmarshal(sv.raw["namespace"], &ns)
-	d := map[string]any{"service_name": v.Name, "namespace": ns, "state": "unavailable", "reason": "service is not exposed",
-		"last_transition_time": time.Now().UTC().Format(time.RFC3339), "active_instances": 0, "affected_instances": 0, "resource_kind": "unavailable"}
-	switch {
-	case v.Expose != nil && len(v.Expose.APIPort) > 0 && v.Expose.APIPort[0] != 0:
-		d["state"], d["reason"], d["active_instances"], d["resource_kind"] = "ready", "", 1, "exposed_service"
-	case s.opts.ServerlessBackend:
-		d["state"], d["reason"], d["resource_kind"] = "ready", "", "knative_service"
-	}
-	return d
 }
 
 // namespaceFor is the namespace OSCAR puts a caller's services in.

@@ -27,10 +27,8 @@ func (s *Server) listServices(w http.ResponseWriter, r *http.Request, p *princip
 
 // readService handles GET /system/services/{name}.
 func (s *Server) readService(w http.ResponseWriter, r *http.Request, p *principal) {
-	name := r.PathValue("name")
-	sv, ok := s.services[name]
-	if !ok {
-		w.WriteHeader(http.StatusNotFound)
+	sv := s.lookup(w, r)
+	if sv == nil {
 		return
 	}
 	v := sv.view()
@@ -39,6 +37,17 @@ func (s *Server) readService(w http.ResponseWriter, r *http.Request, p *principa
 		return
 	}
 	writeJSON(w, http.StatusOK, s.public(sv, r.URL.Query().Get("include") == "deployment"))
+}
+
+// lookup finds the service the path names; for an unknown one it answers 404 with an empty body,
+// as OSCAR's read and lifecycle handlers do, and returns nil.
+func (s *Server) lookup(w http.ResponseWriter, r *http.Request) *service {
+	sv, ok := s.services[r.PathValue("name")]
+	if !ok {
+		w.WriteHeader(http.StatusNotFound)
+		return nil
+	}
+	return sv
 }
 
 // createService handles POST /system/services.
@@ -70,6 +79,9 @@ func (s *Server) createService(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	buckets, problem := checkIO(raw, v.Name)
+	if problem == nil {
+		problem = s.checkRuntime(raw, "creating")
+	}
 	if problem != nil {
 		s.mu.Unlock()
 		writePlain(w, problem.status, problem.msg)
@@ -126,6 +138,10 @@ func serviceBody(w http.ResponseWriter, r *http.Request) *service {
 	}
 	if strings.TrimSpace(v.Script) == "" {
 		writePlain(w, http.StatusBadRequest, ginMessage("script", "required"))
+		return nil
+	}
+	if problem := checkKserve(raw); problem != nil {
+		writePlain(w, problem.status, problem.msg)
 		return nil
 	}
 	return sv
@@ -209,6 +225,9 @@ func (s *Server) updateService(w http.ResponseWriter, r *http.Request, p *princi
 		return
 	}
 	buckets, problem := checkIO(raw, v.Name)
+	if problem == nil {
+		problem = s.checkRuntime(raw, "updating")
+	}
 	if problem != nil {
 		writePlain(w, problem.status, problem.msg)
 		return
@@ -230,7 +249,7 @@ func (s *Server) updateService(w http.ResponseWriter, r *http.Request, p *princi
 	setMember(raw, "owner", owner)
 	s.prepare(raw, nsv.view())
 	labels(raw, nsv.view(), owner)
-	nsv.deployLogs = old.deployLogs
+	nsv.deployLogs, nsv.deploy = old.deployLogs, old.deploy
 	s.services[v.Name] = nsv
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -276,43 +295,4 @@ func (s *Server) visibleService(w http.ResponseWriter, p *principal, name string
 		return nil
 	}
 	return sv
-}
-
-// deployment handles GET /system/services/{name}/deployment.
-func (s *Server) deployment(w http.ResponseWriter, r *http.Request, p *principal) {
-	sv := s.visibleService(w, p, r.PathValue("name"))
-	if sv == nil {
-		return
-	}
-	writeJSON(w, http.StatusOK, s.deploymentOf(sv))
-}
-
-// deploymentLogs handles GET /system/services/{name}/deployment/logs.
-func (s *Server) deploymentLogs(w http.ResponseWriter, r *http.Request, p *principal) {
-	sv := s.visibleService(w, p, r.PathValue("name"))
-	if sv == nil {
-		return
-	}
-	tail := 200
-	if t := r.URL.Query().Get("tailLines"); t != "" {
-		fmt.Sscan(t, &tail)
-	}
-	ts := r.URL.Query().Get("timestamps") == "true"
-	lines := sv.deployLogs
-	if len(lines) > tail && tail >= 0 {
-		lines = lines[len(lines)-tail:]
-	}
-	entries := []map[string]string{}
-	for i, l := range lines {
-		e := map[string]string{"message": l}
-		if ts {
-			e["timestamp"] = time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC).Format(time.RFC3339)
-		}
-		entries = append(entries, e)
-	}
-	out := map[string]any{"service_name": r.PathValue("name"), "available": len(lines) > 0, "entries": entries}
-	if len(lines) == 0 {
-		out["message"] = "no deployment logs available"
-	}
-	writeJSON(w, http.StatusOK, out)
 }
