@@ -68,7 +68,7 @@ type Env struct {
 	// Volumes are the caller's managed volumes, for the Storage step's picker (VolumesKnown: read).
 	Volumes      []string
 	VolumesKnown bool
-	Endpoint      string   // the OSCAR endpoint, for the URL an exposed service will have
+	Endpoint     string // the OSCAR endpoint, for the URL an exposed service will have
 }
 
 // voChoices are the VOs the user can pick: the cluster's OIDC groups, intersected with the user's
