@@ -87,7 +87,9 @@ func parseExpose(d *Draft, v url.Values) {
 	e.DefaultCommand = v.Get("expose.default_command") == "true"
 	e.SetAuth = v.Get("expose.set_auth") == "true"
 	e.AuthType = strings.ToLower(form.Line(v.Get("expose.auth_type")))
-	e.HealthPath = form.Line(v.Get("expose.health_path"))
+	if v.Has("expose.health_path") {
+		e.HealthPath = form.Line(v.Get("expose.health_path"))
+	}
 	e.ProbeMode = strings.ToLower(form.Line(v.Get("expose.probe_mode")))
 }
 
@@ -165,7 +167,14 @@ func exposeProps(d *Draft, env Env) *templates.WizardExpose {
 	}
 	x := &templates.WizardExpose{Enabled: d.exposing()}
 	if !e.Exposed() && len(e.APIPort) == 0 {
-		exposeDefaults(&e) // what OSCAR would use: shown to start from
+		// What OSCAR would use, shown to start from. The health path only for a service that has
+		// no expose at all: once the draft has one, its health path is shown as it is, so posting
+		// the page back changes nothing (FuzzParseWizardForm).
+		hp := e.HealthPath
+		exposeDefaults(&e)
+		if d.Service.Expose != nil {
+			e.HealthPath = hp
+		}
 	}
 	x.Ports = d.shownInts("expose.api_port", e.APIPort)
 	x.NodePorts = d.shownInts("expose.nodePort", e.NodePort)
