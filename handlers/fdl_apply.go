@@ -16,6 +16,7 @@ import (
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/fdl"
 	"github.com/oscarconsole/oscar-console/web/oscar"
+	"github.com/oscarconsole/oscar-console/web/session"
 )
 
 // Applying a whole FDL file: its Review (what happens to each service, in which order, the
@@ -110,6 +111,7 @@ func (p *Pages) applyFile(w http.ResponseWriter, r *http.Request) error {
 		props.Problem = "Some services cannot be applied as the file stands: see below, fix the file and import it again."
 		return p.render(w, r, http.StatusUnprocessableEntity, templates.FileReviewPage(p.layout(r, "Apply the FDL file", "services"), props))
 	}
+	p.refreshForApply(w, r)
 	data := &p.session(r).Data
 	run := p.applies.start(data.Owner(), plan)
 	delete(data.Drafts, importDraftKey)
@@ -120,6 +122,20 @@ func (p *Pages) applyFile(w http.ResponseWriter, r *http.Request) error {
 		p.runApply(ctx, ep, cr, run, plan)
 	}()
 	return p.redirect(w, r, "/services/import/apply/"+run.id)
+}
+
+// refreshForApply gets an OIDC session a fresh token when the current one could expire while the
+// run goes on (a run outlives its request, and only requests refresh tokens). When the provider
+// cannot refresh, the run starts with the token it has; a step that OSCAR then refuses says so.
+func (p *Pages) refreshForApply(w http.ResponseWriter, r *http.Request) {
+	s := p.session(r)
+	d := &s.Data
+	if d.Kind != session.KindOIDC || d.Expiry.IsZero() || p.now().Add(applyTimeout).Before(d.Expiry) {
+		return
+	}
+	if err := p.refresh(w, r, s, true); err != nil {
+		p.log.InfoContext(r.Context(), "apply: token not refreshed before the run", "err", err)
+	}
 }
 
 // runApply applies the plan's steps in order and stops at the first failure.

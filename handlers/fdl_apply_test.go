@@ -242,3 +242,32 @@ func TestApplyUpdatesAndSkipsUnchanged(t *testing.T) {
 		t.Errorf("one = script %q token kept %v owner %q", stored.Script, stored.Token == token, stored.Owner)
 	}
 }
+
+// TestApplyRefreshesATokenThatWouldExpireDuringTheRun: an apply runs after its request has ended,
+// where no request refreshes the token; an OIDC session whose token has less than the run's bound
+// left gets a fresh one before the run starts, and the run uses it.
+func TestApplyRefreshesATokenThatWouldExpireDuringTheRun(t *testing.T) {
+	e := newOIDCEnv(t, envOptions{})
+	e.mustLogin("/services", "/services")
+	before := e.sessionData()
+	before.Expiry = time.Now().Add(5 * time.Minute) // enough for requireLogin, not for a long run
+	e.signIn(before)
+	rv := importFile(t, e.harness, "functions:\n  oscar:\n  - c: {name: one, image: img, script: echo 1}\n  - c: {name: two, image: img, script: echo 2}\n")
+	ap := e.wzSubmit(rv, "form[action='/services/import/apply']", nil, "")
+	if ap.StatusCode != http.StatusSeeOther {
+		t.Fatalf("apply: %d\n%s", ap.StatusCode, ap.Body)
+	}
+	if got := e.op.Counts().RefreshCalls; got != 1 {
+		t.Errorf("refresh calls before the run: %d, want 1", got)
+	}
+	after := e.sessionData()
+	if after.AccessToken == before.AccessToken {
+		t.Error("the session still holds the token that would expire during the run")
+	}
+	st := applyWait(t, e.harness, ap.location())
+	for _, name := range []string{"one", "two"} {
+		if s, _ := st.Doc.Find("[data-testid=apply-step-"+name+"]").Attr("data-state"); s != "done" {
+			t.Errorf("%s: state %q", name, s)
+		}
+	}
+}
