@@ -266,7 +266,7 @@ func TestApplyRefreshesATokenThatWouldExpireDuringTheRun(t *testing.T) {
 	}
 	st := applyWait(t, e.harness, ap.location())
 	for _, name := range []string{"one", "two"} {
-		if s, _ := st.Doc.Find("[data-testid=apply-step-"+name+"]").Attr("data-state"); s != "done" {
+		if s, _ := st.Doc.Find("[data-testid=apply-step-" + name + "]").Attr("data-state"); s != "done" {
 			t.Errorf("%s: state %q", name, s)
 		}
 	}
