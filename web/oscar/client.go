@@ -160,6 +160,16 @@ func New(o Options) *Client {
 	}
 }
 
+// HardenedHTTPClient is the transport of every outbound call the console
+// makes beyond OSCAR (the Hub, app templates): the same address checks,
+// no proxy, TLS verification, no redirects and bounded waits as OSCAR
+// calls get. connect bounds connecting and the TLS handshake, headers the
+// wait for response headers.
+func HardenedHTTPClient(p Policy, connect, headers time.Duration) *http.Client {
+	p.Allowed = append([]string(nil), p.Allowed...)
+	return newHTTPClient(p, connect, headers)
+}
+
 // newHTTPClient builds the hardened http.Client: addresses are checked at
 // dial time (after DNS resolution, so a name that resolves to a private
 // address is refused too), no proxy, TLS verification on, no redirects.

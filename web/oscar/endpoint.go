@@ -377,3 +377,10 @@ type refusedError struct {
 func (e *refusedError) Error() string {
 	return fmt.Sprintf("oscar: refusing to connect to %s address %s", e.why, e.addr)
 }
+
+// IsRefusedAddress reports whether err is, or wraps, the dialer's refusal
+// of an address under the endpoint policy.
+func IsRefusedAddress(err error) bool {
+	var r *refusedError
+	return errors.As(err, &r)
+}
