@@ -21,6 +21,7 @@ import (
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/auth"
 	"github.com/oscarconsole/oscar-console/web/oscar"
+	"github.com/oscarconsole/oscar-console/web/remote"
 	"github.com/oscarconsole/oscar-console/web/session"
 )
 
@@ -62,6 +63,8 @@ type Deps struct {
 	Sessions  *session.Manager
 	OSCAR     *oscar.Client
 	Providers []*auth.Provider
+	// Remote reads files from catalogues the operator names (the Hub, app templates).
+	Remote *remote.Fetcher
 	Settings
 	Now func() time.Time
 }
@@ -75,6 +78,7 @@ type Pages struct {
 	sessions  *session.Manager
 	oscar     *oscar.Client
 	providers []*auth.Provider
+	remote    *remote.Fetcher
 	cfg       Settings
 	now       func() time.Time
 	limits    *limiter      // sign-in attempts per client address
@@ -100,6 +104,7 @@ func New(d Deps) *Pages {
 		sessions:  d.Sessions,
 		oscar:     d.OSCAR,
 		providers: d.Providers,
+		remote:    d.Remote,
 		cfg:       d.Settings,
 		now:       d.Now,
 		limits:    newLimiter(d.LoginRate, time.Minute, d.Now),

@@ -13,6 +13,7 @@ import (
 	"github.com/oscarconsole/oscar-console/static"
 	"github.com/oscarconsole/oscar-console/web/auth"
 	"github.com/oscarconsole/oscar-console/web/oscar"
+	"github.com/oscarconsole/oscar-console/web/remote"
 	"github.com/oscarconsole/oscar-console/web/requestid"
 	"github.com/oscarconsole/oscar-console/web/session"
 )
@@ -34,6 +35,10 @@ type Config struct {
 	// retried while a provider is down. IdPClient calls them (nil: a client with a 15 s timeout).
 	OIDC      []auth.Config
 	IdPClient *http.Client
+
+	// GitHubAPI and GitHubRaw replace GitHub's API and raw content hosts for the files fetched
+	// from catalogues (web/remote); tests point them at a local fake. Empty means GitHub.
+	GitHubAPI, GitHubRaw string
 
 	// ObserveUpstream, when set, sees every OSCAR call as the metrics do (the load generator's probe).
 	ObserveUpstream func(endpoint, op string, status int, d time.Duration)
@@ -124,6 +129,9 @@ func Build(ctx context.Context, c Config) (*Console, error) {
 	}
 	pages := handlers.New(handlers.Deps{
 		Log: log, Sessions: sessions, OSCAR: client, Providers: providers, Settings: c.Settings, Now: c.Now,
+		Remote: remote.New(remote.Options{
+			Policy: c.Policy, Logger: log, GitHubAPI: c.GitHubAPI, GitHubRaw: c.GitHubRaw,
+		}),
 	})
 	h := newHandler(handlerOptions{
 		Log: log, Pages: pages, Assets: assets, Metrics: metrics, HSTS: secure,
