@@ -175,15 +175,15 @@ func TestUpstreamChargesCallsToUsers(t *testing.T) {
 				t.Fatalf("basic call with a wrong password: status %d, want 401", got)
 			}
 			for i, want := range []int64{0, 2, 1} {
-				calls, d := up.take(i)
+				calls, d, sum := up.take(i)
 				if calls != want {
 					t.Errorf("user %d: %d calls charged, want %d", i, calls, want)
 				}
-				if want > 0 && d <= 0 {
-					t.Errorf("user %d: upstream time %v, want more than 0", i, d)
+				if want > 0 && (d <= 0 || sum < d) {
+					t.Errorf("user %d: upstream critical path %v, sum %v; want 0 < path <= sum", i, d, sum)
 				}
 			}
-			if calls, _ := up.take(1); calls != 0 {
+			if calls, _, _ := up.take(1); calls != 0 {
 				t.Errorf("after take: %d calls, want 0", calls)
 			}
 			if got := up.calls.Load(); got != 4 {
@@ -311,5 +311,28 @@ func TestTargetMemoryReadsMetrics(t *testing.T) {
 	}
 	if _, err := targetMemory(context.Background(), srv.Client(), srv.URL+"/nothing", 0); err == nil {
 		t.Error("no metrics: want an error")
+	}
+}
+
+func TestCoveredIsTheCriticalPath(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	at := func(a, b int) span {
+		return span{t0.Add(time.Duration(a) * time.Millisecond), t0.Add(time.Duration(b) * time.Millisecond)}
+	}
+	for _, c := range []struct {
+		name  string
+		spans []span
+		want  time.Duration
+	}{
+		{"none", nil, 0},
+		{"one", []span{at(0, 5)}, 5 * time.Millisecond},
+		{"one after another: the sum", []span{at(0, 5), at(6, 11)}, 10 * time.Millisecond},
+		{"together: the longest", []span{at(0, 5), at(0, 7), at(1, 3)}, 7 * time.Millisecond},
+		{"overlapping chain", []span{at(4, 9), at(0, 5)}, 9 * time.Millisecond},
+		{"two groups", []span{at(0, 5), at(1, 6), at(10, 12)}, 8 * time.Millisecond},
+	} {
+		if got := covered(c.spans); got != c.want {
+			t.Errorf("%s: covered = %v, want %v", c.name, got, c.want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -50,11 +51,41 @@ type upstream struct {
 }
 
 // userMeter accumulates the upstream calls of one simulated user's current page view. A user makes one
-// request at a time, so what accumulates between two takes belongs to one page view.
+// request at a time, so what accumulates between two takes belongs to one page view. A page may make
+// its calls concurrently, so the meter keeps each call's interval: the page's upstream time is the
+// time covered by at least one call (the critical path), not the sum of the calls.
 type userMeter struct {
-	calls atomic.Int64
-	nanos atomic.Int64
-	_     [48]byte // keep meters of different users off one cache line
+	mu    sync.Mutex
+	spans []span
+	_     [40]byte // keep meters of different users off one cache line
+}
+
+// span is one upstream call, from its arrival to its last byte.
+type span struct{ start, end time.Time }
+
+// covered returns the time covered by the union of spans (sorted in place): for calls made one
+// after another it is their sum, for calls made together the longest chain of them.
+func covered(spans []span) time.Duration {
+	slices.SortFunc(spans, func(a, b span) int { return a.start.Compare(b.start) })
+	var total time.Duration
+	var cur span
+	for i, s := range spans {
+		switch {
+		case i == 0:
+			cur = s
+		case !s.start.After(cur.end):
+			if s.end.After(cur.end) {
+				cur.end = s.end
+			}
+		default:
+			total += cur.end.Sub(cur.start)
+			cur = s
+		}
+	}
+	if len(spans) > 0 {
+		total += cur.end.Sub(cur.start)
+	}
+	return total
 }
 
 type memoAnswer struct {
@@ -147,12 +178,14 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Header.Set("Authorization", u.basicHdr)
 	}
 	u.answer(w, r)
-	d := time.Since(start)
+	end := time.Now()
 	u.calls.Add(1)
-	u.samples.add(d)
+	u.samples.add(end.Sub(start))
 	if known {
-		u.byUser[user].calls.Add(1)
-		u.byUser[user].nanos.Add(int64(d))
+		m := &u.byUser[user]
+		m.mu.Lock()
+		m.spans = append(m.spans, span{start, end})
+		m.mu.Unlock()
 	}
 }
 
@@ -193,10 +226,18 @@ func (u *upstream) answer(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(m.body)
 }
 
-// take returns and clears user i's upstream calls and time since the last take.
-func (u *upstream) take(i int) (calls int64, d time.Duration) {
+// take returns and clears user i's upstream calls since the last take: how many, the time they
+// covered together (the critical path) and the sum of their times.
+func (u *upstream) take(i int) (calls int64, critical, sum time.Duration) {
 	m := &u.byUser[i]
-	return m.calls.Swap(0), time.Duration(m.nanos.Swap(0))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, s := range m.spans {
+		sum += s.end.Sub(s.start)
+	}
+	calls, critical = int64(len(m.spans)), covered(m.spans)
+	m.spans = m.spans[:0]
+	return calls, critical, sum
 }
 
 // forget drops the fake's request log (it keeps every request; a long run would grow it without

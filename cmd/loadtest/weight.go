@@ -46,11 +46,11 @@ func (d *driver) probePages(ctx context.Context) ([]probe, error) {
 			return nil, fmt.Errorf("loadtest: probe %s: %w", p.path, err)
 		}
 		p.status, p.bytes = status, n
-		p.coldCalls, _ = d.up.take(0)
+		p.coldCalls, _, _ = d.up.take(0)
 		if _, _, _, err := d.get(ctx, 0, p.path, false); err != nil {
 			return nil, fmt.Errorf("loadtest: probe %s: %w", p.path, err)
 		}
-		p.warmCalls, _ = d.up.take(0)
+		p.warmCalls, _, _ = d.up.take(0)
 		if m.kind == pageServices {
 			p.listsOwned = bytes.Contains(body, []byte(serviceName(0)))
 		}
