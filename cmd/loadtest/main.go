@@ -17,6 +17,12 @@
 // (POST /login/basic), as a browser would. With -target, "oidc" and "basic" need the console's session
 // store and key (-session-store, -session-key-file).
 //
+// With -oscar URL -user NAME -password-file FILE it measures the in-process console in front of a
+// real OSCAR instead of the fake, to size a deployment: every call goes through a read-only front
+// (GET and HEAD only) that times OSCAR's answers, so the report gives OSCAR's own latency per call
+// beside the pages'. The endpoint must be on this machine unless -allow-remote is given, and such a
+// run is bounded: 10 users and 1,000 page views by default, at most 50 and 20,000.
+//
 // Run "go run ./cmd/loadtest -h" for the flags; docs/performance.md has the commands and figures.
 package main
 
@@ -30,6 +36,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -80,6 +87,10 @@ type config struct {
 	concurrency    int
 	weight         bool
 	cpuprofile     string
+	oscar          string // a real OSCAR's base URL (read-only load through the console)
+	oscarUser      string
+	passwordFile   string
+	allowRemote    bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -115,9 +126,15 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.concurrency, "concurrency", 100, "memory mode: concurrent page loads while activating the sessions")
 	fs.BoolVar(&c.weight, "weight", true, "report the page weight of the services page (first view, empty cache)")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the measured load (in-process console: the console's code is in it)")
+	fs.StringVar(&c.oscar, "oscar", "", "a real OSCAR's base URL: the console in this process calls it (read-only: GET only) with -user's account, and the report gives OSCAR's own latency per call beside the pages'")
+	fs.StringVar(&c.oscarUser, "user", "", "-oscar: OSCAR basic-auth user")
+	fs.StringVar(&c.passwordFile, "password-file", "", "-oscar: file holding that user's password (never a flag value: it would show in ps)")
+	fs.BoolVar(&c.allowRemote, "allow-remote", false, "-oscar: allow an OSCAR that is not on this machine")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("loadtest: unexpected arguments %q", fs.Args())
 	}
@@ -183,6 +200,33 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			problems = append(problems, "-sessions (memory mode) writes the sessions through the session store; -login form is not supported")
 		}
 	}
+	if c.oscar != "" {
+		// Somebody's cluster is on the other end: fewer users and a bounded number of page views by
+		// default, and hard caps.
+		if !set["users"] {
+			c.users = realDefaultUsers
+		}
+		if !set["requests"] {
+			c.requests = realDefaultRequest
+		}
+		if !set["login"] {
+			c.login = "basic"
+		}
+		if c.users > realMaxUsers {
+			problems = append(problems, fmt.Sprintf("-oscar: -users must be at most %d", realMaxUsers))
+		}
+		if c.requests < 1 || c.requests > realMaxRequests {
+			problems = append(problems, fmt.Sprintf("-oscar: -requests must be 1..%d", realMaxRequests))
+		}
+		if c.login != "basic" {
+			problems = append(problems, "-oscar signs users in with -login basic")
+		}
+		if c.target != "" || c.sessions > 0 {
+			problems = append(problems, "-oscar runs the console in this process: no -target, no -sessions")
+		}
+	} else if c.oscarUser != "" || c.passwordFile != "" || c.allowRemote {
+		problems = append(problems, "-user, -password-file and -allow-remote go with -oscar")
+	}
 	if c.redis != "" {
 		if _, err := checkLoopbackURL("-redis", c.redis, "redis"); err != nil {
 			problems = append(problems, err.Error())
@@ -247,17 +291,11 @@ func cpuModel() string {
 
 // runLoad is the load mode.
 func runLoad(ctx context.Context, c *config, out io.Writer) error {
-	now := time.Now()
-	users := newUsers(c.users, c.services, now)
-	up, err := newUpstream(c.upstreamAddr, c.latency, c.cache, tokensOf(users), len(users))
+	users, up, what, err := startUpstream(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer up.close()
-	if err := seedServices(up.fake, c.services); err != nil {
-		return err
-	}
-	seedJobs(up.fake, users, c.jobs, now)
 	endpoint, err := oscar.ParseEndpoint(up.url, oscar.Policy{AllowPrivate: true, AllowHTTP: true})
 	if err != nil {
 		return fmt.Errorf("loadtest: fake OSCAR endpoint: %w", err)
@@ -284,8 +322,7 @@ func runLoad(ctx context.Context, c *config, out io.Writer) error {
 		defer closeStore()
 		mgr = m
 	}
-	fmt.Fprintf(out, "console %s (%s); fake OSCAR %s: %d services, %d jobs per user in each of its %d services, latency %s, answers replayed: %v\n",
-		base, map[bool]string{true: "in this process", false: "running separately"}[con != nil], up.url, c.services, c.jobs, min(homeServices, c.services), c.latency, c.cache)
+	fmt.Fprintf(out, "console %s (%s); %s\n", base, map[bool]string{true: "in this process", false: "running separately"}[con != nil], what)
 
 	hc := newHTTPClient(len(users))
 	defer hc.CloseIdleConnections()
@@ -354,10 +391,66 @@ func runLoad(ctx context.Context, c *config, out io.Writer) error {
 	}
 	res.print(out, len(users), mix, con != nil)
 	fmt.Fprintf(out, "load average after the run: %s\n", loadAverage())
-	if v := up.fake.Violations(); len(v) > 0 {
-		fmt.Fprintf(out, "fake OSCAR contract violations: %d (first: %s)\n", len(v), v[0])
+	printOps(out, up.opStats(), up.forward != nil)
+	if up.fake != nil {
+		if v := up.fake.Violations(); len(v) > 0 {
+			fmt.Fprintf(out, "fake OSCAR contract violations: %d (first: %s)\n", len(v), v[0])
+		}
 	}
 	return ctx.Err()
+}
+
+// startUpstream starts what the console calls: the fake OSCAR, seeded, or with -oscar the front of a
+// real one. It returns the users, the upstream and a line saying what it is.
+func startUpstream(ctx context.Context, c *config) ([]simUser, *upstream, string, error) {
+	if c.oscar != "" {
+		real, err := newRealOSCAR(c.oscar, c.oscarUser, c.passwordFile, c.allowRemote)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		names, err := real.serviceNames(ctx)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		users := realUsers(c.users, names)
+		up, err := newForwardUpstream(c.upstreamAddr, real, len(users), real.auth)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		return users, up, fmt.Sprintf("real OSCAR %s through a read-only front %s: %d services visible to %s; at most %d page views",
+			real.base.Host, up.url, len(names), c.oscarUser, c.requests), nil
+	}
+	now := time.Now()
+	users := newUsers(c.users, c.services, now)
+	up, err := newUpstream(c.upstreamAddr, c.latency, c.cache, tokensOf(users), len(users))
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if err := seedServices(up.fake, c.services); err != nil {
+		up.close()
+		return nil, nil, "", err
+	}
+	seedJobs(up.fake, users, c.jobs, now)
+	return users, up, fmt.Sprintf("fake OSCAR %s: %d services, %d jobs per user in each of its %d services, latency %s, answers replayed: %v",
+		up.url, c.services, c.jobs, min(homeServices, c.services), c.latency, c.cache), nil
+}
+
+// printOps reports the upstream time of each kind of OSCAR call: with a real OSCAR, its own latency
+// for the calls the pages made.
+func printOps(w io.Writer, ops map[string]dist, real bool) {
+	who := "the fake OSCAR"
+	if real {
+		who = "OSCAR itself"
+	}
+	fmt.Fprintf(w, "\n== upstream time per call, as %s answered it (timed at the front)\n", who)
+	names := make([]string, 0, len(ops))
+	for k := range ops {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		fmt.Fprintf(w, "  %-44s %s\n", k, ops[k])
+	}
 }
 
 // signIn gives every user a session and returns their cookies.

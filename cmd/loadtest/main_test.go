@@ -6,6 +6,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -13,6 +16,7 @@ import (
 	"time"
 
 	"github.com/oscarconsole/oscar-console/web/oscar"
+	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
 )
 
 func TestParseMix(t *testing.T) {
@@ -117,6 +121,11 @@ func TestParseFlagsRefuses(t *testing.T) {
 		{"pid without target", []string{"-console-pid", "1"}, "-console-pid"},
 		{"bad login", []string{"-login", "magic"}, "-login"},
 		{"stray argument", []string{"extra"}, "unexpected"},
+		{"oscar too many users", []string{"-oscar", "http://127.0.0.1:1", "-users", "51"}, "-users"},
+		{"oscar unbounded", []string{"-oscar", "http://127.0.0.1:1", "-requests", "0"}, "-requests"},
+		{"oscar with oidc", []string{"-oscar", "http://127.0.0.1:1", "-login", "oidc"}, "-login basic"},
+		{"oscar with target", []string{"-oscar", "http://127.0.0.1:1", "-target", "http://127.0.0.1:8080", "-login", "basic"}, "-target"},
+		{"user without oscar", []string{"-user", "x"}, "-oscar"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -333,6 +342,80 @@ func TestCoveredIsTheCriticalPath(t *testing.T) {
 	} {
 		if got := covered(c.spans); got != c.want {
 			t.Errorf("%s: covered = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestRealOSCARModeIsReadOnlyAndBounded(t *testing.T) {
+	spec, err := oscartest.LoadSpec("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := oscartest.New(oscartest.Options{Spec: spec, CreateDelay: -1})
+	defer real.Close()
+	if err := seedServices(real, 3); err != nil {
+		t.Fatal(err)
+	}
+	pw := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pw, []byte(oscartest.DefaultBasicPassword+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(real.URL())
+	remote := "http://oscar.example.org:" + u.Port()
+	if _, err := newRealOSCAR(remote, "oscar", pw, false); err == nil || !strings.Contains(err.Error(), "-allow-remote") {
+		t.Errorf("a remote OSCAR without -allow-remote: %v", err)
+	}
+	if _, err := newRealOSCAR(real.URL(), "oscar", "", false); err == nil {
+		t.Error("no password file was accepted")
+	}
+
+	var out bytes.Buffer
+	args := []string{"-oscar", real.URL(), "-user", oscartest.DefaultBasicUser, "-password-file", pw,
+		"-users", "2", "-requests", "30", "-warmup", "0s", "-weight=false", "-think", "0s"}
+	if err := run(context.Background(), args, &out, io.Discard); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	report := out.String()
+	t.Log(report)
+	for _, want := range []string{"3 services visible", "errors: 0", "OSCAR itself", "GET /system/services ", "upstream critical path/view"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q:\n%s", want, report)
+		}
+	}
+	if m := regexp.MustCompile(`page views: (\d+)`).FindStringSubmatch(report); m == nil || m[1] != "30" {
+		t.Errorf("page views not bounded by -requests 30: %v", m)
+	}
+	for _, r := range real.Requests() {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			t.Errorf("the load test sent %s %s to the real OSCAR", r.Method, r.Path)
+		}
+	}
+	if v := real.Violations(); len(v) > 0 {
+		t.Errorf("contract violations: %v", v)
+	}
+	// The front refuses anything but reads.
+	ro, err := newRealOSCAR(real.URL(), "oscar", pw, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	ro.ServeHTTP(rec, httptest.NewRequest(http.MethodDelete, "/system/services/svc-0000", nil))
+	if rec.Code != http.StatusMethodNotAllowed {
+		t.Errorf("DELETE through the front: %d", rec.Code)
+	}
+}
+
+func TestOpName(t *testing.T) {
+	for in, want := range map[string]string{
+		"/system/services":                "GET /system/services",
+		"/system/services/svc-1":          "GET /system/services/{}",
+		"/system/logs/svc-1":              "GET /system/logs/{}",
+		"/system/logs/svc-1/job-2":        "GET /system/logs/{}/{}",
+		"/system/services/svc-1/exposed/": "GET /system/services/{}/exposed",
+		"/system/info":                    "GET /system/info",
+	} {
+		if got := opName("GET", in); got != want {
+			t.Errorf("opName(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -31,7 +31,8 @@ import (
 //     real OSCAR spends that CPU on another machine, so by default each distinct answer is computed by
 //     the fake once and then replayed, after the same fixed latency.
 type upstream struct {
-	fake     *oscartest.Server
+	fake     *oscartest.Server // nil when forward is set
+	forward  http.Handler      // -oscar: a real OSCAR behind the front (realOSCAR)
 	latency  time.Duration
 	cache    bool
 	srv      *http.Server
@@ -48,6 +49,9 @@ type upstream struct {
 	conns   atomic.Int64 // connections opened by the console
 	byUser  []userMeter
 	samples *samples // every call's upstream time
+
+	opsMu sync.Mutex
+	ops   map[string]*samples // upstream time per operation (opName)
 }
 
 // userMeter accumulates the upstream calls of one simulated user's current page view. A user makes one
@@ -144,10 +148,38 @@ func newUpstream(addr string, latency time.Duration, cache bool, tokens map[stri
 	for i := range nUsers {
 		u.users[basicHeader(basicUserName(i), basicUserPassword)] = i
 	}
+	if err := u.listen(addr); err != nil {
+		fake.Close()
+		return nil, err
+	}
+	return u, nil
+}
+
+// newForwardUpstream starts the front on addr with a real OSCAR (realOSCAR) behind it instead of the
+// fake.
+func newForwardUpstream(addr string, forward http.Handler, nUsers int, realAuth string) (*upstream, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || !isLoopbackHost(host) {
+		return nil, fmt.Errorf("loadtest: upstream address %q: only loopback addresses are allowed", addr)
+	}
+	u := &upstream{
+		forward:  forward,
+		basicHdr: realAuth,
+		users:    make(map[string]int, nUsers),
+		byUser:   make([]userMeter, nUsers),
+		samples:  newSamples(),
+	}
+	for i := range nUsers {
+		u.users[basicHeader(basicUserName(i), basicUserPassword)] = i
+	}
+	return u, u.listen(addr)
+}
+
+// listen serves the front on addr.
+func (u *upstream) listen(addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		fake.Close()
-		return nil, fmt.Errorf("loadtest: upstream listen: %w", err)
+		return fmt.Errorf("loadtest: upstream listen: %w", err)
 	}
 	u.ln = ln
 	u.url = "http://" + ln.Addr().String()
@@ -158,7 +190,7 @@ func newUpstream(addr string, latency time.Duration, cache bool, tokens map[stri
 			}
 		}}
 	go func() { _ = u.srv.Serve(ln) }()
-	return u, nil
+	return nil
 }
 
 // close stops the front and the fake.
@@ -166,7 +198,9 @@ func (u *upstream) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = u.srv.Shutdown(ctx)
-	u.fake.Close()
+	if u.fake != nil {
+		u.fake.Close()
+	}
 }
 
 // ServeHTTP serves one OSCAR call: charge it to its user, answer from the memo or the fake, time it.
@@ -181,6 +215,7 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	end := time.Now()
 	u.calls.Add(1)
 	u.samples.add(end.Sub(start))
+	u.op(opName(r.Method, r.URL.Path)).add(end.Sub(start))
 	if known {
 		m := &u.byUser[user]
 		m.mu.Lock()
@@ -193,6 +228,10 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // it: answers depend on the caller (per-user visibility), and every simulated basic-auth user is the
 // fake's admin.
 func (u *upstream) answer(w http.ResponseWriter, r *http.Request) {
+	if u.forward != nil {
+		u.forward.ServeHTTP(w, r)
+		return
+	}
 	if !u.cache || r.Method != http.MethodGet {
 		u.fake.ServeHTTP(w, r)
 		return
@@ -243,11 +282,42 @@ func (u *upstream) take(i int) (calls int64, critical, sum time.Duration) {
 // forget drops the fake's request log (it keeps every request; a long run would grow it without
 // bound) and the latency samples.
 func (u *upstream) forget() {
-	u.fake.ResetRequests()
+	if u.fake != nil {
+		u.fake.ResetRequests()
+	}
 	u.samples.reset()
+	u.opsMu.Lock()
+	u.ops = nil
+	u.opsMu.Unlock()
 	u.calls.Store(0)
 	u.conns.Store(0)
 	for i := range u.byUser {
 		u.take(i)
 	}
+}
+
+// op returns the samples of one operation.
+func (u *upstream) op(name string) *samples {
+	u.opsMu.Lock()
+	defer u.opsMu.Unlock()
+	if u.ops == nil {
+		u.ops = map[string]*samples{}
+	}
+	s := u.ops[name]
+	if s == nil {
+		s = newSamples()
+		u.ops[name] = s
+	}
+	return s
+}
+
+// opStats summarises the upstream time of each operation.
+func (u *upstream) opStats() map[string]dist {
+	u.opsMu.Lock()
+	defer u.opsMu.Unlock()
+	out := make(map[string]dist, len(u.ops))
+	for k, s := range u.ops {
+		out[k] = summarize(s.snapshot())
+	}
+	return out
 }
