@@ -26,7 +26,7 @@ import (
 // client allowed to reach loopback (where the fake OSCAR listens). Tests drive it like a browser
 // without JavaScript: a cookie jar, form posts, no redirects followed automatically.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	pages  *Pages
 	server *httptest.Server
 	client *http.Client
@@ -51,7 +51,7 @@ func (l *lockedBuffer) String() string {
 }
 
 // newHarness builds the pages; edit deps (providers, clusters...) before the first request.
-func newHarness(t *testing.T, edit func(*Deps)) *harness {
+func newHarness(t testing.TB, edit func(*Deps)) *harness {
 	t.Helper()
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -91,7 +91,7 @@ func newHarness(t *testing.T, edit func(*Deps)) *harness {
 
 // serve runs the route table of p behind the parts of the shell's middleware the pages rely on (a
 // request ID, cross-origin protection) until the test ends.
-func serve(t *testing.T, p *Pages) *httptest.Server {
+func serve(t testing.TB, p *Pages) *httptest.Server {
 	r := chi.NewRouter()
 	r.Use(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

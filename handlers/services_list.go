@@ -87,7 +87,7 @@ func (q serviceQuery) values(page int) url.Values {
 // then filtering, sorting and paging here.
 func (p *Pages) listServices(w http.ResponseWriter, r *http.Request) error {
 	ep, cr := p.creds(r)
-	all, err := p.oscar.Services(r.Context(), ep, cr, true)
+	all, err := p.oscar.ServiceSummaries(r.Context(), ep, cr, true)
 	if err != nil {
 		return fmt.Errorf("handlers: list services: %w", err)
 	}

@@ -27,7 +27,7 @@ func wzSetup(t *testing.T, o oscartest.Options) (*harness, *oscartest.Server) {
 }
 
 // wzForm collects what a browser without JavaScript submits from the form matched by sel.
-func wzForm(t *testing.T, p *page, sel string) url.Values {
+func wzForm(t testing.TB, p *page, sel string) url.Values {
 	t.Helper()
 	v, ok := wzFormValues(p.Doc, sel)
 	if !ok {

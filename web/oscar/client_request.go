@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"encoding/json/jsontext"
+	jsonv2 "encoding/json/v2"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +30,9 @@ type call struct {
 	slow        bool   // use the SlowTimeout
 	subject     string // the service or bucket the call is about
 	accept      string
+	// stream, when set, reads a successful answer straight from the connection (within MaxBody)
+	// instead of it being buffered: long lists are decoded as they arrive.
+	stream func(io.Reader) error
 }
 
 // response is a buffered response.
@@ -36,6 +41,7 @@ type response struct {
 	contentType string
 	body        []byte
 	truncated   bool // the answer was longer than MaxBody; body holds its start
+	decoded     bool // a successful answer went to call.stream; body is empty
 }
 
 // checkEndpoint re-validates ep: an Endpoint built by conversion instead of
@@ -160,6 +166,9 @@ func (c *Client) exchange(ctx context.Context, ep Endpoint, k call) (*response, 
 		return nil, transportError(k.op, ep.Host(), err)
 	}
 	defer resp.Body.Close()
+	if k.stream != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return c.decodeStream(ctx, ep, k, req, resp, start)
+	}
 	data, tooLarge, rerr := readCapped(resp.Body, c.maxBody)
 	c.record(ctx, ep, k.op, req, resp.StatusCode, start)
 	if rerr != nil {
@@ -169,6 +178,43 @@ func (c *Client) exchange(ctx context.Context, ep Endpoint, k call) (*response, 
 		return nil, redirectError(k.op, ep.Host(), resp)
 	}
 	return &response{status: resp.StatusCode, contentType: resp.Header.Get("Content-Type"), body: data, truncated: tooLarge}, nil
+}
+
+// decodeStream hands a successful answer to k.stream as it arrives, within MaxBody.
+func (c *Client) decodeStream(ctx context.Context, ep Endpoint, k call, req *http.Request, resp *http.Response, start time.Time) (*response, error) {
+	rr := &readRecorder{r: resp.Body}
+	lr := &io.LimitedReader{R: rr, N: c.maxBody + 1}
+	err := k.stream(lr)
+	if err == nil {
+		// What follows the value (a newline) is read so that the connection can be reused.
+		_, _ = io.Copy(io.Discard, io.LimitReader(lr, 4096))
+	}
+	c.record(ctx, ep, k.op, req, resp.StatusCode, start)
+	switch {
+	case lr.N <= 0:
+		return nil, &Error{Op: k.op, Kind: TooLarge, Status: resp.StatusCode, Host: ep.Host(),
+			Message: fmt.Sprintf("the answer is larger than %d bytes", c.maxBody)}
+	case rr.err != nil:
+		// The connection failed before the value was whole.
+		return nil, transportError(k.op, ep.Host(), rr.err)
+	case err != nil:
+		return nil, &Error{Op: k.op, Kind: Garbage, Status: resp.StatusCode, Host: ep.Host(), Message: "the answer is not the expected JSON", Err: err}
+	}
+	return &response{status: resp.StatusCode, decoded: true}, nil
+}
+
+// readRecorder keeps the first error other than io.EOF its reader returned.
+type readRecorder struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readRecorder) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF && r.err == nil {
+		r.err = err
+	}
+	return n, err
 }
 
 // setHeaders sets the only request headers the client sends. The empty
@@ -281,6 +327,38 @@ func (c *Client) getJSON(ctx context.Context, ep Endpoint, cr Creds, op string, 
 		return err
 	}
 	return decode(op, ep.Host(), r, v)
+}
+
+// streamList performs a GET of a JSON array and decodes its elements one by one as they arrive, so
+// that a long list never sits in memory twice (raw and decoded). Members of T are matched exactly
+// and others skipped without being built.
+func streamList[T any](ctx context.Context, c *Client, ep Endpoint, cr Creds, op string, path []string, q url.Values) ([]T, error) {
+	out := []T{}
+	_, err := c.do(ctx, ep, call{op: op, method: http.MethodGet, path: path, query: q, auth: cr.authorization(), accept: "application/json",
+		stream: func(r io.Reader) error {
+			dec := jsontext.NewDecoder(r)
+			if tok, err := dec.ReadToken(); err != nil {
+				return err
+			} else if tok.Kind() != '[' {
+				if tok.Kind() == 'n' { // null: no elements
+					return nil
+				}
+				return errors.New("not a JSON array")
+			}
+			for dec.PeekKind() != ']' {
+				var v T
+				if err := jsonv2.UnmarshalDecode(dec, &v); err != nil {
+					return err
+				}
+				out = append(out, v)
+			}
+			_, err := dec.ReadToken()
+			return err
+		}})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // getValue performs a GET and returns the decoded JSON answer.

@@ -113,3 +113,51 @@ func (c *Client) ServiceAction(ctx context.Context, ep Endpoint, cr Creds, name,
 	}
 	return &st, nil
 }
+
+// serviceSummary is what the services list reads of each service. Decoding only these members
+// lets the JSON decoder skip the rest (scripts, environments, storage credentials) without building
+// them: on a cluster with 1,000 services that is most of the list page's work.
+type serviceSummary struct {
+	Name       string             `json:"name"`
+	Image      string             `json:"image"`
+	Memory     string             `json:"memory"`
+	CPU        string             `json:"cpu"`
+	VO         string             `json:"vo"`
+	Owner      string             `json:"owner"`
+	Visibility string             `json:"visibility"`
+	Labels     map[string]string  `json:"labels"`
+	Expose     *exposeSummary     `json:"expose"`
+	Kserve     *kserveSummary     `json:"kserve"`
+	Deployment *DeploymentSummary `json:"deployment"`
+}
+
+type exposeSummary struct {
+	APIPort []int `json:"api_port"`
+}
+
+type kserveSummary struct {
+	Type string `json:"type"`
+}
+
+// ServiceSummaries returns GET /system/services (with each service's deployment state when
+// includeDeployment is set), keeping only what a list of services shows: name, image, memory, CPU,
+// VO, owner, visibility, labels, the API port of an exposed service, whether it is a KServe model
+// and its deployment summary. The other members are left empty: never send these back to OSCAR.
+func (c *Client) ServiceSummaries(ctx context.Context, ep Endpoint, cr Creds, includeDeployment bool) ([]Service, error) {
+	list, err := streamList[serviceSummary](ctx, c, ep, cr, "list services", []string{"system", "services"}, includeQuery(includeDeployment))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Service, len(list))
+	for i, s := range list {
+		out[i] = Service{Name: s.Name, Image: s.Image, Memory: s.Memory, CPU: s.CPU, VO: s.VO, Owner: s.Owner,
+			Visibility: s.Visibility, Labels: s.Labels, Deployment: s.Deployment}
+		if s.Expose != nil {
+			out[i].Expose = &Expose{APIPort: s.Expose.APIPort}
+		}
+		if s.Kserve != nil {
+			out[i].Kserve = &Kserve{Type: s.Kserve.Type}
+		}
+	}
+	return out, nil
+}

@@ -115,6 +115,10 @@ func TestFault_OSCARFaultsGiveClassifiedErrorsAndLeakNothing(t *testing.T) {
 			noLeak(t)
 			e := setupLoose(t, oscartest.Options{Fault: tt.fault}, tt.opts)
 			_, err := e.c.Services(e.ctx, e.ep, alice(), false)
+			// The list page's streamed decoding classifies every fault the same way.
+			if _, serr := e.c.ServiceSummaries(e.ctx, e.ep, alice(), false); asError(t, serr).Kind != tt.want {
+				t.Errorf("ServiceSummaries: kind = %v, want %v (%v)", asError(t, serr).Kind, tt.want, serr)
+			}
 			oe := asError(t, err)
 			if oe.Kind != tt.want {
 				t.Fatalf("kind = %v, want %v (%v)", oe.Kind, tt.want, err)
