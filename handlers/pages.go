@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -230,12 +231,26 @@ func displayName(d *session.Data) string {
 	}
 }
 
+// pageBuffers keeps the buffers pages are rendered into: a page is rendered whole before its
+// status is sent (a failure half way gives an error page, not half a page), and growing a fresh
+// buffer to a page of 100 KB costs more than the rest of the view.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putPageBuffer returns buf to the pool unless it grew past 1 MiB (a rare page; its memory is let go).
+func putPageBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= 1<<20 {
+		buf.Reset()
+		pageBuffers.Put(buf)
+	}
+}
+
 // render renders c into a buffer first, so a failing component never leaves half a page behind a 200,
 // saves the session (flash taken, activity noted), then writes status and body. Every HTML page is
 // no-store: pages carry user data.
 func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) error {
-	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer putPageBuffer(buf)
+	if err := c.Render(r.Context(), buf); err != nil {
 		return err
 	}
 	if err := p.save(w, r); err != nil {

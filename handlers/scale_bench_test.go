@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -66,7 +67,11 @@ func BenchmarkPageViewsAtScale(b *testing.B) {
 		up := httptest.NewServer(&replay{fake: fake, seen: map[string]*httptest.ResponseRecorder{}})
 		b.Cleanup(up.Close)
 
-		h := newHarness(b, nil)
+		// The harness logs at debug level into memory; a deployment logs at info level.
+		h := newHarness(b, func(d *Deps) {
+			d.Log = slog.New(slog.DiscardHandler)
+			d.OSCAR = oscar.New(oscar.Options{Policy: d.Policy})
+		})
 		ep, err := oscar.ParseEndpoint(up.URL, h.pages.cfg.Policy)
 		if err != nil {
 			b.Fatal(err)
