@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -633,22 +634,35 @@ func TestRefreshIsNotOverwritten(t *testing.T) {
 // TestLogoutIsNotUndone: a request that loaded the session before a logout in another tab must not
 // bring the session back when it saves afterwards.
 func TestLogoutIsNotUndone(t *testing.T) {
-	m, _ := newFileManager(t, nil)
-	c := saveNew(t, m, realisticData())
-	slow := mustLoad(t, m, c)
+	for _, changed := range []bool{true, false} {
+		t.Run(fmt.Sprintf("slow request changed the session: %v", changed), func(t *testing.T) {
+			m, _ := newFileManager(t, nil)
+			c := saveNew(t, m, realisticData())
+			slow := mustLoad(t, m, c)
+			if changed {
+				slow.Data.Remember("https://third.example.org")
+			}
 
-	if err := m.Destroy(httptest.NewRecorder(), newRequest(c), mustLoad(t, m, c)); err != nil {
-		t.Fatal(err)
-	}
-	rec := httptest.NewRecorder()
-	if err := m.Save(rec, newRequest(c), slow); err != nil {
-		t.Fatal(err)
-	}
-	if s := mustLoad(t, m, c); !s.IsNew() {
-		t.Fatal("a late Save brought a logged-out session back")
-	}
-	if got := responseCookie(t, rec, m.CookieName()); got.MaxAge >= 0 {
-		t.Errorf("late Save after logout set cookie Max-Age %d, want it expired", got.MaxAge)
+			if err := m.Destroy(httptest.NewRecorder(), newRequest(c), mustLoad(t, m, c)); err != nil {
+				t.Fatal(err)
+			}
+			rec := httptest.NewRecorder()
+			if err := m.Save(rec, newRequest(c), slow); err != nil {
+				t.Fatal(err)
+			}
+			if s := mustLoad(t, m, c); !s.IsNew() {
+				t.Fatal("a late Save brought a logged-out session back")
+			}
+			if changed {
+				// Its change is dropped and the browser's cookie expired.
+				if got := responseCookie(t, rec, m.CookieName()); got.MaxAge >= 0 {
+					t.Errorf("late Save after logout set cookie Max-Age %d, want it expired", got.MaxAge)
+				}
+			} else if got := rec.Result().Cookies(); len(got) != 0 {
+				// Nothing to write: nothing written, no cookie renewed.
+				t.Errorf("a late unchanged Save after logout set cookies %v", got)
+			}
+		})
 	}
 }
 

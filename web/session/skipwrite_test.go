@@ -8,10 +8,16 @@ import (
 	"time"
 )
 
-// countingBackend counts writes to the backend it wraps.
+// countingBackend counts reads and writes to the backend it wraps.
 type countingBackend struct {
 	Backend
 	sets atomic.Int64
+	gets atomic.Int64
+}
+
+func (c *countingBackend) Get(ctx context.Context, key string) ([]byte, error) {
+	c.gets.Add(1)
+	return c.Backend.Get(ctx, key)
 }
 
 func (c *countingBackend) Set(ctx context.Context, key string, val []byte, ttl time.Duration) error {
@@ -35,25 +41,35 @@ func TestSaveSkipsWritesThatOnlyMoveLastSeen(t *testing.T) {
 		t.Fatalf("first save: %d writes", got)
 	}
 
-	view := func() {
+	// view loads and saves the session as a page view does, and returns the store reads it made.
+	view := func(written bool) int64 {
 		t.Helper()
+		gets := b.gets.Load()
 		s := mustLoad(t, m, c)
 		rec := httptest.NewRecorder()
 		if err := m.Save(rec, newRequest(c), s); err != nil {
 			t.Fatal(err)
 		}
-		if ck := responseCookie(t, rec, m.CookieName()); ck.Value != c.Value || ck.MaxAge <= 0 {
+		if !written {
+			// The browser's cookie already expires at the end of the session's lifetime.
+			if got := rec.Result().Cookies(); len(got) != 0 {
+				t.Errorf("an unchanged view set cookies %v", got)
+			}
+		} else if ck := responseCookie(t, rec, m.CookieName()); ck.Value != c.Value || ck.MaxAge <= 0 {
 			t.Errorf("cookie after save = %q max-age %d, want the same ID kept alive", ck.Value, ck.MaxAge)
 		}
+		return b.gets.Load() - gets
 	}
 	clock.Advance(10 * time.Second)
-	view()
+	if reads := view(false); reads != 1 {
+		t.Errorf("an unchanged view read the store %d times, want once (its load)", reads)
+	}
 	if got := b.sets.Load(); got != 1 {
 		t.Errorf("an unchanged view 10 s later wrote the session (%d writes)", got)
 	}
 
 	clock.Advance(61 * time.Second) // the stored LastSeen is now older than idle/60
-	view()
+	view(true)
 	if got := b.sets.Load(); got != 2 {
 		t.Errorf("an unchanged view after a minute: %d writes, want 2 (LastSeen refreshed)", got)
 	}

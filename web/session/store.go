@@ -66,6 +66,10 @@ const (
 // them or another request rotated them meanwhile.
 type loadedState struct {
 	tokens tokens
+	// plain is the stored JSON as loaded, when it was sealed with the current key; lastSeen is its
+	// activity time. Save compares against them to skip the store entirely when nothing changed.
+	plain    []byte
+	lastSeen time.Time
 }
 
 // Store is a github.com/gorilla/sessions.Store that keeps sessions server-side in a Backend. The
@@ -163,7 +167,7 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	if err != nil || !validID(c.Value) {
 		return sess, nil
 	}
-	d, err := s.load(r.Context(), c.Value)
+	d, plain, err := s.load(r.Context(), c.Value)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return sess, nil
@@ -173,7 +177,7 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	sess.ID = c.Value
 	sess.IsNew = false
 	sess.Values[dataKey] = d
-	sess.Values[loadedKey] = loadedState{tokens: d.tokens()}
+	sess.Values[loadedKey] = loadedState{tokens: d.tokens(), plain: plain, lastSeen: d.LastSeen}
 	return sess, nil
 }
 
@@ -188,30 +192,35 @@ func (s *Store) newSession(name string) *sessions.Session {
 
 // load reads, decrypts and checks the session with the given ID. It returns ErrNotFound for a missing,
 // undecryptable or expired session, deleting an expired one.
-func (s *Store) load(ctx context.Context, id string) (*Data, error) {
+// load reads session id. plain is the stored JSON when it was sealed with the current key (nil when
+// an older key opened it: the next save seals it again).
+func (s *Store) load(ctx context.Context, id string) (d *Data, plain []byte, err error) {
 	key := backendKey(id)
 	blob, err := s.backend.Get(ctx, key)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	plain, err := s.sealer.open(key, blob)
+	plain, keyIndex, err := s.sealer.openIndex(key, blob)
 	if err != nil {
 		// Tampering, or a key removed from the rotation too early. Either way the user starts over.
 		s.log.Warn("session: stored session does not decrypt with any session key; starting a new session")
-		return nil, ErrNotFound
+		return nil, nil, ErrNotFound
 	}
-	d := &Data{}
+	d = &Data{}
 	if err := json.Unmarshal(plain, d); err != nil {
 		s.log.Warn("session: stored session is not valid JSON; starting a new session", "err", err)
-		return nil, ErrNotFound
+		return nil, nil, ErrNotFound
 	}
 	if s.expired(d) {
 		if err := s.backend.Delete(ctx, key); err != nil {
 			s.log.Warn("session: delete expired session", "err", err)
 		}
-		return nil, ErrNotFound
+		return nil, nil, ErrNotFound
 	}
-	return d, nil
+	if keyIndex != 0 {
+		plain = nil
+	}
+	return d, plain, nil
 }
 
 // expired reports whether d has passed its idle timeout or absolute lifetime.
@@ -252,6 +261,13 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 		return s.end(ctx, w, sess)
 	}
 	if loaded, ok := sess.Values[loadedKey].(loadedState); ok && sess.ID != "" {
+		if s.unchangedSinceLoad(d, loaded, now) {
+			// Nothing changed since this request loaded the session, and its activity time was
+			// written moments ago: no read, no write, and no cookie (the browser's copy already
+			// expires at the end of the session's lifetime). Another tab's token rotation or
+			// sign-out meanwhile is not overwritten, since nothing is written.
+			return nil
+		}
 		gone, unchanged, err := s.merge(ctx, sess.ID, d, loaded)
 		if err != nil {
 			return err
@@ -287,6 +303,18 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 	opts.MaxAge = max(1, int(remaining/time.Second))
 	setCookie(w, sessions.NewCookie(sess.Name(), sess.ID, &opts))
 	return nil
+}
+
+// unchangedSinceLoad reports whether d is what was loaded (but for the activity time, which was
+// written less than idle/60 ago), under the current key.
+func (s *Store) unchangedSinceLoad(d *Data, loaded loadedState, now time.Time) bool {
+	if loaded.plain == nil || now.Sub(loaded.lastSeen) >= s.idle/60 {
+		return false
+	}
+	same := *d
+	same.LastSeen = loaded.lastSeen
+	mine, err := json.Marshal(&same)
+	return err == nil && bytes.Equal(mine, loaded.plain)
 }
 
 // merge compares the stored copy of session id with what was loaded. gone is true when the stored copy
