@@ -333,29 +333,40 @@ func (c *Client) getJSON(ctx context.Context, ep Endpoint, cr Creds, op string, 
 // that a long list never sits in memory twice (raw and decoded). Members of T are matched exactly
 // and others skipped without being built.
 func streamList[T any](ctx context.Context, c *Client, ep Endpoint, cr Creds, op string, path []string, q url.Values) ([]T, error) {
-	out := []T{}
+	var out []T
 	_, err := c.do(ctx, ep, call{op: op, method: http.MethodGet, path: path, query: q, auth: cr.authorization(), accept: "application/json",
-		stream: func(r io.Reader) error {
-			dec := jsontext.NewDecoder(r)
-			if tok, err := dec.ReadToken(); err != nil {
-				return err
-			} else if tok.Kind() != '[' {
-				if tok.Kind() == 'n' { // null: no elements
-					return nil
-				}
-				return errors.New("not a JSON array")
-			}
-			for dec.PeekKind() != ']' {
-				var v T
-				if err := jsonv2.UnmarshalDecode(dec, &v); err != nil {
-					return err
-				}
-				out = append(out, v)
-			}
-			_, err := dec.ReadToken()
+		stream: func(r io.Reader) (err error) {
+			out, err = decodeList[T](r)
 			return err
 		}})
 	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// decodeList reads a JSON array (or null) of T from r element by element. Duplicate member names
+// and invalid UTF-8 are let through, as encoding/json v1 does.
+func decodeList[T any](r io.Reader) ([]T, error) {
+	out := []T{}
+	dec := jsontext.NewDecoder(r, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	tok, err := dec.ReadToken()
+	switch {
+	case err != nil:
+		return nil, err
+	case tok.Kind() == 'n': // null: no elements
+		return out, nil
+	case tok.Kind() != '[':
+		return nil, errors.New("not a JSON array")
+	}
+	for dec.PeekKind() != ']' {
+		var v T
+		if err := jsonv2.UnmarshalDecode(dec, &v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if _, err := dec.ReadToken(); err != nil {
 		return nil, err
 	}
 	return out, nil
