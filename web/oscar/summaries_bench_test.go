@@ -72,4 +72,3 @@ func TestDecodeListAgreesWithUnmarshal(t *testing.T) {
 		}
 	}
 }
-
