@@ -32,10 +32,7 @@ func Users(byUser *oscar.MetricsBreakdown, services []oscar.Service) []string {
 	for _, s := range services {
 		out = append(out, s.Owner)
 	}
-	out = slices.DeleteFunc(out, func(u string) bool {
-		u = strings.TrimSpace(u)
-		return u == "" || u == "cluster_admin" || strings.ContainsAny(u, "/\\?#%") || strings.ContainsFunc(u, func(r rune) bool { return r <= ' ' || r == 0x7f })
-	})
+	out = slices.DeleteFunc(out, func(u string) bool { return u == "cluster_admin" || CheckUserID(u) != "" })
 	slices.Sort(out)
 	return slices.Compact(out)
 }
@@ -75,4 +72,18 @@ func LogText(entries []oscar.ManagerLogEntry) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// CheckUserID checks a user ID typed or taken from a URL: OSCAR's user IDs (EGI Check-in subs
+// such as 1234abcd@egi.eu) are one path segment. It returns the message for the field, or "".
+func CheckUserID(u string) string {
+	switch {
+	case strings.TrimSpace(u) == "":
+		return "Enter the user's ID."
+	case len(u) > 253:
+		return "A user ID has at most 253 characters."
+	case u == "." || u == ".." || strings.ContainsAny(u, "/\\?#%") || strings.ContainsFunc(u, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+		return "A user ID has no spaces, slashes or the characters ? # %."
+	}
+	return ""
 }

@@ -144,9 +144,22 @@ func TestRefusalField(t *testing.T) {
 		{&oscar.Error{Kind: oscar.Server, Status: 500, Message: "getting ClusterQueue cq-x: not found"}, "", false},
 		{&oscar.Error{Kind: oscar.Unreachable}, "", false},
 	} {
+		if NoQueue(tt.err) != strings.Contains(tt.err.Message, "ClusterQueue") {
+			t.Errorf("NoQueue(%q) = %v", tt.err.Message, NoQueue(tt.err))
+		}
 		field, msg := RefusalField(tt.err)
 		if field != tt.field || msg == "" || Refusable(tt.err) != tt.refusable {
 			t.Errorf("RefusalField(%q) = %q, %q; refusable %v", tt.err.Message, field, msg, Refusable(tt.err))
 		}
+	}
+}
+
+func TestCells(t *testing.T) {
+	q := &oscar.QuotaResponse{Resources: map[string]oscar.QuotaValues{"cpu": {Max: 4000, Used: 1500}, "memory": {Max: 8 << 30, Used: 512 << 20}, "gpu": {Max: 1}},
+		MinIO: &oscar.MinIOQuota{Buckets: &oscar.QuotaValues{Max: 10, Used: 3}, StoragePerBucket: &oscar.QuantityQuota{Max: "1Gi"}}}
+	got := Cells(q)
+	want := []string{"1500m of 4", "512Mi of 8Gi", "0 of 1", "–", "3 of 10", "1Gi"}
+	if !slices.Equal(got, want) || len(got) != len(QuotaColumns) {
+		t.Errorf("Cells = %q, want %q", got, want)
 	}
 }

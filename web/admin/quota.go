@@ -230,3 +230,34 @@ func Refusable(oe *oscar.Error) bool {
 	field, _ := RefusalField(oe)
 	return oe.Kind == oscar.Server && field != ""
 }
+
+// QuotaColumns head the quotas list; Cells gives a user's row in the same order.
+var QuotaColumns = []string{"CPU (cores)", "Memory", "GPUs", "Ephemeral storage", "MinIO buckets", "Storage per bucket"}
+
+// Cells shows a user's quota as "used of max" per column; "–" when OSCAR reports no figure.
+func Cells(q *oscar.QuotaResponse) []string {
+	res := func(name string, show func(int64) string) string {
+		v, ok := q.Resources[name]
+		if !ok {
+			return "–"
+		}
+		return show(v.Used) + " of " + show(v.Max)
+	}
+	count := func(n int64) string { return strconv.FormatInt(n, 10) }
+	out := []string{res("cpu", Millicores), res("memory", Bytes), res("gpu", count), res("ephemeral-storage", Bytes), "–", "–"}
+	if m := q.MinIO; m != nil {
+		if m.Buckets != nil {
+			out[4] = count(m.Buckets.Used) + " of " + count(m.Buckets.Max)
+		}
+		if m.StoragePerBucket != nil && m.StoragePerBucket.Max != "" {
+			out[5] = m.StoragePerBucket.Max
+		}
+	}
+	return out
+}
+
+// NoQueue reports whether OSCAR failed to read a quota because the user has no ClusterQueue (a
+// user who never signed in to the cluster): OSCAR answers that with 500 "... not found".
+func NoQueue(oe *oscar.Error) bool {
+	return oe.Kind == oscar.Server && strings.Contains(oe.Message, "ClusterQueue") && strings.Contains(oe.Message, "not found")
+}

@@ -116,7 +116,7 @@ func (c Chart) vertical(b *strings.Builder, top float64) {
 	for i := 0; i <= 4; i++ { // grid lines and their values
 		v := top * float64(i) / 4
 		y := float64(marginTop) + plotH - plotH*float64(i)/4
-		fmt.Fprintf(b, `<line class="grid" x1="%d" x2="%d" y1="%s" y2="%s"/>`, marginLeft, width-marginRight, f(y), f(y))
+		fmt.Fprintf(b, `<line class="gridline" x1="%d" x2="%d" y1="%s" y2="%s"/>`, marginLeft, width-marginRight, f(y), f(y))
 		fmt.Fprintf(b, `<text class="tick" x="%d" y="%s" text-anchor="end">%s</text>`, marginLeft-6, f(y+4), esc(Format(v, c.Unit)))
 	}
 	n := len(c.Points)

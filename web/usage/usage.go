@@ -99,3 +99,16 @@ func ServiceChart(rows []ServiceRow, limit int) Chart {
 	}
 	return c
 }
+
+// Busiest returns at most n services of a breakdown by service, the most requested first (then
+// by name).
+func Busiest(items []oscar.BreakdownItem, n int) []oscar.BreakdownItem {
+	items = slices.Clone(items)
+	slices.SortFunc(items, func(a, b oscar.BreakdownItem) int {
+		return cmp.Or(cmp.Compare(b.RequestsCountTotal, a.RequestsCountTotal), cmp.Compare(a.Key, b.Key))
+	})
+	if len(items) > n {
+		items = items[:n]
+	}
+	return items
+}

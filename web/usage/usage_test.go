@@ -191,3 +191,14 @@ func TestCSV(t *testing.T) {
 		t.Errorf("services CSV =\n%s\nwant\n%s", b.String(), want)
 	}
 }
+
+func TestBusiest(t *testing.T) {
+	items := []oscar.BreakdownItem{{Key: "b", RequestsCountTotal: 2}, {Key: "a", RequestsCountTotal: 2}, {Key: "c", RequestsCountTotal: 9}, {Key: "d"}}
+	got := Busiest(items, 3)
+	if len(got) != 3 || got[0].Key != "c" || got[1].Key != "a" || got[2].Key != "b" {
+		t.Errorf("Busiest = %+v", got)
+	}
+	if items[0].Key != "b" {
+		t.Error("Busiest reordered its argument")
+	}
+}

@@ -186,7 +186,7 @@ func (s *Server) metricsSummary(w http.ResponseWriter, r *http.Request, p *princ
 			"cpu_hours_total": t.cpu, "gpu_hours_total": t.gpu,
 			"requests_count_total": t.sync + t.async + t.exposed, "requests_count_sync": t.sync,
 			"requests_count_async": t.async, "requests_count_exposed": t.exposed,
-			"users_count": len(t.users), "users": slices.Sorted(mapKeys(t.users)),
+			"users_count": len(t.users), "users": append([]string{}, slices.Sorted(mapKeys(t.users))...),
 			"countries_count": len(t.countries), "countries": countries(t.countries),
 		},
 	})
