@@ -183,7 +183,7 @@ func TestAdminQuotaEdit(t *testing.T) {
 			t.Errorf("%s not kept: %q", name, v)
 		}
 	}
-	if p.text("#" + templates.FieldID(admin.FieldMemory) + "-error") != "" {
+	if p.text("#"+templates.FieldID(admin.FieldMemory)+"-error") != "" {
 		t.Error("a valid field got a message")
 	}
 
