@@ -124,7 +124,7 @@ func (c Chart) vertical(b *strings.Builder, top float64) {
 		return
 	}
 	slot := plotW / float64(n)
-	every := max(1, int(math.Ceil(float64(n)/14))) // at most 14 axis labels
+	every := max(1, int(math.Ceil(float64(n)/7))) // at most 7 axis labels, so they never overlap
 	for i, p := range c.Points {
 		v := math.Max(0, p.Value)
 		bh := plotH * math.Min(v, top) / top

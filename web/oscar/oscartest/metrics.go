@@ -30,12 +30,13 @@ func (s *Server) AddUsage(u ...Usage) {
 }
 
 // SeedUsage records a realistic, reproducible history for every stored service: a few requests a
-// day over the days before now, by their owners and a handful of other users, from a few
+// day over the days before now, by their owners and three other users (carol, dave and erin
+// @egi.eu), from a few
 // countries, mostly jobs, with CPU hours per request and GPU hours for services whose name
 // mentions "gpu".
 func (s *Server) SeedUsage(now time.Time, days int) {
 	rng := rand.New(rand.NewPCG(21, 2026))
-	users := []string{"alice@egi.eu", "bob@egi.eu", "carol@egi.eu", "dave@egi.eu"}
+	users := []string{"carol@egi.eu", "dave@egi.eu", "erin@egi.eu"}
 	countries := []string{"ES", "IT", "DE", "FR", "NL"}
 	kinds := []string{"async", "async", "async", "sync", "exposed"}
 	s.mu.Lock()
