@@ -178,20 +178,11 @@ func same(a, b string) bool {
 func Update(changes []Change, current QuotaForm) oscar.QuotaUpdate {
 	var u oscar.QuotaUpdate
 	minio := oscar.MinIOQuotaUpdate{}
+	dst := map[string]*string{FieldCPU: &u.CPU, FieldMemory: &u.Memory, FieldEphemeral: &u.EphemeralStorage, FieldGPU: &u.GPU,
+		FieldBuckets: &minio.Buckets, FieldStoragePerBucket: &minio.StoragePerBucket}
 	for _, c := range changes {
-		switch c.Field {
-		case FieldCPU:
-			u.CPU = c.To
-		case FieldMemory:
-			u.Memory = c.To
-		case FieldEphemeral:
-			u.EphemeralStorage = c.To
-		case FieldGPU:
-			u.GPU = c.To
-		case FieldBuckets:
-			minio.Buckets = c.To
-		case FieldStoragePerBucket:
-			minio.StoragePerBucket = c.To
+		if p, ok := dst[c.Field]; ok {
+			*p = c.To
 		}
 	}
 	if u.GPU != "" && u.CPU == "" && u.Memory == "" && u.EphemeralStorage == "" {

@@ -70,14 +70,7 @@ func (c *Client) UpdateQuota(ctx context.Context, ep Endpoint, cr Creds, user st
 		return nil, badName(op, ep, err)
 	}
 	r, err := c.sendJSON(ctx, ep, cr, call{op: op, method: http.MethodPut, path: []string{"system", "quotas", "user", seg}, subject: user}, u)
-	if err != nil {
-		return nil, err
-	}
-	var v QuotaResponse
-	if err := decode(op, ep.Host(), r, &v); err != nil {
-		return nil, err
-	}
-	return &v, nil
+	return decoded[QuotaResponse](op, ep, r, err)
 }
 
 // ManagerLogs returns GET /system/logs, the OSCAR manager's execution log. The contract lists it

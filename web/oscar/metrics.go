@@ -134,10 +134,15 @@ func (c *Client) ServiceMetrics(ctx context.Context, ep Endpoint, cr Creds, svc 
 	}
 	r, err := c.do(ctx, ep, call{op: op, method: http.MethodGet, path: []string{"system", "metrics", seg},
 		query: rangeQuery(start, end), auth: cr.authorization(), accept: "application/json", subject: svc})
+	return decoded[ServiceMetrics](op, ep, r, err)
+}
+
+// decoded returns the JSON answer r of a call that ended with err, decoded as a T.
+func decoded[T any](op string, ep Endpoint, r *response, err error) (*T, error) {
 	if err != nil {
 		return nil, err
 	}
-	var v ServiceMetrics
+	var v T
 	if err := decode(op, ep.Host(), r, &v); err != nil {
 		return nil, err
 	}

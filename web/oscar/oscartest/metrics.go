@@ -79,23 +79,23 @@ func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
 // metricsRange parses start and end as OSCAR's parseTimeRange does: RFC 3339, end defaults to
 // now and start to end-24h, end before start refused. Errors are JSON, as OSCAR writes them.
 func metricsRange(w http.ResponseWriter, r *http.Request) (start, end time.Time, ok bool) {
-	end = time.Now().UTC()
-	if v := strings.TrimSpace(r.URL.Query().Get("end")); v != "" {
+	at := func(name string, def time.Time) (time.Time, bool) {
+		v := strings.TrimSpace(r.URL.Query().Get(name))
+		if v == "" {
+			return def, true
+		}
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid end timestamp"})
-			return start, end, false
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid " + name + " timestamp"})
+			return t, false
 		}
-		end = t
+		return t, true
 	}
-	start = end.Add(-24 * time.Hour)
-	if v := strings.TrimSpace(r.URL.Query().Get("start")); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid start timestamp"})
-			return start, end, false
-		}
-		start = t
+	if end, ok = at("end", time.Now().UTC()); !ok {
+		return start, end, false
+	}
+	if start, ok = at("start", end.Add(-24*time.Hour)); !ok {
+		return start, end, false
 	}
 	if end.Before(start) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "end must be after start"})

@@ -15,6 +15,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/oscarconsole/oscar-console/web/oscar"
 )
 
 // maxRequestBody bounds what the fake reads of a request.
@@ -264,18 +266,8 @@ func (s *Server) serveManagerLogs(w http.ResponseWriter, r *http.Request) {
 			problem = "error body is not text/plain"
 		}
 	default:
-		var v struct {
-			Logs []struct {
-				Timestamp string `json:"timestamp"`
-				Status    int    `json:"status"`
-				Latency   string `json:"latency"`
-				ClientIP  string `json:"client_ip"`
-				Method    string `json:"method"`
-				Path      string `json:"path"`
-				User      string `json:"user"`
-				Raw       string `json:"raw"`
-			} `json:"logs"`
-		}
+		// oscar.ManagerLogs has exactly the fields of OSCAR's executionLogEntry.
+		var v oscar.ManagerLogs
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&v); err != nil || v.Logs == nil {
