@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -100,7 +101,7 @@ func (p *Pages) showUsage(w http.ResponseWriter, r *http.Request) error {
 	g, problem := usage.ParseGranularity(r.URL.Query().Get(usage.FieldPeriod))
 	d, err := p.readUsage(r, g)
 	if err != nil {
-		return err
+		return noMetrics(err)
 	}
 	props := usageProps(d, admin.IsAdmin(p.session(r).Data.Kind))
 	props.PeriodError = problem
@@ -179,7 +180,7 @@ func (p *Pages) usageCSV(w http.ResponseWriter, r *http.Request, name string, wr
 	}
 	d, err := p.readUsage(r, g)
 	if err != nil {
-		return err
+		return noMetrics(err)
 	}
 	var b bytes.Buffer
 	if err := write(&b, d); err != nil {
@@ -191,5 +192,16 @@ func (p *Pages) usageCSV(w http.ResponseWriter, r *http.Request, name string, wr
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	_, err = w.Write(b.Bytes())
+	return err
+}
+
+// noMetrics words OSCAR's 404 for /system/metrics itself (a cluster older than OSCAR 4.1 has no such
+// route; gin answers "404 page not found") as what it means; other errors pass unchanged.
+func noMetrics(err error) error {
+	var oe *oscar.Error
+	if errors.As(err, &oe) && oe.Kind == oscar.NotFound && strings.HasPrefix(oe.Op, "get metrics") {
+		return &userError{http.StatusNotFound, "No usage metrics on this cluster",
+			"This OSCAR cluster does not report usage metrics: it has no /system/metrics (OSCAR 4.1 and later have it). Ask its administrator to upgrade it."}
+	}
 	return err
 }

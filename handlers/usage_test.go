@@ -203,3 +203,20 @@ func TestUsageOSCARFails(t *testing.T) {
 		t.Errorf("message = %q", p.text("[data-testid=error-message]"))
 	}
 }
+
+// TestUsageOlderOSCAR: a cluster without /system/metrics gets a page that says so.
+func TestUsageOlderOSCAR(t *testing.T) {
+	e := newUsageEnv(t, oscartest.Options{Fault: func(w http.ResponseWriter, r *http.Request) bool {
+		if strings.HasPrefix(r.URL.Path, "/system/metrics") {
+			http.Error(w, "404 page not found", http.StatusNotFound)
+			return true
+		}
+		return false
+	}})
+	for _, path := range []string{"/usage", "/usage/periods.csv"} {
+		p := e.get(path)
+		if p.StatusCode != http.StatusNotFound || p.text("[data-testid=error] h1") != "No usage metrics on this cluster" {
+			t.Errorf("%s = %d %q", path, p.StatusCode, p.text("[data-testid=error] h1"))
+		}
+	}
+}
