@@ -162,9 +162,11 @@ func quotaMeters(q *oscar.QuotaResponse) []templates.Meter {
 		case "cpu":
 			label = "CPU"
 			show = millicores
-		case "memory":
-			label = "Memory"
+		case "memory", "ephemeral-storage":
+			label = map[string]string{"memory": "Memory", "ephemeral-storage": "Ephemeral storage"}[name]
 			show = func(x float64) string { return humanBytes(int64(x)) }
+		case "gpu":
+			label = "GPUs"
 		}
 		out = append(out, meter(label, float64(v.Used), float64(v.Max), show))
 	}

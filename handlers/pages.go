@@ -20,6 +20,7 @@ import (
 	"github.com/oscarconsole/oscar-console/web/requestid"
 
 	"github.com/oscarconsole/oscar-console/templates"
+	"github.com/oscarconsole/oscar-console/web/admin"
 	"github.com/oscarconsole/oscar-console/web/auth"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/remote"
@@ -207,6 +208,7 @@ func (p *Pages) layout(r *http.Request, title, nav string) templates.Layout {
 		l.UserName = displayName(&s.Data)
 		l.Endpoint = s.Data.Endpoint
 		l.Recent = s.Data.RecentEndpoints
+		l.Admin = admin.IsAdmin(s.Data.Kind)
 		// The header links Volumes when the cluster is known to offer them, from the features the
 		// client last read for this user (no OSCAR call here).
 		ep, cr := p.creds(r)

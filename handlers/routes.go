@@ -124,6 +124,24 @@ func (p *Pages) Routes(r chi.Router) {
 
 			// The cluster page (cluster.go).
 			r.Get("/cluster", p.handle(p.showCluster))
+
+			// Usage metrics: charts per period and service, CSV downloads (usage.go).
+			r.Get("/usage", p.handle(p.showUsage))
+			r.Get("/usage/periods.csv", p.handle(p.downloadUsage))
+			r.Get("/usage/services.csv", p.handle(p.downloadServiceUsage))
+
+			// Administration, for the user OSCAR treats as its administrator only (requireAdmin):
+			// cluster status and the manager's log (admin_status.go), quotas (admin_quotas.go).
+			r.Group(func(r chi.Router) {
+				r.Use(p.requireAdmin)
+				r.Get("/admin/status", p.handle(p.showClusterStatus))
+				r.Get("/admin/logs", p.handle(p.showManagerLogs))
+				r.Get("/admin/logs/download", p.handle(p.downloadManagerLogs))
+				r.Get("/admin/quotas", p.handle(p.listQuotas))
+				r.Get("/admin/quotas/{user}", p.handle(p.editQuota))
+				r.Post("/admin/quotas/{user}", p.handle(p.confirmQuota))
+				r.Post("/admin/quotas/{user}/update", p.handle(p.updateQuota))
+			})
 		})
 	})
 }

@@ -9,8 +9,9 @@ package templates
 // OSCAR endpoint that receives the user's credentials.
 type Layout struct {
 	Title     string
-	Nav       string // active navigation entry: "services", "buckets", "volumes", "token", "cluster", ""
+	Nav       string // active navigation entry: "services", "buckets", "volumes", "token", "cluster", "usage", "admin", ""
 	Volumes   bool   // the cluster offers managed volumes (as last known): the header links them
+	Admin     bool   // OSCAR treats the user as its administrator (web/admin.IsAdmin): the header links Administration
 	SignedIn  bool
 	UserName  string // display name, never a token
 	AuthKind  string // "oidc" or "basic"

@@ -76,9 +76,23 @@ func TestScreenshots(t *testing.T) {
 	d.deploymentLogsFlow()
 	d.wizardExposeFlow()
 
+	// Usage and administration on a cluster with a year of requests: the admin's tour, then an EGI
+	// Check-in user's usage and the administration pages refused.
+	c5 := newConsole(t, consoleOptions{})
+	c5.seedUsage(t)
+	g := newTab(t, c5, true)
+	g.shots = dir
+	g.signInBasic()
+	g.usageFlow()
+	g.adminFlow()
+	h := newTab(t, c5, true)
+	h.signInOIDC() // the sign-in screens are the first tour's
+	h.shots = dir
+	h.userUsageFlow()
+
 	var names []string
 	seen := map[string]bool{}
-	for _, tour := range []*tab{a, b, f, d} {
+	for _, tour := range []*tab{a, b, f, d, g, h} {
 		for n := range tour.shot {
 			if seen[n] {
 				t.Errorf("screen %q rendered by two tours: the second overwrote the first", n)

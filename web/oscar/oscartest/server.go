@@ -161,6 +161,10 @@ type Server struct {
 	buckets    map[string]*bucket
 	minioUsers map[string]string           // sub -> MinIO secret key
 	uploads    map[string]*multipartUpload // S3 multipart uploads in progress, by upload ID
+	usage      []Usage                     // what /system/metrics reports (metrics.go)
+	quotas     map[string]*Quota           // users' ClusterQueues and MinIO quotas (admin.go)
+	managerLog []string                    // the OSCAR manager pod's log (admin.go)
+	nodes      []Node                      // the cluster's nodes (status.go)
 	requests   []Recorded
 	violations []Violation
 }
@@ -219,6 +223,8 @@ func start(o Options) (*Server, error) {
 		buckets:    make(map[string]*bucket),
 		minioUsers: make(map[string]string),
 		uploads:    make(map[string]*multipartUpload),
+		quotas:     make(map[string]*Quota),
+		nodes:      []Node{DefaultNode},
 	}
 	s.mux = s.routes()
 	s.ts = httptest.NewServer(s)
@@ -295,6 +301,12 @@ func (s *Server) routes() *http.ServeMux {
 		"POST /system/volumes":                        s.createVolume,
 		"GET /system/volumes/{name}":                  s.readVolume,
 		"DELETE /system/volumes/{name}":               s.deleteVolume,
+		"GET /system/metrics":                         s.metricsSummary,
+		"GET /system/metrics/breakdown":               s.metricsBreakdown,
+		"GET /system/metrics/{name}":                  s.serviceMetrics,
+		"GET /system/quotas/user/{user}":              s.adminQuota,
+		"PUT /system/quotas/user/{user}":              s.adminQuota,
+		"GET /system/logs":                            s.managerLogs,
 	} {
 		m.HandleFunc(pattern, s.asCaller(h))
 	}
