@@ -295,6 +295,10 @@ func (s *Server) routes() *http.ServeMux {
 		"POST /system/volumes":                        s.createVolume,
 		"GET /system/volumes/{name}":                  s.readVolume,
 		"DELETE /system/volumes/{name}":               s.deleteVolume,
+		"GET /system/federation/{name}":               s.readFederation,
+		"POST /system/federation/{name}":              s.changeFederation(addMembers),
+		"PUT /system/federation/{name}":               s.changeFederation(updateMembers),
+		"DELETE /system/federation/{name}":            s.changeFederation(removeMembers),
 	} {
 		m.HandleFunc(pattern, s.asCaller(h))
 	}
