@@ -12,12 +12,19 @@ import (
 // the topology ("none" when the service has none) and the members. OSCAR's federation API
 // reports no state per member.
 type FederationInfo struct {
-	Topology string    `json:"topology"`
-	Members  []Replica `json:"members"`
+	Topology string             `json:"topology"`
+	Members  []FederationMember `json:"members"`
 	// Warning is the plain-text answer OSCAR gives instead of the JSON document when the change
 	// was stored but could not be propagated to every member ("Updated with federation
 	// warnings: ..."); empty otherwise. Never set by Federation.
 	Warning string `json:"-"`
+}
+
+// FederationMember is a member as the federation API lists it: a Replica, and its state when
+// OSCAR says one (the contract's types.Replica has none; an OSCAR that adds one is read).
+type FederationMember struct {
+	Replica
+	State string `json:"state,omitempty"`
 }
 
 // FederationChange is the body of POST, PUT and DELETE /system/federation/{name}
