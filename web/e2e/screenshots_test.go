@@ -75,10 +75,17 @@ func TestScreenshots(t *testing.T) {
 	d.lifecycleFlow()
 	d.deploymentLogsFlow()
 	d.wizardExposeFlow()
+	// A federated service: its page with the members, and their edit in the wizard.
+	c5 := newConsole(t, consoleOptions{})
+	c5.seedFederated(t)
+	e := newTab(t, c5, true)
+	e.signInBasic()
+	e.shots = dir
+	e.federationFlow()
 
 	var names []string
 	seen := map[string]bool{}
-	for _, tour := range []*tab{a, b, f, d} {
+	for _, tour := range []*tab{a, b, f, d, e} {
 		for n := range tour.shot {
 			if seen[n] {
 				t.Errorf("screen %q rendered by two tours: the second overwrote the first", n)
