@@ -185,16 +185,10 @@ func validateFederation(d *Draft, p *Problems) {
 	defined := map[string]bool{}
 	for i, c := range d.Clusters {
 		pre := fmt.Sprintf("clusters[%d].", i)
-		id := strings.TrimSpace(c.ID)
-		switch {
-		case id == "":
-			p.add(pre+"id", "Enter the cluster's id, as the federation members name it (for example oscar-eu).")
-		case !matches(reProviderID, id):
-			p.add(pre+"id", "A cluster id is letters, digits, - and _ (for example oscar-eu).")
-		case defined[id]:
-			p.add(pre+"id", fmt.Sprintf("The cluster %s is defined twice; remove one.", id))
+		if msg := clusterIDProblem(c.ID, defined); msg != "" {
+			p.add(pre+"id", msg)
 		}
-		defined[id] = true
+		defined[c.ID] = true
 		if msg := checkClusterEndpoint(c.Endpoint); msg != "" {
 			p.add(pre+"endpoint", msg)
 		}
@@ -235,6 +229,19 @@ func validateFederation(d *Draft, p *Problems) {
 		}
 		seen[key] = true
 	}
+}
+
+// clusterIDProblem checks a cluster row's id against the ids of the rows before it.
+func clusterIDProblem(id string, defined map[string]bool) string {
+	switch {
+	case id == "":
+		return "Enter the cluster's id, as the federation members name it (for example oscar-eu)."
+	case !matches(reProviderID, id):
+		return "A cluster id is letters, digits, - and _ (for example oscar-eu)."
+	case defined[id]:
+		return fmt.Sprintf("The cluster %s is defined twice; remove one.", id)
+	}
+	return ""
 }
 
 // checkClusterEndpoint checks an OSCAR endpoint of a federated cluster: an absolute http(s) URL.
