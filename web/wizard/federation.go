@@ -109,7 +109,8 @@ func (d *Draft) syncFederation() {
 	s.Federation = f
 }
 
-// parseFederation reads the Federation section of the Storage step.
+// parseFederation reads the Federation section of the Storage step. A row left empty stays (as
+// the provider and input rows do): its Remove button takes it away, Next reports it.
 func parseFederation(d *Draft, v url.Values) {
 	s := &d.Service
 	s.ClusterID = form.Line(v.Get("cluster_id"))
@@ -133,9 +134,6 @@ func parseFederation(d *Draft, v url.Values) {
 		} else {
 			m.Row = d.nextRow()
 		}
-		if m.ClusterID == "" && m.ServiceName == "" && m.URL == "" && m.Priority == "" {
-			continue // a row left empty
-		}
 		d.Members = append(d.Members, m)
 	}
 
@@ -150,9 +148,6 @@ func parseFederation(d *Draft, v url.Values) {
 			}
 		} else {
 			c.Row = d.nextRow()
-		}
-		if c.ID == "" && c.Endpoint == "" && c.User == "" && c.Password == "" {
-			continue
 		}
 		d.Clusters = append(d.Clusters, c)
 	}
