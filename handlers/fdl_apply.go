@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -83,7 +85,30 @@ func (p *Pages) showFileReview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return p.render(w, r, http.StatusOK, templates.FileReviewPage(p.layout(r, "Apply the FDL file", "services"), fileReviewProps(plan, pending.Warnings)))
+	props := fileReviewProps(plan, pending.Warnings)
+	if run := p.applies.running(p.session(r).Data.Owner(), p.fileKey(r, pending)); run != nil {
+		props.Applying = applyPath(run)
+	}
+	return p.render(w, r, http.StatusOK, templates.FileReviewPage(p.layout(r, "Apply the FDL file", "services"), props))
+}
+
+// fileKey identifies an imported file applied to the session's endpoint: a second apply of the
+// same file there waits until the first has finished.
+func (p *Pages) fileKey(r *http.Request, pending pendingImport) string {
+	b, _ := json.Marshal(pending.Services)
+	sum := sha256.Sum256(append([]byte(p.session(r).Data.Endpoint+"\n"), b...))
+	return hex.EncodeToString(sum[:])
+}
+
+// applyPath is the progress page of a run.
+func applyPath(run *applyRun) string { return "/services/import/apply/" + url.PathEscape(run.id) }
+
+// alreadyApplying answers a second Apply of a file whose first apply still runs: its Review,
+// saying so, with a link to the progress of the first.
+func (p *Pages) alreadyApplying(w http.ResponseWriter, r *http.Request, plan *fdl.Plan, pending pendingImport, run *applyRun) error {
+	props := fileReviewProps(plan, pending.Warnings)
+	props.Applying = applyPath(run)
+	return p.render(w, r, http.StatusConflict, templates.FileReviewPage(p.layout(r, "Apply the FDL file", "services"), props))
 }
 
 func fileReviewProps(plan *fdl.Plan, warnings []string) templates.FileReviewProps {
@@ -106,14 +131,22 @@ func (p *Pages) applyFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	data := &p.session(r).Data
+	key := p.fileKey(r, pending)
+	if run := p.applies.running(data.Owner(), key); run != nil {
+		return p.alreadyApplying(w, r, plan, pending, run)
+	}
 	if plan.Blocked() {
 		props := fileReviewProps(plan, pending.Warnings)
 		props.Problem = "Some services cannot be applied as the file stands: see below, fix the file and import it again."
 		return p.render(w, r, http.StatusUnprocessableEntity, templates.FileReviewPage(p.layout(r, "Apply the FDL file", "services"), props))
 	}
+	run, started := p.applies.start(data.Owner(), key, plan)
+	if !started {
+		// Another request for the same file started it since the check above.
+		return p.alreadyApplying(w, r, plan, pending, run)
+	}
 	p.refreshForApply(w, r)
-	data := &p.session(r).Data
-	run := p.applies.start(data.Owner(), plan)
 	delete(data.Drafts, importDraftKey)
 	ep, cr := p.creds(r)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), applyTimeout)
@@ -121,7 +154,7 @@ func (p *Pages) applyFile(w http.ResponseWriter, r *http.Request) error {
 		defer cancel()
 		p.runApply(ctx, ep, cr, run, plan)
 	}()
-	return p.redirect(w, r, "/services/import/apply/"+run.id)
+	return p.redirect(w, r, applyPath(run))
 }
 
 // refreshForApply gets an OIDC session a fresh token when the current one could expire while the
@@ -199,6 +232,7 @@ func (p *Pages) showApply(w http.ResponseWriter, r *http.Request) error {
 // applyRun is the progress of one whole-file apply, kept in this process.
 type applyRun struct {
 	id, owner string
+	key       string // the file and endpoint (Pages.fileKey)
 	mu        sync.Mutex
 	steps     []templates.ApplyStep
 	done      bool
@@ -241,13 +275,18 @@ type applyRuns struct {
 
 func newApplyRuns() *applyRuns { return &applyRuns{runs: map[string]*applyRun{}} }
 
-func (ar *applyRuns) start(owner string, plan *fdl.Plan) *applyRun {
-	run := &applyRun{id: rand.Text(), owner: owner}
+// start records a new run of plan for owner, unless owner's apply of the same file (key) still
+// runs: then it returns that one and false.
+func (ar *applyRuns) start(owner, key string, plan *fdl.Plan) (*applyRun, bool) {
+	run := &applyRun{id: rand.Text(), owner: owner, key: key}
 	for _, st := range plan.Steps {
 		run.steps = append(run.steps, templates.ApplyStep{Name: st.Name, Action: st.Action, State: "pending"})
 	}
 	ar.mu.Lock()
 	defer ar.mu.Unlock()
+	if old := ar.runningLocked(owner, key); old != nil {
+		return old, false
+	}
 	for id, old := range ar.runs {
 		old.mu.Lock()
 		expired := old.done && time.Since(old.ended) > applyKeep
@@ -257,7 +296,29 @@ func (ar *applyRuns) start(owner string, plan *fdl.Plan) *applyRun {
 		}
 	}
 	ar.runs[run.id] = run
-	return run
+	return run, true
+}
+
+// running returns owner's run of the file key that has not finished, or nil.
+func (ar *applyRuns) running(owner, key string) *applyRun {
+	ar.mu.Lock()
+	defer ar.mu.Unlock()
+	return ar.runningLocked(owner, key)
+}
+
+func (ar *applyRuns) runningLocked(owner, key string) *applyRun {
+	if owner == "" {
+		return nil
+	}
+	for _, run := range ar.runs {
+		run.mu.Lock()
+		busy := !run.done
+		run.mu.Unlock()
+		if busy && run.owner == owner && run.key == key {
+			return run
+		}
+	}
+	return nil
 }
 
 func (ar *applyRuns) get(id, owner string) *applyRun {

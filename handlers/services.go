@@ -134,9 +134,9 @@ func serviceName(r *http.Request) (string, error) {
 }
 
 // showService handles "GET /services/{name}": the definition in readable sections, the deployment
-// state, the token, the invocation URLs and a summary of the jobs. Its four OSCAR calls (the
-// service, its deployment, the cluster's features and the jobs) do not depend on each other and run
-// at once, so the page costs the slowest of them.
+// state, the token, the invocation URLs, a summary of the jobs and the federation. Its five OSCAR
+// calls (the service, its deployment, the cluster's features, the jobs and the federation) do not
+// depend on each other and run at once, so the page costs the slowest of them.
 func (p *Pages) showService(w http.ResponseWriter, r *http.Request) error {
 	name, err := serviceName(r)
 	if err != nil {
@@ -148,7 +148,9 @@ func (p *Pages) showService(w http.ResponseWriter, r *http.Request) error {
 		st                 *oscar.DeploymentStatus
 		f                  oscar.Features
 		jobs               *oscar.JobsResponse
+		fed                *oscar.FederationInfo
 		stErr, fErr, jbErr error
+		fedErr             error
 	)
 	g, ctx := errgroup.WithContext(r.Context())
 	g.Go(func() (err error) {
@@ -158,6 +160,7 @@ func (p *Pages) showService(w http.ResponseWriter, r *http.Request) error {
 	g.Go(func() error { st, stErr = p.oscar.Deployment(ctx, ep, cr, name); return nil })
 	g.Go(func() error { f, fErr = p.oscar.Features(ctx, ep, cr); return nil })
 	g.Go(func() error { jobs, jbErr = p.oscar.Jobs(ctx, ep, cr, name, ""); return nil })
+	g.Go(func() error { fed, fedErr = p.oscar.Federation(ctx, ep, cr, name); return nil })
 	if err := g.Wait(); err != nil {
 		return fmt.Errorf("handlers: get service %q: %w", name, err)
 	}
@@ -174,6 +177,10 @@ func (p *Pages) showService(w http.ResponseWriter, r *http.Request) error {
 		props.RunUnknown = true
 	} else if !f.Run {
 		props.RunURL, props.CurlRun = "", ""
+	}
+	props.Federation = federationProps(s, fed, fedErr)
+	if fedErr != nil {
+		p.log.InfoContext(r.Context(), "federation unavailable", "service", name, "err", fedErr)
 	}
 	props.Summary = summarizeJobs(jobs, jbErr)
 	if jbErr != nil {

@@ -3,6 +3,7 @@ package templates
 // FileReviewProps is the Review of a whole FDL file before it is applied.
 type FileReviewProps struct {
 	Problem  string
+	Applying string   // the progress page of this file's apply still running, "" if none
 	Warnings []string // what the file holds that was ignored or converted
 	Steps    []FileStep
 	Chains   []FileChain

@@ -156,6 +156,7 @@ type ServiceProps struct {
 	CurlJob     string
 	CurlRun     string
 	Summary     JobSummary
+	Federation  *FederationSection // nil: the service has no federation
 	EditURL     string
 	ExportURL   string
 	JobsURL     string
@@ -391,4 +392,24 @@ type ClusterProps struct {
 	QuotaNote         string
 	Admin             bool
 	OSCARReady        string
+}
+
+// FederationSection is a service's federation on its page.
+type FederationSection struct {
+	Topology string
+	Props    []KV // topology, group, delegation, threshold
+	Members  []FederationMemberRow
+	Problem  string // the federation API could not be read: what to say instead
+}
+
+// FederationMemberRow is one member of a federation.
+type FederationMemberRow struct {
+	Type        string
+	ClusterID   string
+	ServiceName string
+	URL         string
+	Endpoint    string // the cluster's endpoint, from the service's clusters
+	Priority    string
+	State       string
+	Note        string
 }

@@ -88,10 +88,11 @@ type WizardKV struct {
 
 // WizardStorage is the Storage step.
 type WizardStorage struct {
-	Providers []WizardProvider
-	Kinds     []WizardOption // for "Add a storage provider"
-	Volume    *WizardVolume  // nil: the cluster has no volumes (volume_props.go)
-	Mount     *WizardMount
+	Providers  []WizardProvider
+	Kinds      []WizardOption // for "Add a storage provider"
+	Volume     *WizardVolume  // nil: the cluster has no volumes (volume_props.go)
+	Mount      *WizardMount
+	Federation *WizardFederation
 }
 
 // WizardProvider is one defined storage provider.
@@ -250,4 +251,37 @@ func textareaText(v string) string {
 		return "\n" + v
 	}
 	return v
+}
+
+// WizardFederation is the Federation section of the Storage step.
+type WizardFederation struct {
+	ClusterID   string // this cluster's id (the service's cluster_id)
+	Topologies  []WizardOption
+	Delegations []WizardOption
+	GroupID     string
+	Threshold   string
+	Members     []WizardMember
+	Clusters    []WizardCluster
+}
+
+// WizardMember is one federation member row.
+type WizardMember struct {
+	Prefix      string // "federation.members[1]"
+	Row         int
+	Types       []WizardOption
+	ClusterID   string
+	ServiceName string
+	URL         string
+	Priority    string
+}
+
+// WizardCluster is one cluster row; its password is never here, only whether one is stored.
+type WizardCluster struct {
+	Prefix    string // "clusters[0]"
+	Row       int
+	ID        string
+	Endpoint  string
+	User      string
+	Kept      bool
+	SSLVerify bool
 }

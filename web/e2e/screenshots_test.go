@@ -75,6 +75,13 @@ func TestScreenshots(t *testing.T) {
 	d.lifecycleFlow()
 	d.deploymentLogsFlow()
 	d.wizardExposeFlow()
+	// A federated service: its page with the members, and their edit in the wizard.
+	c6 := newConsole(t, consoleOptions{})
+	c6.seedFederated(t)
+	e := newTab(t, c6, true)
+	e.signInBasic()
+	e.shots = dir
+	e.federationFlow()
 
 	// Usage and administration on a cluster with a year of requests: the admin's tour, then an EGI
 	// Check-in user's usage and the administration pages refused.
@@ -92,7 +99,7 @@ func TestScreenshots(t *testing.T) {
 
 	var names []string
 	seen := map[string]bool{}
-	for _, tour := range []*tab{a, b, f, d, g, h} {
+	for _, tour := range []*tab{a, b, f, d, e, g, h} {
 		for n := range tour.shot {
 			if seen[n] {
 				t.Errorf("screen %q rendered by two tours: the second overwrote the first", n)

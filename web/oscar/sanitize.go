@@ -83,7 +83,8 @@ func Sanitize(s Service) Service {
 }
 
 // Masked returns a copy of s for display: every secret value that is set (the Secret fields of
-// ProviderKinds, environment secrets, cluster passwords, the service token) reads Mask instead.
+// ProviderKinds, environment secrets, cluster passwords, federation members' headers, the service
+// token) reads Mask instead.
 func Masked(s Service) Service {
 	s = Clone(s)
 	mask := func(p *string) {
@@ -107,6 +108,16 @@ func Masked(s Service) Service {
 	for k, c := range s.Clusters {
 		mask(&c.AuthPassword)
 		s.Clusters[k] = c
+	}
+	if s.Federation != nil {
+		// Headers sent to a member in delegations may carry credentials.
+		for i := range s.Federation.Members {
+			for h, v := range s.Federation.Members[i].Headers {
+				if v != "" {
+					s.Federation.Members[i].Headers[h] = Mask
+				}
+			}
+		}
 	}
 	return s
 }

@@ -43,6 +43,11 @@ type Draft struct {
 	// the form, kept as they are when editing.
 	ServerLabels map[string]string `json:"server_labels,omitempty"`
 	Providers    []ProviderRow     `json:"providers,omitempty"`
+	// Members and Clusters are the Federation section's rows (federation.go); FedRows says they
+	// are the draft's truth (a draft stored before the section existed has none and is loaded).
+	Members  []MemberRow  `json:"fed_members,omitempty"`
+	Clusters []ClusterRow `json:"clusters,omitempty"`
+	FedRows  bool         `json:"fed_rows,omitempty"`
 	// VolumeMode is the Volume section's choice: none, existing or new (volume.go).
 	VolumeMode string `json:"volume_mode,omitempty"`
 	// LastRow numbers rows that hold secrets, so that a posted form is matched to the stored secret
@@ -103,7 +108,7 @@ type Refusal struct {
 
 // New starts a new service with OSCAR's defaults.
 func New() *Draft {
-	return &Draft{Mode: "new", Service: oscar.Service{
+	return &Draft{Mode: "new", FedRows: true, Service: oscar.Service{
 		CPU: defaultCPU, Memory: defaultMemory, LogLevel: defaultLogLevel, Visibility: defaultVisibility,
 	}}
 }
@@ -139,6 +144,7 @@ func FromService(s oscar.Service, mode string) *Draft {
 		}
 		d.Providers = append(d.Providers, ProviderRow{Row: d.nextRow(), Kind: e.Kind, ID: e.ID, Fields: e.Fields})
 	}
+	d.loadFederationRows()
 	d.sync()
 	return d
 }
@@ -230,6 +236,7 @@ func (d *Draft) sync() {
 		sp = nil
 	}
 	s.StorageProviders = sp
+	d.syncFederation()
 }
 
 // Build returns the definition to send to OSCAR. A new service leaves out what only OSCAR sets
@@ -309,6 +316,9 @@ func Unmarshal(raw json.RawMessage) (*Draft, error) {
 	}
 	if d.Mode != "edit" {
 		d.Mode = "new"
+	}
+	if !d.FedRows {
+		d.loadFederationRows()
 	}
 	return &d, nil
 }

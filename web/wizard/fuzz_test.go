@@ -25,6 +25,10 @@ func seedDraft() *Draft {
 			Onedata: map[string]*oscar.OnedataProvider{"dh": {OneproviderHost: "op.example.org", Token: "tok", Space: "sp"}},
 			WebDAV:  map[string]*oscar.WebDAVProvider{"dc": {Hostname: "dc.example.org", Login: "l", Password: "pw"}},
 		},
+		ClusterID: "here",
+		Clusters:  map[string]oscar.Cluster{"eu": {Endpoint: "https://eu.example.org", AuthUser: "u", AuthPassword: "pw", SSLVerify: true}},
+		Federation: &oscar.Federation{Topology: "star", Delegation: "random", ReschedulerThreshold: 5,
+			Members: []oscar.Replica{{Type: "oscar", ClusterID: "eu", ServiceName: "seed-eu", SSLVerify: true, Headers: map[string]string{"X": "h"}}}},
 	}, "new")
 	d.Visited = nil
 	// Save every step once, as a user clicking through does: the draft is then in the form's own
@@ -86,6 +90,8 @@ func FuzzParseWizardForm(f *testing.F) {
 	f.Add(uint8(0), "script=%0A%0Aleading+newlines&environment.variables%5B0%5D.value=line%0Dbreak&name=%FF%FE")
 	f.Add(uint8(0), "synchronous.min_scale=1&synchronous.max_scale=x&ephemeral_storage_request=2Gi&isolation_level=user&interlink_node_name=vk&image_prefetch=true")
 	f.Add(uint8(1), "mount.storage_provider=minio&mount.path=%2Fbucket%2Ffolder%2F")
+	f.Add(uint8(1), "federation.topology=mesh&federation.rescheduler_threshold=x&federation.members%5B0%5D.row=9&federation.members%5B0%5D.type=endpoint&federation.members%5B0%5D.url=http%3A%2F%2Fh&federation.members%5B0%5D.priority=-2&clusters%5B0%5D.row=8&clusters%5B0%5D.id=eu&clusters%5B0%5D.auth_password=&add=federation.members")
+	f.Add(uint8(1), "clusters%5B3%5D.id=us&clusters%5B3%5D.endpoint=https%3A%2F%2Fus&clusters%5B3%5D.ssl_verify=true&remove=federation.members%5B0%5D&add=clusters")
 	f.Add(uint8(4), "expose.enabled=true&expose.api_port=8888,+80&expose.nodePort=0+x&expose.min_scale=&expose.auth_type=FORWARD&expose.health_path=%2Fh")
 	f.Add(uint8(4), "kserve.enabled=true&kserve.type=llm_inference&kserve.storage_uri=hf%3A%2F%2Fm&kserve.env=A%3D1%0Ab&kserve.args=--x%0A--y&kserve.max_scale=2")
 	f.Fuzz(func(t *testing.T, which uint8, body string) {

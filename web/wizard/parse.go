@@ -29,6 +29,7 @@ func ParseStep(d *Draft, step string, f Form, env Env) *Problems {
 		parseStorage(d, f.Values)
 		parseVolume(d, f.Values)
 		parseMount(d, f.Values)
+		parseFederation(d, f.Values)
 	case Inputs:
 		d.Service.Input = parseIO(f.Values, "input", d.Service.Input)
 	case Outputs:

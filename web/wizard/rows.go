@@ -51,6 +51,12 @@ func WithoutBlankRows(d *Draft, pr *Problems) *Problems {
 		}
 		blank[fmt.Sprintf("storage_providers[%d].", i)] = empty
 	}
+	for i, m := range d.Members {
+		blank[fmt.Sprintf("federation.members[%d].", i)] = m.ClusterID == "" && m.ServiceName == "" && m.URL == "" && m.Priority == ""
+	}
+	for i, c := range d.Clusters {
+		blank[fmt.Sprintf("clusters[%d].", i)] = c.ID == "" && c.Endpoint == "" && c.User == "" && c.Password == ""
+	}
 	for list, rows := range map[string][]ioConfig{"input": d.Service.Input, "output": d.Service.Output} {
 		for i, io := range rows {
 			blank[fmt.Sprintf("%s[%d].", list, i)] = strings.TrimSpace(io.Path) == "" && len(io.Prefix) == 0 && len(io.Suffix) == 0
@@ -99,6 +105,12 @@ func addRow(d *Draft, step, list, kind string) (string, bool) {
 		}
 		d.Providers = append(d.Providers, pr)
 		return templates.FieldID(fmt.Sprintf("storage_providers[%d].id", len(d.Providers)-1)), true
+	case step == Storage && list == "federation.members" && len(d.Members) < maxRows:
+		d.Members = append(d.Members, MemberRow{Row: d.nextRow(), Type: memberOSCAR, SSLVerify: true})
+		return templates.FieldID(fmt.Sprintf("%s[%d].cluster_id", list, len(d.Members)-1)), true
+	case step == Storage && list == "clusters" && len(d.Clusters) < maxRows:
+		d.Clusters = append(d.Clusters, ClusterRow{Row: d.nextRow(), SSLVerify: true})
+		return templates.FieldID(fmt.Sprintf("%s[%d].id", list, len(d.Clusters)-1)), true
 	case step == Inputs && list == "input" && len(d.Service.Input) < maxRows:
 		d.Service.Input = append(d.Service.Input, ioConfig{StorageProvider: "minio.default"})
 		return templates.FieldID(fmt.Sprintf("input[%d].path", len(d.Service.Input)-1)), true
@@ -131,6 +143,12 @@ func removeRow(d *Draft, step, target string) (string, bool) {
 	case step == Storage && list == "storage_providers" && i < len(d.Providers):
 		d.Providers = slices.Delete(d.Providers, i, i+1)
 		anchor = "wizard-form"
+	case step == Storage && list == "federation.members" && i < len(d.Members):
+		d.Members = slices.Delete(d.Members, i, i+1)
+		anchor = templates.FieldID("federation")
+	case step == Storage && list == "clusters" && i < len(d.Clusters):
+		d.Clusters = slices.Delete(d.Clusters, i, i+1)
+		anchor = templates.FieldID("federation")
 	case step == Inputs && list == "input" && i < len(d.Service.Input):
 		d.Service.Input = slices.Delete(d.Service.Input, i, i+1)
 		anchor = "wizard-form"

@@ -93,6 +93,7 @@ func Validate(d *Draft, step string, env Env) *Problems {
 		validateStorage(d, p)
 		validateVolume(d, p)
 		validateMount(d, p)
+		validateFederation(d, p)
 	case Inputs:
 		validateIO(d, true, p)
 	case Outputs:
@@ -114,7 +115,8 @@ func Validate(d *Draft, step string, env Env) *Problems {
 // stepOfField tells which step a control belongs to, for the review's links.
 func stepOfField(field string) string {
 	switch {
-	case strings.HasPrefix(field, "storage_providers"), strings.HasPrefix(field, "volume."), strings.HasPrefix(field, "mount."):
+	case strings.HasPrefix(field, "storage_providers"), strings.HasPrefix(field, "volume."), strings.HasPrefix(field, "mount."),
+		strings.HasPrefix(field, "federation."), strings.HasPrefix(field, "clusters["), field == "cluster_id":
 		return Storage
 	case strings.HasPrefix(field, "expose."), strings.HasPrefix(field, "kserve."):
 		return Expose

@@ -68,6 +68,7 @@ func Props(ref Ref, d *Draft, step string, env Env, shown *Problems) (templates.
 		w.Storage = storageProps(d)
 		w.Storage.Volume = volumeProps(d, env)
 		w.Storage.Mount = mountProps(d)
+		w.Storage.Federation = federationProps(d)
 	case Inputs:
 		w.IO = ioProps(d, true)
 	case Outputs:

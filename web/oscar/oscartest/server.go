@@ -307,6 +307,10 @@ func (s *Server) routes() *http.ServeMux {
 		"GET /system/quotas/user/{user}":              s.adminQuota,
 		"PUT /system/quotas/user/{user}":              s.adminQuota,
 		"GET /system/logs":                            s.managerLogs,
+		"GET /system/federation/{name}":               s.readFederation,
+		"POST /system/federation/{name}":              s.changeFederation(addMembers),
+		"PUT /system/federation/{name}":               s.changeFederation(updateMembers),
+		"DELETE /system/federation/{name}":            s.changeFederation(removeMembers),
 	} {
 		m.HandleFunc(pattern, s.asCaller(h))
 	}

@@ -154,6 +154,8 @@ func extraStatus(method, path string, status int) bool {
 	case "GET /system/metrics/{serviceName}":
 		// getAuthorizedServiceForMetrics: an unknown service, or one a bearer caller may not see.
 		return status == http.StatusForbidden || status == http.StatusNotFound
+	case "POST /system/federation/{serviceName}", "PUT /system/federation/{serviceName}", "DELETE /system/federation/{serviceName}":
+		return status == http.StatusForbidden
 	}
 	return false
 }
@@ -197,6 +199,11 @@ func (s *Server) checkResponse(r *http.Request, route *routers.Route, params map
 			return nil
 		}
 		return fmt.Errorf("empty %d body where the contract wants a document", status)
+	}
+	// OSCAR's federation changes answer the federation document of GET where the contract says
+	// a string (pkg/handlers/federation.go: c.JSON(http.StatusOK, updated)).
+	if route.Path == "/system/federation/{serviceName}" && r.Method != http.MethodGet && status == http.StatusOK {
+		return checkFederationDoc(body)
 	}
 	// Deviation §0.4.5: the bucket list is null when there are none.
 	if r.Method == http.MethodGet && route.Path == "/system/buckets" && bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
@@ -297,4 +304,26 @@ func (s *Server) checkSchema(name string, body []byte) error {
 		return err
 	}
 	return ref.Value.VisitJSON(v)
+}
+
+// checkFederationDoc checks a federation change's answer: types.FederationResponse, nothing else.
+func checkFederationDoc(body []byte) error {
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.DisallowUnknownFields()
+	var doc struct {
+		Topology string `json:"topology"`
+		Members  []struct {
+			Type        string            `json:"type"`
+			ClusterID   string            `json:"cluster_id"`
+			ServiceName string            `json:"service_name"`
+			URL         string            `json:"url"`
+			SSLVerify   bool              `json:"ssl_verify"`
+			Priority    int               `json:"priority"`
+			Headers     map[string]string `json:"headers"`
+		} `json:"members"`
+	}
+	if err := d.Decode(&doc); err != nil {
+		return fmt.Errorf("federation answer is not a types.FederationResponse: %w", err)
+	}
+	return nil
 }
