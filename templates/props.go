@@ -11,6 +11,7 @@ type Layout struct {
 	Title     string
 	Nav       string // active navigation entry: "services", "buckets", "volumes", "token", "cluster", ""
 	Volumes   bool   // the cluster offers managed volumes (as last known): the header links them
+	Hub       bool   // the OSCAR Hub is on (CONSOLE_HUB_SOURCES): the header links it
 	SignedIn  bool
 	UserName  string // display name, never a token
 	AuthKind  string // "oidc" or "basic"

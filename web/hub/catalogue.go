@@ -3,6 +3,7 @@ package hub
 import (
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -43,4 +44,40 @@ func ImageType(b []byte) (string, bool) {
 		return t, true
 	}
 	return "", false
+}
+
+// Slugs names each source in the console's URLs: its label in lower case, letters, digits and
+// hyphens only ("grycap/oscar-hub" → "grycap-oscar-hub"), made unique with -2, -3….
+func Slugs(labels []string) []string {
+	seen := map[string]bool{}
+	out := make([]string, len(labels))
+	for i, l := range labels {
+		var b strings.Builder
+		dash := false
+		for _, r := range strings.ToLower(l) {
+			ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9'
+			switch {
+			case ok:
+				b.WriteRune(r)
+				dash = false
+			case !dash && b.Len() > 0:
+				b.WriteByte('-')
+				dash = true
+			}
+		}
+		base := strings.Trim(b.String(), "-")
+		if len(base) > 40 {
+			base = strings.Trim(base[:40], "-")
+		}
+		if base == "" {
+			base = "source"
+		}
+		slug := base
+		for n := 2; seen[slug]; n++ {
+			slug = base + "-" + strconv.Itoa(n)
+		}
+		seen[slug] = true
+		out[i] = slug
+	}
+	return out
 }

@@ -326,3 +326,11 @@ func TestSampleTarget(t *testing.T) {
 		t.Error("a service without MinIO input got a target")
 	}
 }
+
+func TestSlugs(t *testing.T) {
+	got := hub.Slugs([]string{"grycap/oscar-hub", "Grycap/Oscar_Hub", "hub.example.org/crates", "…", ""})
+	want := []string{"grycap-oscar-hub", "grycap-oscar-hub-2", "hub-example-org-crates", "source", "source-2"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Slugs = %q, want %q", got, want)
+	}
+}
