@@ -35,7 +35,7 @@ func (p *Pages) crateDraft(r *http.Request, lc *loadedCrate) (*wizard.Draft, wiz
 			"Its fdl.yml is not an FDL file with one service. Check the crate to see why."}
 	}
 	if name := r.PostForm.Get("name"); wizard.CheckName(name) == "" {
-		svc.Name = name
+		hub.Rename(&svc, name)
 	}
 	env := p.wizardEnv(r)
 	svc.VO = hub.PresetVO(svc.VO, env.Features.VOs, env.UserVOs)

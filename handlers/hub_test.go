@@ -6,6 +6,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -246,6 +247,7 @@ func (e *hubEnv) createFromWizard(t *testing.T) *page {
 func TestDeployLoadsTheCrateIntoTheWizardWithAFreeName(t *testing.T) {
 	e := newHubEnv(t)
 	e.putService(`{"name":"greeter","image":"x","script":"echo","owner":"cluster_admin"}`)
+	e.fake.AddBucket("greeter", "cluster_admin", "private") // the first deploy's bucket
 	p := e.get(greeterURL)
 	if got := p.text("[data-testid=deploy-name]"); got != "greeter-2" {
 		t.Fatalf("proposed name %q, want greeter-2 (greeter is taken)", got)
@@ -264,6 +266,9 @@ func TestDeployLoadsTheCrateIntoTheWizardWithAFreeName(t *testing.T) {
 	c := e.createFromWizard(t)
 	if c.StatusCode != http.StatusSeeOther || c.location() != "/services/greeter-2" {
 		t.Fatalf("create: %d %q\n%s", c.StatusCode, c.location(), c.Body)
+	}
+	if !slices.Contains(e.fake.BucketNames(), "greeter-2") {
+		t.Error("the second deploy's buckets were not renamed after the service")
 	}
 	svc := e.get("/services/greeter-2")
 	if svc.StatusCode != http.StatusOK || !strings.Contains(svc.Body, "ghcr.io/example/greeter:1.0") {

@@ -122,3 +122,28 @@ func SampleTarget(svc oscar.Service) (bucket, folder string, err error) {
 	}
 	return "", "", fmt.Errorf("hub: service %s has no input on the cluster's MinIO", svc.Name)
 }
+
+// Rename gives a crate's service the name it is deployed as. Its inputs and outputs on the
+// cluster's MinIO whose bucket is the crate's own service name move to a bucket of the new name
+// (greeter/in becomes greeter-2/in): OSCAR creates a service only on new buckets, so a second
+// deploy of the same crate would be refused otherwise.
+func Rename(svc *oscar.Service, name string) {
+	old := svc.Name
+	svc.Name = name
+	if old == "" || old == name {
+		return
+	}
+	move := func(ios []oscar.StorageIOConfig) {
+		for i := range ios {
+			if p := ios[i].StorageProvider; p != "minio" && p != "minio.default" {
+				continue
+			}
+			b, rest, _ := strings.Cut(strings.TrimPrefix(ios[i].Path, "/"), "/")
+			if b == old {
+				ios[i].Path = strings.TrimSuffix(name+"/"+rest, "/")
+			}
+		}
+	}
+	move(svc.Input)
+	move(svc.Output)
+}

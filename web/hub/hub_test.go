@@ -334,3 +334,15 @@ func TestSlugs(t *testing.T) {
 		t.Errorf("Slugs = %q, want %q", got, want)
 	}
 }
+
+func TestRename(t *testing.T) {
+	svc := oscar.Service{Name: "greeter",
+		Input:  []oscar.StorageIOConfig{{StorageProvider: "minio.default", Path: "greeter/in"}, {StorageProvider: "s3.aws", Path: "greeter/x"}},
+		Output: []oscar.StorageIOConfig{{StorageProvider: "minio", Path: "greeter"}, {StorageProvider: "minio.default", Path: "shared/out"}}}
+	hub.Rename(&svc, "greeter-2")
+	got := []string{svc.Name, svc.Input[0].Path, svc.Input[1].Path, svc.Output[0].Path, svc.Output[1].Path}
+	want := []string{"greeter-2", "greeter-2/in", "greeter/x", "greeter-2", "shared/out"}
+	if !slices.Equal(got, want) {
+		t.Errorf("after Rename: %q, want %q", got, want)
+	}
+}
