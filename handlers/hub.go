@@ -319,14 +319,18 @@ func (p *Pages) crateProps(r *http.Request, lc *loadedCrate) (templates.CratePro
 	if c.Icon != "" {
 		props.IconURL = crateURL(slug, c.Dir, "icon")
 	}
-	for _, kv := range [][2]string{{"Type", c.Type}, {"CPU", c.CPU}, {"Memory", c.Memory}, {"GPU", c.GPU},
+	gpu := ""
+	if c.GPUs() > 0 {
+		gpu = c.GPU
+	}
+	for _, kv := range [][2]string{{"Type", c.Type}, {"CPU", c.CPU}, {"Memory", c.Memory}, {"GPU", gpu},
 		{"Version", c.Version}, {"License", c.License}, {"Author", c.Author}, {"Catalogue", lc.src.src.Label()}} {
 		if kv[1] != "" {
 			props.Details = append(props.Details, templates.KV{Key: kv[0], Value: kv[1]})
 		}
 	}
 	if readme != nil {
-		props.ReadmeHTML = hub.RenderReadme(readme, c.Dir, func(part string) (string, bool) {
+		props.ReadmeHTML = hub.RenderReadme(readme, func(part string) (string, bool) {
 			return crateURL(slug, c.Dir, "images", part), lc.has(part)
 		})
 	}

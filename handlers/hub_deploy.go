@@ -16,22 +16,26 @@ import (
 	"github.com/oscarconsole/oscar-console/web/wizard"
 )
 
-// crateDraft reads a crate's service (fdl.yml and script.sh, as the FDL import reads them) into a
+// crateDraft reads the crate the URL names and its service (fdl.yml and script.sh, as the FDL import reads them) into a
 // new-service draft: the name the form posts (the crate page proposed a free one), the user's VO
 // preset, the cluster's MinIO. It also returns the parameters the user must fill.
-func (p *Pages) crateDraft(r *http.Request, lc *loadedCrate) (*wizard.Draft, wizard.Env, []string, error) {
+func (p *Pages) crateDraft(r *http.Request) (*crateDeploy, error) {
+	lc, err := p.crateOf(r)
+	if err != nil {
+		return nil, err
+	}
 	ctx := r.Context()
 	fdlText, err := p.crateFile(ctx, lc, hub.FDLFile)
 	if err != nil {
-		return nil, wizard.Env{}, nil, err
+		return nil, err
 	}
 	script, err := p.crateFile(ctx, lc, hub.ScriptFile)
 	if err != nil {
-		return nil, wizard.Env{}, nil, err
+		return nil, err
 	}
 	svc, _, err := hub.ServiceOf(fdlText, script)
 	if err != nil {
-		return nil, wizard.Env{}, nil, &userError{http.StatusUnprocessableEntity, "This crate cannot be deployed",
+		return nil, &userError{http.StatusUnprocessableEntity, "This crate cannot be deployed",
 			"Its fdl.yml is not an FDL file with one service. Check the crate to see why."}
 	}
 	if name := r.PostForm.Get("name"); wizard.CheckName(name) == "" {
@@ -39,24 +43,30 @@ func (p *Pages) crateDraft(r *http.Request, lc *loadedCrate) (*wizard.Draft, wiz
 	}
 	env := p.wizardEnv(r)
 	svc.VO = hub.PresetVO(svc.VO, env.Features.VOs, env.UserVOs)
-	return wizard.FromService(svc, wizard.ModeNew), env, hub.RequiredParams(svc), nil
+	return &crateDeploy{lc: lc, draft: wizard.FromService(svc, wizard.ModeNew), env: env, params: hub.RequiredParams(svc)}, nil
+}
+
+// crateDeploy is a crate read for a deploy: its draft, the wizard's view of the cluster, and the
+// parameters the user must fill.
+type crateDeploy struct {
+	lc     *loadedCrate
+	draft  *wizard.Draft
+	env    wizard.Env
+	params []string
 }
 
 // deployCrate handles "POST /hub/{source}/{crate}/deploy": the crate loaded into the service wizard
 // as an FDL import is, to be checked and created on its Review step.
 func (p *Pages) deployCrate(w http.ResponseWriter, r *http.Request) error {
-	lc, err := p.crateOf(r)
+	cd, err := p.crateDraft(r)
 	if err != nil {
 		return err
 	}
-	d, _, params, err := p.crateDraft(r, lc)
-	if err != nil {
-		return err
-	}
-	return p.openCrateDraft(w, r, lc, d, params)
+	return p.openCrateDraft(w, r, cd)
 }
 
-func (p *Pages) openCrateDraft(w http.ResponseWriter, r *http.Request, lc *loadedCrate, d *wizard.Draft, params []string) error {
+func (p *Pages) openCrateDraft(w http.ResponseWriter, r *http.Request, cd *crateDeploy) error {
+	lc, d, params := cd.lc, cd.draft, cd.params
 	wz := wizard.Ref{Mode: wizard.ModeNew}
 	if err := p.storeDraft(r, wz, d); err != nil {
 		return err
@@ -74,24 +84,20 @@ func (p *Pages) openCrateDraft(w http.ResponseWriter, r *http.Request, lc *loade
 // parameters created at once, through the wizard's own create (createDraft: its checks, OSCAR's
 // refusals shown on the wizard step they concern). A crate that needs parameters goes to the wizard.
 func (p *Pages) deployCrateNow(w http.ResponseWriter, r *http.Request) error {
-	lc, err := p.crateOf(r)
+	cd, err := p.crateDraft(r)
 	if err != nil {
 		return err
 	}
-	d, env, params, err := p.crateDraft(r, lc)
-	if err != nil {
-		return err
-	}
-	if len(params) > 0 {
-		return p.openCrateDraft(w, r, lc, d, params)
+	if len(cd.params) > 0 {
+		return p.openCrateDraft(w, r, cd)
 	}
 	unlock, err := p.sessions.Lock(r.Context(), p.session(r), submitLockTTL)
 	if err != nil {
 		return fmt.Errorf("handlers: hub: deploy now: %w", err)
 	}
 	defer unlock()
-	next := crateURL(lc.src.slug, lc.crate.Dir) + "?deployed=" + url.QueryEscape(d.Service.Name) + "#samples-title"
-	return p.createDraft(w, r, wizard.Ref{Mode: wizard.ModeNew}, d, env, next)
+	next := crateURL(cd.lc.src.slug, cd.lc.crate.Dir) + "?deployed=" + url.QueryEscape(cd.draft.Service.Name) + "#samples-title"
+	return p.createDraft(w, r, wizard.Ref{Mode: wizard.ModeNew}, cd.draft, cd.env, next)
 }
 
 // uploadCrateSamples handles "POST /hub/{source}/{crate}/samples": the crate's sample inputs put

@@ -76,9 +76,16 @@ func TestScreenshots(t *testing.T) {
 	d.deploymentLogsFlow()
 	d.wizardExposeFlow()
 
+	// The OSCAR Hub: its catalogue, a crate, deploy and the checks.
+	c5 := newConsole(t, consoleOptions{Hub: true})
+	h := newTab(t, c5, true)
+	h.shots = dir
+	h.signInBasic()
+	h.hubFlow()
+
 	var names []string
 	seen := map[string]bool{}
-	for _, tour := range []*tab{a, b, f, d} {
+	for _, tour := range []*tab{a, b, f, d, h} {
 		for n := range tour.shot {
 			if seen[n] {
 				t.Errorf("screen %q rendered by two tours: the second overwrote the first", n)

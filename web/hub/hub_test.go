@@ -218,14 +218,14 @@ func TestRenderReadme(t *testing.T) {
 		}
 		return "", false
 	}
-	good := hub.RenderReadme(hubtest.Crate("greeter")["README.md"], "greeter", imageURL)
-	for _, want := range []string{`<h1 id="greeter">Greeter</h1>`, `<img src="/hub/src/crate/files/diagram.png" alt="How it works">`,
+	good := hub.RenderReadme(hubtest.Crate("greeter")["README.md"], imageURL)
+	for _, want := range []string{`<h3>Greeter</h3>`, `<img src="/hub/src/crate/files/diagram.png" alt="How it works">`,
 		`href="https://docs.oscar.grycap.net/"`, `nofollow`, `noopener`, `<code class="language-sh">`} {
 		if !strings.Contains(good, want) {
 			t.Errorf("README lacks %q:\n%s", want, good)
 		}
 	}
-	bad := hub.RenderReadme(hubtest.Crate("hostile")["README.md"], "hostile", imageURL)
+	bad := hub.RenderReadme(hubtest.Crate("hostile")["README.md"], imageURL)
 	for _, banned := range []string{"<script", "onerror", "onclick", "style=", "javascript:", "evil.example", "../greeter", "logo.svg", "<p style"} {
 		if strings.Contains(bad, banned) {
 			t.Errorf("hostile README kept %q:\n%s", banned, bad)

@@ -11,7 +11,6 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
-	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
 
 	"github.com/oscarconsole/oscar-console/web/remote"
@@ -21,7 +20,8 @@ import (
 // route that serves a crate's image files).
 const ImageRoute = "/hub/"
 
-var md = goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithParserOptions(parser.WithAutoHeadingID()))
+// No heading IDs: a README's would clash with the page's own.
+var md = goldmark.New(goldmark.WithExtensions(extension.GFM))
 
 // readmePolicy is what survives of a README: text structure, code, tables, links (http, https,
 // mailto; rel nofollow noopener) and images whose src is the console's own image route. No script,
@@ -30,7 +30,6 @@ var readmePolicy = func() *bluemonday.Policy {
 	p := bluemonday.NewPolicy()
 	p.AllowElements("h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "blockquote", "pre", "code",
 		"em", "strong", "del", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "sup", "sub", "kbd")
-	p.AllowAttrs("id").Matching(regexp.MustCompile(`^[a-z0-9-]{1,80}$`)).OnElements("h1", "h2", "h3", "h4", "h5", "h6")
 	p.AllowAttrs("class").Matching(regexp.MustCompile(`^language-[A-Za-z0-9_+-]{1,40}$`)).OnElements("code")
 	p.AllowAttrs("align").Matching(regexp.MustCompile(`^(left|right|center)$`)).OnElements("th", "td")
 	p.AllowAttrs("href").OnElements("a")
@@ -47,10 +46,10 @@ var readmePolicy = func() *bluemonday.Policy {
 // Markdown is dropped by the renderer; the result is then sanitised (readmePolicy). An image is
 // kept only when it names a file of the same crate that imageURL accepts (it returns the console
 // URL serving it); any other image becomes its alt text. Relative links (to files the console does
-// not render) become their text.
-func RenderReadme(src []byte, dir string, imageURL func(part string) (string, bool)) string {
+// not render) become their text. Headings move two levels down, below the page's own.
+func RenderReadme(src []byte, imageURL func(part string) (string, bool)) string {
 	doc := md.Parser().Parse(text.NewReader(src))
-	rewrite(doc, src, dir, imageURL)
+	rewrite(doc, imageURL)
 	var buf bytes.Buffer
 	if err := md.Renderer().Render(&buf, src, doc); err != nil {
 		return ""
@@ -58,13 +57,16 @@ func RenderReadme(src []byte, dir string, imageURL func(part string) (string, bo
 	return readmePolicy.Sanitize(buf.String())
 }
 
-func rewrite(doc ast.Node, src []byte, dir string, imageURL func(string) (string, bool)) {
+func rewrite(doc ast.Node, imageURL func(string) (string, bool)) {
 	var drop []ast.Node
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
 		}
 		switch v := n.(type) {
+		case *ast.Heading:
+			// The README sits under the page's h1 and its own h2.
+			v.Level = min(v.Level+2, 6)
 		case *ast.Image:
 			part, ok := crateFile(string(v.Destination))
 			if ok {
@@ -83,12 +85,12 @@ func rewrite(doc ast.Node, src []byte, dir string, imageURL func(string) (string
 		return ast.WalkContinue, nil
 	})
 	for _, n := range drop {
-		unwrap(n, src)
+		unwrap(n)
 	}
 }
 
 // unwrap replaces n by its children (an image's children are its alt text).
-func unwrap(n ast.Node, src []byte) {
+func unwrap(n ast.Node) {
 	parent := n.Parent()
 	if parent == nil {
 		return

@@ -93,8 +93,8 @@ func Files() map[string]string {
 			"synchronous", "1 vCPU", "256 MiB", "fdl.yml", "script.sh", "icon.png", "input.txt", "README.md", "diagram.png"),
 		"crates/greeter/fdl.yml":     GreeterFDL,
 		"crates/greeter/script.sh":   "#!/bin/sh\necho \"Hello, $(cat \"$INPUT_FILE_PATH\")\" > \"$TMP_OUTPUT_DIR/out.txt\"\n",
-		"crates/greeter/icon.png":    string(PNG(8, 8)),
-		"crates/greeter/diagram.png": string(PNG(4, 4)),
+		"crates/greeter/icon.png":    string(PNG(48, 48)),
+		"crates/greeter/diagram.png": string(PNG(160, 48)),
 		"crates/greeter/input.txt":   Sample,
 		"crates/greeter/README.md": "# Greeter\n\nSends greetings. See [the OSCAR docs](https://docs.oscar.grycap.net/).\n\n" +
 			"![How it works](diagram.png)\n\n```sh\necho hi\n```\n",
