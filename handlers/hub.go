@@ -286,6 +286,15 @@ func (p *Pages) crateProps(r *http.Request, lc *loadedCrate) (templates.CratePro
 	var readme, fdlText, script []byte
 	var services []oscar.Service
 	g, ctx := errgroup.WithContext(r.Context())
+	if c.Readme == "" {
+		// Crates often leave their README out of hasPart.
+		for _, name := range []string{"README.md", "readme.md", "Readme.md"} {
+			if lc.has(name) {
+				c.Readme = name
+				break
+			}
+		}
+	}
 	if c.Readme != "" && lc.has(c.Readme) {
 		g.Go(func() error {
 			b, err := p.crateFile(ctx, lc, c.Readme)
@@ -349,6 +358,9 @@ func (p *Pages) crateProps(r *http.Request, lc *loadedCrate) (templates.CratePro
 		return slices.ContainsFunc(services, func(s oscar.Service) bool { return s.Name == n })
 	})
 	props.SampleService = svc.Name
+	if _, _, err := hub.SampleTarget(svc); err != nil {
+		props.SamplesURL = "" // its service takes input when invoked, not from a bucket
+	}
 	return props, nil
 }
 

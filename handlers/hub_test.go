@@ -228,6 +228,9 @@ func TestCratePageRendersSafelyAndServesFilesThroughTheConsole(t *testing.T) {
 		t.Fatalf("hostile crate page: %d", h.StatusCode)
 	}
 	readmeHTML, _ := h.Doc.Find("[data-testid=readme]").Html()
+	if !strings.Contains(readmeHTML, "Hostile") {
+		t.Fatalf("the hostile README is not shown (it is outside hasPart): %q", readmeHTML)
+	}
 	for _, banned := range []string{"<script", "onerror", "onclick", "style=", "javascript:", "evil.example", "logo.svg"} {
 		if strings.Contains(readmeHTML, banned) {
 			t.Errorf("the hostile README kept %q", banned)
@@ -402,5 +405,22 @@ func TestCheckCrates(t *testing.T) {
 	huge := zipUpload(t, e, "huge.zip", bytes.Repeat([]byte{1}, hub.MaxZip+1))
 	if huge.StatusCode == http.StatusOK {
 		t.Errorf("an oversized upload was read: %d", huge.StatusCode)
+	}
+}
+
+func TestCrateOfAnInvokedServiceFindsItsReadmeAndOffersNoUpload(t *testing.T) {
+	e := newHubEnv(t)
+	p := e.get("/hub/grycap-oscar-hub/vector")
+	if p.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", p.StatusCode)
+	}
+	if got := p.text("[data-testid=readme]"); !strings.Contains(got, "its README is not in hasPart") {
+		t.Errorf("README not found outside hasPart: %q", got)
+	}
+	if p.Doc.Find("[data-testid=upload-samples]").Length() != 0 || p.Doc.Find("[data-testid=samples-invoke]").Length() != 1 {
+		t.Error("a service without a MinIO input is offered the sample upload")
+	}
+	if p.Doc.Find(`[data-testid=samples] a[href="/hub/grycap-oscar-hub/vector/files/input.txt"]`).Length() != 1 {
+		t.Error("the sample is not downloadable")
 	}
 }

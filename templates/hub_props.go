@@ -63,7 +63,8 @@ type CrateProps struct {
 	ServiceName             string
 	// Params are what the user must fill before the service can run (then only Deploy is offered).
 	Params []string
-	// SamplesURL is the upload form's action; SampleService the service name it proposes.
+	// SamplesURL is the upload form's action ("" when the service reads no bucket: it is invoked);
+	// SampleService the service name it proposes.
 	SamplesURL    string
 	SampleService string
 	Errors        FieldErrors

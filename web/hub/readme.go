@@ -103,7 +103,8 @@ func unwrap(n ast.Node) {
 	parent.RemoveChild(parent, n)
 }
 
-// crateFile reads an image destination as a file of the crate: relative, no query, inside it.
+// crateFile reads an image destination as a file of the crate: relative, no query, inside it, named
+// as a PNG, JPEG, WebP or GIF (the image route checks the bytes too; an SVG is dropped here).
 func crateFile(dest string) (string, bool) {
 	if dest == "" || isURL(dest) || strings.ContainsAny(dest, "?#") {
 		return "", false
@@ -113,8 +114,16 @@ func crateFile(dest string) (string, bool) {
 		return "", false
 	}
 	d = strings.TrimPrefix(d, "./")
-	if path.Clean(d) != d || !remote.ValidPath(d) {
+	if path.Clean(d) != d || !remote.ValidPath(d) || !rasterName(d) {
 		return "", false
 	}
 	return d, true
+}
+
+func rasterName(p string) bool {
+	switch strings.ToLower(path.Ext(p)) {
+	case ".png", ".jpg", ".jpeg", ".gif", ".webp":
+		return true
+	}
+	return false
 }
