@@ -20,6 +20,7 @@ import (
 	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
 	"github.com/oscarconsole/oscar-console/web/remote"
 	"github.com/oscarconsole/oscar-console/web/remote/remotetest"
+	"github.com/oscarconsole/oscar-console/web/session"
 )
 
 // hubEnv is a signed-in console whose Hub reads the test crates from a fake GitHub (remotetest)
@@ -35,6 +36,11 @@ const hubRepo = "grycap/oscar-hub@main"
 
 func newHubEnv(t *testing.T, extra ...string) *hubEnv {
 	t.Helper()
+	return newHubEnvWith(t, oscartest.Options{}, extra...)
+}
+
+func newHubEnvWith(t *testing.T, o oscartest.Options, extra ...string) *hubEnv {
+	t.Helper()
 	e := &hubEnv{gh: remotetest.New(t, map[string]map[string]string{hubRepo: hubtest.Files()}), start: time.Now()}
 	now := func() time.Time { return e.start.Add(time.Duration(e.clock.Load()) * time.Second) }
 	srcs := []remote.Source{{Kind: remote.GitHub, Owner: "grycap", Repo: "oscar-hub", Ref: "main"}}
@@ -45,7 +51,7 @@ func newHubEnv(t *testing.T, extra ...string) *hubEnv {
 		}
 		srcs = append(srcs, src)
 	}
-	e.opEnv = newOpEnv(t, oscartest.Options{}, func(d *Deps) {
+	e.opEnv = newOpEnv(t, o, func(d *Deps) {
 		d.HubSources = srcs
 		d.Now = now
 		d.Remote = remote.New(remote.Options{Policy: oscar.Policy{AllowPrivate: true, AllowHTTP: true},
@@ -422,5 +428,28 @@ func TestCrateOfAnInvokedServiceFindsItsReadmeAndOffersNoUpload(t *testing.T) {
 	}
 	if p.Doc.Find(`[data-testid=samples] a[href="/hub/grycap-oscar-hub/vector/files/input.txt"]`).Length() != 1 {
 		t.Error("the sample is not downloadable")
+	}
+}
+
+func TestDeployPresetsTheUsersVOAndCreatesAsThem(t *testing.T) {
+	e := newHubEnvWith(t, oscartest.Options{Tokens: oidcTokens, OIDCGroups: []string{"vo.other.eu", "vo.example.eu"}})
+	e.signIn(session.Data{Kind: session.KindOIDC, Subject: "alice@egi.eu", Name: "Alice", AccessToken: "tok-alice",
+		VOs: []string{"vo.example.eu"}, Endpoint: e.ep, RecentEndpoints: []string{e.ep}})
+	if d := e.post(greeterURL+"/deploy", url.Values{"name": {"greeter"}}); d.StatusCode != http.StatusSeeOther {
+		t.Fatalf("deploy: %d\n%s", d.StatusCode, d.Body)
+	}
+	c := e.createFromWizard(t)
+	if c.StatusCode != http.StatusSeeOther || c.location() != "/services/greeter" {
+		t.Fatalf("create: %d %q\n%s", c.StatusCode, c.location(), c.Body)
+	}
+	creates := e.requests(http.MethodPost, "/system/services")
+	if len(creates) != 1 {
+		t.Fatalf("%d creates, want 1", len(creates))
+	}
+	if body := string(creates[0].Body); !strings.Contains(body, `"vo":"vo.example.eu"`) {
+		t.Errorf("the service was not created with the user's VO: %s", body)
+	}
+	if v := e.fake.Violations(); len(v) != 0 {
+		t.Errorf("contract violations: %v", v)
 	}
 }
