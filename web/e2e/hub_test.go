@@ -1,8 +1,14 @@
 package e2e
 
 import (
+	"archive/zip"
+	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/oscarconsole/oscar-console/web/hub/hubtest"
 	"github.com/oscarconsole/oscar-console/web/remote"
@@ -134,4 +140,40 @@ func (tb *tab) hubFlow() {
 	tb.open("/hub/validate")
 	tb.mustSee(`[data-testid="check-form"]`)
 	tb.screen("hub-validate")
+
+	// A zipped crate folder missing its script: the problems are listed.
+	files := hubtest.Crate("greeter")
+	delete(files, "script.sh")
+	zipFile := filepath.Join(t.TempDir(), "greeter.zip")
+	if err := os.WriteFile(zipFile, zipOf(t, files), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tb.do("choose the zip", chromedp.SetUploadFiles(chromedp.CSS("#f-crate"), []string{zipFile}, chromedp.NodeReady))
+	if st := tb.click(`[data-testid="check-form"] button`); st != 200 {
+		tb.fatalf("check the zip: status %d", st)
+	}
+	if got := tb.text(`[data-testid="check-problems"]`); !strings.Contains(got, "The crate has no script.sh") {
+		t.Errorf("zip check lists %q", got)
+	}
+	tb.axe("hub-validate with problems")
+}
+
+// zipOf zips files (path → content) in memory.
+func zipOf(t *testing.T, files map[string][]byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, body := range files {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
