@@ -453,3 +453,28 @@ func TestDeployPresetsTheUsersVOAndCreatesAsThem(t *testing.T) {
 		t.Errorf("contract violations: %v", v)
 	}
 }
+
+func TestHubReadsAnHTTPSIndexSource(t *testing.T) {
+	site := remotetest.New(t, map[string]map[string]string{"mirror/hub@main": {
+		"crates/tagger/ro-crate-metadata.json": hubtest.Files()["crates/tagger/ro-crate-metadata.json"],
+		"crates/tagger/fdl.yml":                hubtest.Files()["crates/tagger/fdl.yml"],
+		"crates/tagger/script.sh":              hubtest.Files()["crates/tagger/script.sh"],
+	}})
+	e := newHubEnv(t, site.Site("mirror/hub@main"))
+	p := e.get("/hub?q=tagger")
+	links := p.Doc.Find("[data-testid=crate-link]")
+	if links.Length() != 2 {
+		t.Fatalf("%d Tagger cards, want one per source: %q", links.Length(), cardNames(p))
+	}
+	href, _ := links.Last().Attr("href")
+	if !strings.HasPrefix(href, "/hub/http-127-0-0-1-") || !strings.HasSuffix(href, "/tagger") {
+		t.Errorf("the https source's crate is at %q", href)
+	}
+	c := e.get(href)
+	if c.StatusCode != http.StatusOK || !strings.Contains(c.text("[data-testid=crate-fdl]"), "ghcr.io/example/tagger:2") {
+		t.Errorf("crate page of the https source: %d", c.StatusCode)
+	}
+	if site.Requests("/site/mirror/hub@main/index.json") != 1 {
+		t.Errorf("index.json read %d times, want 1", site.Requests("/site/mirror/hub@main/index.json"))
+	}
+}
