@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"archive/zip"
 	"bytes"
 	"mime/multipart"
 	"net/http"
@@ -364,20 +363,6 @@ func zipUpload(t *testing.T, e *hubEnv, name string, body []byte) *page {
 	return e.do(req)
 }
 
-func zipCrate(t *testing.T, files map[string][]byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for n, b := range files {
-		w, _ := zw.Create(n)
-		w.Write(b)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 func TestCheckCrates(t *testing.T) {
 	e := newHubEnv(t)
 	if p := e.get(greeterURL + "/check"); p.Doc.Find("[data-testid=check-ok]").Length() != 1 {
@@ -390,14 +375,14 @@ func TestCheckCrates(t *testing.T) {
 		}
 	}
 
-	good := zipUpload(t, e, "greeter.zip", zipCrate(t, hubtest.Crate("greeter")))
+	good := zipUpload(t, e, "greeter.zip", hubtest.Zip(t, hubtest.Crate("greeter")))
 	if good.StatusCode != http.StatusOK || good.Doc.Find("[data-testid=check-ok]").Length() != 1 {
 		t.Errorf("good zip: %d %s", good.StatusCode, good.text("[data-testid=check-problems]"))
 	}
 	badFiles := hubtest.Crate("greeter")
 	delete(badFiles, hub.ScriptFile)
 	badFiles["../../escape.sh"] = []byte("x")
-	bad := zipUpload(t, e, "bad.zip", zipCrate(t, badFiles))
+	bad := zipUpload(t, e, "bad.zip", hubtest.Zip(t, badFiles))
 	got := bad.text("[data-testid=check-problems]")
 	for _, want := range []string{"leads outside the crate", "The crate has no script.sh"} {
 		if !strings.Contains(got, want) {

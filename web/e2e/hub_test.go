@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"archive/zip"
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -145,7 +143,7 @@ func (tb *tab) hubFlow() {
 	files := hubtest.Crate("greeter")
 	delete(files, "script.sh")
 	zipFile := filepath.Join(t.TempDir(), "greeter.zip")
-	if err := os.WriteFile(zipFile, zipOf(t, files), 0o644); err != nil {
+	if err := os.WriteFile(zipFile, hubtest.Zip(t, files), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	tb.do("choose the zip", chromedp.SetUploadFiles(chromedp.CSS("#f-crate"), []string{zipFile}, chromedp.NodeReady))
@@ -156,24 +154,4 @@ func (tb *tab) hubFlow() {
 		t.Errorf("zip check lists %q", got)
 	}
 	tb.axe("hub-validate with problems")
-}
-
-// zipOf zips files (path → content) in memory.
-func zipOf(t *testing.T, files map[string][]byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for name, body := range files {
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write(body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }

@@ -1,7 +1,6 @@
 package hub_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"slices"
 	"strings"
@@ -142,31 +141,12 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func zipOf(t *testing.T, files map[string][]byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for name, body := range files {
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write(body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 func TestReadZip(t *testing.T) {
 	inFolder := map[string][]byte{}
 	for p, b := range hubtest.Crate("greeter") {
 		inFolder["greeter/"+p] = b
 	}
-	files, probs, err := hub.ReadZip(zipOf(t, inFolder))
+	files, probs, err := hub.ReadZip(hubtest.Zip(t, inFolder))
 	if err != nil || len(probs) != 0 {
 		t.Fatalf("ReadZip: %v %v", err, probs)
 	}
@@ -178,7 +158,7 @@ func TestReadZip(t *testing.T) {
 	slip["../evil.sh"] = []byte("x")
 	slip["/abs.txt"] = []byte("x")
 	slip[`a\..\b.txt`] = []byte("x")
-	files, probs, err = hub.ReadZip(zipOf(t, slip))
+	files, probs, err = hub.ReadZip(hubtest.Zip(t, slip))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,11 +181,11 @@ func TestReadZip(t *testing.T) {
 	for i := range hub.MaxZipEntries + 1 {
 		many[strings.Repeat("a", 1+i%50)+"/"+string(rune('a'+i%26))+strings.Repeat("b", i/26)] = nil
 	}
-	if _, _, err := hub.ReadZip(zipOf(t, many)); err == nil {
+	if _, _, err := hub.ReadZip(hubtest.Zip(t, many)); err == nil {
 		t.Error("a zip with too many entries was read")
 	}
 	big := map[string][]byte{"big.bin": bytes.Repeat([]byte{0}, hub.MaxZipFile+1)}
-	_, probs, err = hub.ReadZip(zipOf(t, big))
+	_, probs, err = hub.ReadZip(hubtest.Zip(t, big))
 	if err != nil || len(probs) != 1 || !strings.Contains(probs[0].Msg, "larger than") {
 		t.Errorf("oversized file: %v %v", probs, err)
 	}

@@ -6,6 +6,7 @@
 package hubtest
 
 import (
+	"archive/zip"
 	"bytes"
 	"image"
 	"image/color"
@@ -161,4 +162,24 @@ func Crate(name string) map[string][]byte {
 		}
 	}
 	return out
+}
+
+// Zip zips files (path → content) in memory, as a user zips a crate folder.
+func Zip(t testing.TB, files map[string][]byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, body := range files {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
