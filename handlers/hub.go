@@ -158,7 +158,7 @@ func (p *Pages) listHub(w http.ResponseWriter, r *http.Request) error {
 			if cr.GPUs() > 0 {
 				card.GPU = cr.GPU
 			}
-			if cr.Icon != "" {
+			if hub.RasterName(cr.Icon) {
 				card.IconURL = crateURL(c.src.slug, cr.Dir, "icon")
 			}
 			props.Cards = append(props.Cards, card)
@@ -325,7 +325,7 @@ func (p *Pages) crateProps(r *http.Request, lc *loadedCrate) (templates.CratePro
 		CheckURL: crateURL(slug, c.Dir, "check"), DeployURL: crateURL(slug, c.Dir, "deploy"),
 		DeployNowURL: crateURL(slug, c.Dir, "deploy-now"), SamplesURL: crateURL(slug, c.Dir, "samples"),
 	}
-	if c.Icon != "" {
+	if hub.RasterName(c.Icon) {
 		props.IconURL = crateURL(slug, c.Dir, "icon")
 	}
 	gpu := ""

@@ -97,6 +97,9 @@ func TestHubListsCratesOfEverySourceWithSearchAndType(t *testing.T) {
 			t.Errorf("the greeter card lacks %q: %s", want, first.Text())
 		}
 	}
+	if n := p.Doc.Find(`[data-testid=crate-card] img[src="/hub/grycap-oscar-hub/vector/icon"]`).Length(); n != 0 {
+		t.Error("the card of a crate with an SVG icon links it")
+	}
 	if strings.Contains(p.Body, "<b>crate</b>") {
 		t.Error("a crate's name was not escaped")
 	}
@@ -461,5 +464,29 @@ func TestHubReadsAnHTTPSIndexSource(t *testing.T) {
 	}
 	if site.Requests("/site/mirror/hub@main/index.json") != 1 {
 		t.Errorf("index.json read %d times, want 1", site.Requests("/site/mirror/hub@main/index.json"))
+	}
+}
+
+func TestCrateWithABrokenFDLOffersNoDeploy(t *testing.T) {
+	files := hubtest.Files()
+	local := hubtest.WriteDir(t, map[string]string{
+		"crates/broken/ro-crate-metadata.json": files["crates/greeter/ro-crate-metadata.json"],
+		"crates/broken/fdl.yml":                "functions: [unclosed\n",
+		"crates/broken/script.sh":              "#!/bin/sh\n",
+	})
+	e := newHubEnv(t, "file:"+local)
+	slug := "/hub/" + hub.Slugs([]string{"", local[strings.LastIndex(local, "/")+1:]})[1] + "/broken"
+	p := e.get(slug)
+	if p.StatusCode != http.StatusOK {
+		t.Fatalf("%s: status %d", slug, p.StatusCode)
+	}
+	if p.Doc.Find("[data-testid=deploy], [data-testid=deploy-now]").Length() != 0 {
+		t.Error("a crate whose fdl.yml does not parse offers deploy")
+	}
+	if !strings.Contains(p.Body, "cannot be deployed") {
+		t.Error("the page does not say why the crate cannot be deployed")
+	}
+	if d := e.post(slug+"/deploy-now", url.Values{"name": {"broken"}}); d.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("deploy now of a broken crate: %d, want 422", d.StatusCode)
 	}
 }

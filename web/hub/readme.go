@@ -114,13 +114,15 @@ func crateFile(dest string) (string, bool) {
 		return "", false
 	}
 	d = strings.TrimPrefix(d, "./")
-	if path.Clean(d) != d || !remote.ValidPath(d) || !rasterName(d) {
+	if path.Clean(d) != d || !remote.ValidPath(d) || !RasterName(d) {
 		return "", false
 	}
 	return d, true
 }
 
-func rasterName(p string) bool {
+// RasterName reports whether p is named as a PNG, JPEG, WebP or GIF image (what the console serves
+// as images, after checking their bytes): pages link no other image.
+func RasterName(p string) bool {
 	switch strings.ToLower(path.Ext(p)) {
 	case ".png", ".jpg", ".jpeg", ".gif", ".webp":
 		return true
