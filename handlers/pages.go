@@ -57,6 +57,8 @@ type Settings struct {
 	// FormLimit bounds a form post's body (bytes); 0 means DefaultFormLimit. The two routes whose
 	// bodies stream (object upload, invocation) have limits of their own (routes.go).
 	FormLimit int64
+	// HubSources are the OSCAR Hub's catalogues (CONSOLE_HUB_SOURCES); none turns the Hub off.
+	HubSources []remote.Source
 }
 
 // Deps is everything the pages are built from.
@@ -88,6 +90,7 @@ type Pages struct {
 	uploads   *uploadBudget // bytes held by uploads of unknown length, process-wide
 	partSize  int64         // the part buffer of one such upload (UploadPartSize; tests shrink it)
 	applies   *applyRuns    // whole-file FDL applies in progress (fdl_apply.go)
+	hub       []hubSource   // the OSCAR Hub's catalogues with their URL names (hub.go)
 }
 
 // New builds the pages. Zero-valued optional dependencies get their defaults.
@@ -114,6 +117,7 @@ func New(d Deps) *Pages {
 		uploads:   newUploadBudget(d.UploadBuffer),
 		partSize:  UploadPartSize,
 		applies:   newApplyRuns(),
+		hub:       hubSources(d.HubSources),
 	}
 }
 
@@ -209,6 +213,7 @@ func (p *Pages) layout(r *http.Request, title, nav string) templates.Layout {
 		l.Endpoint = s.Data.Endpoint
 		l.Recent = s.Data.RecentEndpoints
 		l.Admin = admin.IsAdmin(s.Data.Kind)
+		l.Hub = len(p.hub) > 0
 		// The header links Volumes when the cluster is known to offer them, from the features the
 		// client last read for this user (no OSCAR call here).
 		ep, cr := p.creds(r)

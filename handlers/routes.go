@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/oscarconsole/oscar-console/web/hub"
 )
 
 // Routes registers every page of the console, grouped by screen. It is the one place that says which
@@ -40,6 +42,8 @@ func (p *Pages) Routes(r chi.Router) {
 		r.Post("/buckets/{bucket}/upload", p.handle(p.uploadObjects))
 		// invoke.go: text or one file, base64-encoded on its way to OSCAR.
 		r.With(limitBody(maxInvokeBody)).Post("/services/{name}/invoke", p.handle(p.invokeService))
+		// hub_deploy.go: a crate folder as a zip, read in memory, bounded by hub.MaxZip.
+		r.With(p.requireHub, limitBody(hub.MaxZip+64<<10)).Post("/hub/validate", p.handle(p.checkUploadedCrate))
 
 		r.Group(func(r chi.Router) {
 			r.Use(p.readForm)
@@ -141,6 +145,23 @@ func (p *Pages) Routes(r chi.Router) {
 				r.Get("/admin/quotas/{user}", p.handle(p.editQuota))
 				r.Post("/admin/quotas/{user}", p.handle(p.confirmQuota))
 				r.Post("/admin/quotas/{user}/update", p.handle(p.updateQuota))
+			})
+
+			// The OSCAR Hub: its catalogue, a crate's page, icon, images and sample inputs (hub.go);
+			// deploy, deploy now, sample upload and checking a crate (hub_deploy.go). All answer 404
+			// when the Hub is off.
+			r.Group(func(r chi.Router) {
+				r.Use(p.requireHub)
+				r.Get("/hub", p.handle(p.listHub))
+				r.Get("/hub/validate", p.handle(p.showCrateCheck))
+				r.Get("/hub/{source}/{crate}", p.handle(p.showCrate))
+				r.Get("/hub/{source}/{crate}/icon", p.handle(p.showCrateIcon))
+				r.Get("/hub/{source}/{crate}/images/*", p.handle(p.showCrateImage))
+				r.Get("/hub/{source}/{crate}/files/*", p.handle(p.downloadCrateFile))
+				r.Get("/hub/{source}/{crate}/check", p.handle(p.checkCrate))
+				r.Post("/hub/{source}/{crate}/deploy", p.handle(p.deployCrate))
+				r.Post("/hub/{source}/{crate}/deploy-now", p.handle(p.deployCrateNow))
+				r.Post("/hub/{source}/{crate}/samples", p.handle(p.uploadCrateSamples))
 			})
 		})
 	})

@@ -294,7 +294,15 @@ func (p *Pages) submitDraft(w http.ResponseWriter, r *http.Request, wz wizard.Re
 	if err != nil {
 		return err
 	}
-	env := p.wizardEnv(r)
+	return p.createDraft(w, r, wz, d, p.wizardEnv(r), "")
+}
+
+// createDraft validates a draft as the Review step does and creates (or updates) its service. A
+// problem or OSCAR's refusal shows the draft again on the step it concerns; success flashes and
+// goes to the service's page, or to next when given. The caller holds the session's lock.
+func (p *Pages) createDraft(w http.ResponseWriter, r *http.Request, wz wizard.Ref, d *wizard.Draft, env wizard.Env, next string) error {
+	s := p.session(r)
+	ctx := r.Context()
 	d.Refusal = nil
 	d.VisitAll()
 	probs := wizard.Validate(d, wizard.Review, env)
@@ -311,6 +319,7 @@ func (p *Pages) submitDraft(w http.ResponseWriter, r *http.Request, wz wizard.Re
 	// the outcome in the session.
 	octx := context.WithoutCancel(ctx)
 	verb := "created"
+	var err error
 	if wz.Mode == wizard.ModeEdit {
 		verb = "updated"
 		err = p.oscar.UpdateService(octx, ep, cr, &svc)
@@ -341,7 +350,10 @@ func (p *Pages) submitDraft(w http.ResponseWriter, r *http.Request, wz wizard.Re
 	delete(s.Data.Drafts, wz.Key())
 	s.Data.AddFlash(fmt.Sprintf("Service %s %s.", svc.Name, verb))
 	p.log.InfoContext(ctx, "wizard: service "+verb, "service", svc.Name)
-	return p.redirect(w, r, "/services/"+url.PathEscape(svc.Name))
+	if next == "" {
+		next = "/services/" + url.PathEscape(svc.Name)
+	}
+	return p.redirect(w, r, next)
 }
 
 // confirmDiscard handles "GET /services/new/discard" (and the edit one): the confirmation.

@@ -12,6 +12,7 @@ type Layout struct {
 	Nav       string // active navigation entry: "services", "buckets", "volumes", "token", "cluster", "usage", "admin", ""
 	Volumes   bool   // the cluster offers managed volumes (as last known): the header links them
 	Admin     bool   // OSCAR treats the user as its administrator (web/admin.IsAdmin): the header links Administration
+	Hub       bool   // the OSCAR Hub is on (CONSOLE_HUB_SOURCES): the header links it
 	SignedIn  bool
 	UserName  string // display name, never a token
 	AuthKind  string // "oidc" or "basic"

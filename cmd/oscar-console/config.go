@@ -17,6 +17,7 @@ import (
 
 	"github.com/oscarconsole/oscar-console/web/auth"
 	"github.com/oscarconsole/oscar-console/web/oscar"
+	"github.com/oscarconsole/oscar-console/web/remote"
 	"github.com/oscarconsole/oscar-console/web/server"
 )
 
@@ -45,12 +46,14 @@ type config struct {
 	UploadBuffer             int64
 	LoginRate                int
 	TrustedProxies           []string
+	HubSources               string
 
 	// Derived by validate.
 	publicURL *url.URL
 	clusters  []server.Cluster
 	policy    oscar.Policy
 	proxies   []netip.Prefix
+	hub       []remote.Source
 }
 
 // providerConfig is one OpenID provider.
@@ -171,10 +174,14 @@ func settings() []setting {
 			return nil
 		}},
 		setting{"CONSOLE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies (an ingress) whose X-Forwarded-For names the client for rate limits", list(func(c *config) *[]string { return &c.TrustedProxies })},
+		setting{"CONSOLE_HUB_SOURCES", "hub-sources", defaultHubSources, "OSCAR Hub catalogues, comma-separated: github:owner/name@branch, https://base (with index.json) or file:/dir; off (or an empty flag): no Hub", str(func(c *config) *string { return &c.HubSources })},
 		setting{"CONSOLE_METRICS_ADDR", "metrics-addr", "127.0.0.1:9090", "address of the Prometheus /metrics listener, apart from the public one (off: no metrics)", str(func(c *config) *string { return &c.MetricsAddr })},
 	)
 	return s
 }
+
+// defaultHubSources is the public OSCAR Hub.
+const defaultHubSources = "github:grycap/oscar-hub@main"
 
 // errHelp is returned when --help was asked for; run prints the usage and exits 0.
 var errHelp = flag.ErrHelp
@@ -320,6 +327,13 @@ func (c *config) validate(getenv func(string) string) []error {
 		c.proxies = append(c.proxies, pr.Masked())
 	}
 	c.policy = oscar.Policy{AllowPrivate: c.AllowPrivate, AllowHTTP: c.AllowHTTP, Allowed: splitList(c.AllowedEndpoints)}
+	if v := strings.TrimSpace(c.HubSources); v != "off" && v != "none" {
+		hubs, err := remote.ParseSources(v, c.AllowHTTP)
+		if err != nil {
+			p = append(p, fmt.Errorf("CONSOLE_HUB_SOURCES: %w", err))
+		}
+		c.hub = hubs
+	}
 	for _, item := range splitList(c.Endpoints) {
 		label, raw, ok := strings.Cut(item, "=")
 		if !ok || strings.TrimSpace(label) == "" {

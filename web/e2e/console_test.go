@@ -54,6 +54,8 @@ type consoleOptions struct {
 	Clusters bool
 	// OSCAR edits the fake OSCAR's options.
 	OSCAR func(*oscartest.Options)
+	// Hub turns the OSCAR Hub on, reading test crates from a local fake of GitHub (hub_test.go).
+	Hub bool
 }
 
 // newConsole builds the console as cmd/oscar-console does (file sessions, SSRF-guarded OSCAR client
@@ -92,11 +94,16 @@ func newConsole(t *testing.T, o consoleOptions) *console {
 		}
 		clusters = []server.Cluster{{Label: "Test cluster", Endpoint: ep}}
 	}
+	var hubCfg hubConfig
+	if o.Hub {
+		hubCfg = newHubConfig(t)
+	}
 	built, err := server.Build(t.Context(), server.Config{
+		GitHubAPI: hubCfg.api, GitHubRaw: hubCfg.raw,
 		Log: log, SessionStore: "file:" + t.TempDir(),
 		SessionKeys: [][]byte{[]byte("e2e-session-key-0123456789abcdef0123456789")},
 		OIDC:        []auth.Config{op.ProviderConfig()}, Policy: policy, Clusters: clusters,
-		RequiredVOs: []string{testVO}, PublicURL: public, Version: "e2e",
+		RequiredVOs: []string{testVO}, PublicURL: public, Version: "e2e", HubSources: hubCfg.sources,
 	})
 	if err != nil {
 		t.Fatal(err)

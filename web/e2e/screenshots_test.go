@@ -97,9 +97,16 @@ func TestScreenshots(t *testing.T) {
 	h.shots = dir
 	h.userUsageFlow()
 
+	// The OSCAR Hub: its catalogue, a crate, deploy and the checks.
+	c7 := newConsole(t, consoleOptions{Hub: true})
+	k := newTab(t, c7, true)
+	k.shots = dir
+	k.signInBasic()
+	k.hubFlow()
+
 	var names []string
 	seen := map[string]bool{}
-	for _, tour := range []*tab{a, b, f, d, e, g, h} {
+	for _, tour := range []*tab{a, b, f, d, e, g, h, k} {
 		for n := range tour.shot {
 			if seen[n] {
 				t.Errorf("screen %q rendered by two tours: the second overwrote the first", n)
