@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -18,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/oscarconsole/oscar-console/templates"
+	"github.com/oscarconsole/oscar-console/web/bucket"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 )
 
@@ -110,12 +110,16 @@ func (p *Pages) scanBucket(ctx context.Context, ep oscar.Endpoint, cr oscar.Cred
 				}
 				continue
 			}
-			props.Objects = append(props.Objects, templates.ObjectRow{
+			row := templates.ObjectRow{
 				Name: rest, Key: o.Name, Size: humanBytes(o.Size), Modified: showTime(o.LastModified),
 				DownloadURL: objectPath(name, o.Name),
 				LinkURL:     withQuery(bucketPath(name, "presign"), url.Values{"key": {o.Name}}),
 				DeleteURL:   withQuery(bucketPath(name, "object-delete"), url.Values{"key": {o.Name}}),
-			})
+			}
+			if k := bucket.KindOf(o.Name); k != bucket.None && k != bucket.Hostile {
+				row.PreviewURL = withQuery(bucketPath(name, "preview"), url.Values{"key": {o.Name}})
+			}
+			props.Objects = append(props.Objects, row)
 		}
 		if page.NextPage == "" || page.NextPage == token {
 			next = ""
@@ -225,34 +229,7 @@ func (p *Pages) downloadObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ep, cr := p.creds(r)
-	link, err := p.oscar.Presign(r.Context(), ep, cr, name, oscar.PresignRequest{ObjectKey: key, Operation: oscar.PresignDownload, ExpiresIn: downloadLinkTTL})
-	if err != nil {
-		return fmt.Errorf("handlers: presign download of %q: %w", name, err)
-	}
-	body, _, size, err := p.oscar.GetObject(r.Context(), link.URL)
-	if err != nil {
-		return fmt.Errorf("handlers: download from %q: %w", name, err)
-	}
-	defer body.Close()
-	h := w.Header()
-	h.Set("Content-Type", "application/octet-stream")
-	h.Set("Content-Disposition", attachment(path.Base(key)))
-	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	h.Set("Cache-Control", "no-store")
-	if size >= 0 {
-		h.Set("Content-Length", strconv.FormatInt(size, 10))
-	}
-	w.WriteHeader(http.StatusOK)
-	if _, err := io.Copy(w, newKeepAlive(body, w)); err != nil {
-		if r.Context().Err() == nil {
-			p.log.WarnContext(r.Context(), "download interrupted", "bucket", name, "err", err)
-		}
-		// The headers are gone: abort the connection so the browser reports a failed download
-		// instead of keeping a short file (net/http's documented way to do it).
-		panic(http.ErrAbortHandler)
-	}
-	return nil
+	return p.streamObject(w, r, name, key, "", false)
 }
 
 // objectKeyQuery reads the ?key= (or form key=) of an object page.

@@ -113,6 +113,9 @@ func (p *Pages) Routes(r chi.Router) {
 			r.Post("/buckets/{bucket}/object-delete", p.handle(p.deleteObject))
 			r.Get("/buckets/{bucket}/presign", p.handle(p.showPresignForm))
 			r.Post("/buckets/{bucket}/presign", p.handle(p.presignObject))
+			// An object's preview (buckets_preview.go).
+			r.Get("/buckets/{bucket}/preview", p.handle(p.previewObject))
+			r.Get("/buckets/{bucket}/open", p.handle(p.openObject))
 
 			// Managed volumes: list, create, a volume's page, delete (volumes.go).
 			r.Get("/volumes", p.handle(p.listVolumes))

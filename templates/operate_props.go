@@ -294,6 +294,7 @@ type ObjectRow struct {
 	Size        string
 	Modified    string
 	DownloadURL string
+	PreviewURL  string // "" when the console has no preview for its type
 	LinkURL     string
 	DeleteURL   string
 }

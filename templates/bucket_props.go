@@ -1,0 +1,24 @@
+package templates
+
+// PreviewProps fills an object's preview page.
+type PreviewProps struct {
+	Bucket      string
+	Key         string
+	Name        string // the key's last segment
+	Crumbs      []Crumb
+	BackURL     string // the object's folder
+	DownloadURL string
+	OpenURL     string // the object's bytes, inline for images and PDFs only
+	// Kind is image, pdf, text, json, csv, binary (a text name, not text bytes), hostile (HTML, SVG:
+	// never shown) or none (no preview for this type).
+	Kind  string
+	Size  string
+	Text  string // text and json
+	Cut   bool   // only the first Limit of the object is shown
+	Limit string
+	// CSV
+	Header  []string
+	Rows    [][]string
+	More    bool // rows were left out
+	MaxRows string
+}
