@@ -76,6 +76,7 @@ func (p *Pages) scanBucket(ctx context.Context, ep oscar.Endpoint, cr oscar.Cred
 		Name: name, Prefix: prefix, UploadAction: bucketPath(name, "upload"), LinkAction: bucketPath(name, "presign"),
 		UploadLinkURL: withQuery(bucketPath(name, "presign"), url.Values{"op": {oscar.PresignUpload}, "key": {prefix}}),
 		DeleteURL:     bucketPath(name, "delete"),
+		ZipAction:     bucketPath(name, "selection", "zip"), SelectDeleteAction: bucketPath(name, "selection", "delete"),
 	}
 	if p.cfg.MaxUpload > 0 {
 		props.MaxUpload = humanBytes(p.cfg.MaxUpload)
@@ -105,7 +106,7 @@ func (p *Pages) scanBucket(ctx context.Context, ep oscar.Endpoint, cr oscar.Cred
 				if !seen[dir] {
 					seen[dir] = true
 					props.Folders = append(props.Folders, templates.FolderRow{
-						Name: dir + "/", URL: withQuery(bucketPath(name), url.Values{"prefix": {prefix + dir + "/"}}),
+						Name: dir + "/", Prefix: prefix + dir + "/", URL: withQuery(bucketPath(name), url.Values{"prefix": {prefix + dir + "/"}}),
 					})
 				}
 				continue

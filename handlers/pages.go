@@ -82,6 +82,7 @@ type Pages struct {
 	uploads   *uploadBudget // bytes held by uploads of unknown length, process-wide
 	partSize  int64         // the part buffer of one such upload (UploadPartSize; tests shrink it)
 	applies   *applyRuns    // whole-file FDL applies in progress (fdl_apply.go)
+	zipLimit  int64         // the largest zip of a selection (buckets_selection.go; tests shrink it)
 }
 
 // New builds the pages. Zero-valued optional dependencies get their defaults.
@@ -106,6 +107,7 @@ func New(d Deps) *Pages {
 		gate:      newUpstreamGate(maxUpstreamPerSession, upstreamWait),
 		uploads:   newUploadBudget(d.UploadBuffer),
 		partSize:  UploadPartSize,
+		zipLimit:  defaultZipLimit,
 		applies:   newApplyRuns(),
 	}
 }

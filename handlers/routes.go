@@ -116,6 +116,10 @@ func (p *Pages) Routes(r chi.Router) {
 			// An object's preview (buckets_preview.go).
 			r.Get("/buckets/{bucket}/preview", p.handle(p.previewObject))
 			r.Get("/buckets/{bucket}/open", p.handle(p.openObject))
+			// Several objects at once: zip, delete (buckets_selection.go).
+			r.Post("/buckets/{bucket}/selection/zip", p.handle(p.zipObjects))
+			r.Post("/buckets/{bucket}/selection/delete", p.handle(p.confirmDeleteObjects))
+			r.Post("/buckets/{bucket}/selection/delete/confirmed", p.handle(p.deleteObjects))
 
 			// Managed volumes: list, create, a volume's page, delete (volumes.go).
 			r.Get("/volumes", p.handle(p.listVolumes))

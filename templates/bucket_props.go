@@ -22,3 +22,12 @@ type PreviewProps struct {
 	More    bool // rows were left out
 	MaxRows string
 }
+
+// ObjectsDeleteProps fills the confirmation of deleting several objects.
+type ObjectsDeleteProps struct {
+	Bucket    string
+	Prefix    string   // the folder the selection was made in
+	Keys      []string // every object to delete, folders expanded
+	Action    string
+	CancelURL string
+}

@@ -283,8 +283,9 @@ type Crumb struct {
 
 // FolderRow is a folder (a common key prefix) in a bucket listing.
 type FolderRow struct {
-	Name string
-	URL  string
+	Name   string
+	Prefix string // its full prefix, the value of its check box
+	URL    string
 }
 
 // ObjectRow is one object in a bucket listing.
@@ -312,8 +313,11 @@ type BucketProps struct {
 	Owner        string
 	Usage        string
 	UploadAction string
-	MaxUpload    string // "" when unbounded
-	LinkAction   string // presign form target
+	// ZipAction and SelectDeleteAction receive the table's selection (buckets_selection.go).
+	ZipAction          string
+	SelectDeleteAction string
+	MaxUpload          string // "" when unbounded
+	LinkAction         string // presign form target
 	// UploadLinkURL asks for a presigned upload link into the folder shown.
 	UploadLinkURL string
 	DeleteURL     string

@@ -113,3 +113,39 @@ func TestTable(t *testing.T) {
 		t.Errorf("tsv = %v %v", h, rows)
 	}
 }
+
+func TestExpand(t *testing.T) {
+	listing := []Object{{Key: "a/"}, {Key: "a/1.txt", Size: 1}, {Key: "a/b/2.txt", Size: 2}, {Key: "ab.txt", Size: 3}, {Key: "c.txt", Size: 4}}
+	got, missing := Expand(listing, Selection{Keys: []string{"c.txt", "gone.txt", "a/1.txt"}, Folders: []string{"a/"}})
+	var keys []string
+	for _, o := range got {
+		keys = append(keys, o.Key)
+	}
+	if strings.Join(keys, ",") != "a/,a/1.txt,a/b/2.txt,c.txt" || strings.Join(missing, ",") != "gone.txt" {
+		t.Errorf("Expand = %v missing %v (ab.txt is not in folder a/)", keys, missing)
+	}
+	files, total := ZipFiles(got)
+	if len(files) != 3 || total != 7 {
+		t.Errorf("ZipFiles = %v %d, want the folder marker left out", files, total)
+	}
+	if n := ZipName("a/", "a/b/2.txt"); n != "b/2.txt" {
+		t.Errorf("ZipName = %q", n)
+	}
+}
+
+func TestCheckZip(t *testing.T) {
+	human := func(n int64) string { return fmt.Sprintf("%d B", n) }
+	files := []Object{{Key: "x", Size: 60}, {Key: "y", Size: 50}}
+	if msg := CheckZip(files, 110, 100, 10, human); !strings.Contains(msg, "110 B") || !strings.Contains(msg, "100 B") {
+		t.Errorf("over the size = %q", msg)
+	}
+	if msg := CheckZip(files, 110, 1000, 1, human); !strings.Contains(msg, "2 files") {
+		t.Errorf("over the count = %q", msg)
+	}
+	if msg := CheckZip(nil, 0, 1000, 10, human); msg == "" {
+		t.Error("an empty zip was allowed")
+	}
+	if msg := CheckZip(files, 110, 110, 2, human); msg != "" {
+		t.Errorf("within the bounds = %q", msg)
+	}
+}

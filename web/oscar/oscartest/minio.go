@@ -94,7 +94,7 @@ func (s *Server) minioHead(w http.ResponseWriter, r *http.Request) {
 		minioHeadError(w, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
 	default:
 		w.Header().Set("Content-Type", o.contentType)
-		w.Header().Set("Content-Length", strconv.Itoa(len(o.data)))
+		w.Header().Set("Content-Length", strconv.FormatInt(o.size(), 10))
 		w.Header().Set("Last-Modified", o.modified.Format(http.TimeFormat))
 		w.WriteHeader(http.StatusOK)
 	}
