@@ -60,12 +60,21 @@ func (p *Pages) showBucket(w http.ResponseWriter, r *http.Request) error {
 	if len(token) > 4096 {
 		return badRequest("That page link is not valid.")
 	}
+	return p.renderBucket(w, r, http.StatusOK, name, prefix, token, nil)
+}
+
+// renderBucket renders one folder of a bucket from token on; edit (if any) adds a form's values and
+// messages to the page (the bucket page's forms re-render it with status 422).
+func (p *Pages) renderBucket(w http.ResponseWriter, r *http.Request, status int, name, prefix, token string, edit func(*templates.BucketProps)) error {
 	ep, cr := p.creds(r)
 	props, err := p.scanBucket(r.Context(), ep, cr, name, prefix, token)
 	if err != nil {
 		return err
 	}
-	return p.render(w, r, http.StatusOK, templates.BucketPage(p.layout(r, "Bucket "+name, "buckets"), props))
+	if edit != nil {
+		edit(&props)
+	}
+	return p.render(w, r, status, templates.BucketPage(p.layout(r, "Bucket "+name, "buckets"), props))
 }
 
 // scanBucket reads OSCAR's listing from token on and keeps the entries under prefix: objects, and
@@ -77,6 +86,7 @@ func (p *Pages) scanBucket(ctx context.Context, ep oscar.Endpoint, cr oscar.Cred
 		UploadLinkURL: withQuery(bucketPath(name, "presign"), url.Values{"op": {oscar.PresignUpload}, "key": {prefix}}),
 		DeleteURL:     bucketPath(name, "delete"),
 		ZipAction:     bucketPath(name, "selection", "zip"), SelectDeleteAction: bucketPath(name, "selection", "delete"),
+		FolderAction:  bucketPath(name, "folders"), VisibilityAction: bucketPath(name, "visibility"),
 	}
 	if p.cfg.MaxUpload > 0 {
 		props.MaxUpload = humanBytes(p.cfg.MaxUpload)
@@ -92,6 +102,8 @@ func (p *Pages) scanBucket(ctx context.Context, ep oscar.Endpoint, cr oscar.Cred
 		props.Scanned++
 		if i == 0 {
 			props.Visibility = cmp.Or(page.Visibility, "private")
+			props.VisForm = templates.BucketForm{Visibility: props.Visibility, AllowedUsers: strings.Join(page.AllowedUsers, "\n")}
+			props.ServiceBucket = page.Metadata["service"] == "true"
 			props.Owner = cmp.Or(page.Metadata["owner_name"], bucketOwner(&page.Bucket))
 			if u := page.StorageUsage; u != nil {
 				props.Usage = fmt.Sprintf("%s in %d objects", humanBytes(u.UsedBytes), u.Objects)
@@ -116,6 +128,7 @@ func (p *Pages) scanBucket(ctx context.Context, ep oscar.Endpoint, cr oscar.Cred
 				DownloadURL: objectPath(name, o.Name),
 				LinkURL:     withQuery(bucketPath(name, "presign"), url.Values{"key": {o.Name}}),
 				DeleteURL:   withQuery(bucketPath(name, "object-delete"), url.Values{"key": {o.Name}}),
+				MoveURL:     withQuery(bucketPath(name, "move"), url.Values{"key": {o.Name}}),
 			}
 			if k := bucket.KindOf(o.Name); k != bucket.None && k != bucket.Hostile {
 				row.PreviewURL = withQuery(bucketPath(name, "preview"), url.Values{"key": {o.Name}})

@@ -120,6 +120,11 @@ func (p *Pages) Routes(r chi.Router) {
 			r.Post("/buckets/{bucket}/selection/zip", p.handle(p.zipObjects))
 			r.Post("/buckets/{bucket}/selection/delete", p.handle(p.confirmDeleteObjects))
 			r.Post("/buckets/{bucket}/selection/delete/confirmed", p.handle(p.deleteObjects))
+			// New folder, move/rename, visibility (buckets_manage.go).
+			r.Post("/buckets/{bucket}/folders", p.handle(p.createFolder))
+			r.Get("/buckets/{bucket}/move", p.handle(p.showMoveForm))
+			r.Post("/buckets/{bucket}/move", p.handle(p.moveObject))
+			r.Post("/buckets/{bucket}/visibility", p.handle(p.changeBucketVisibility))
 
 			// Managed volumes: list, create, a volume's page, delete (volumes.go).
 			r.Get("/volumes", p.handle(p.listVolumes))

@@ -31,3 +31,14 @@ type ObjectsDeleteProps struct {
 	Action    string
 	CancelURL string
 }
+
+// MoveProps fills the move/rename form of an object.
+type MoveProps struct {
+	Bucket    string
+	Key       string
+	To        string
+	Action    string
+	CancelURL string
+	Errors    FieldErrors
+	Problem   string
+}

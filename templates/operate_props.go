@@ -298,6 +298,7 @@ type ObjectRow struct {
 	PreviewURL  string // "" when the console has no preview for its type
 	LinkURL     string
 	DeleteURL   string
+	MoveURL     string
 }
 
 // BucketProps fills a bucket's page.
@@ -322,6 +323,16 @@ type BucketProps struct {
 	UploadLinkURL string
 	DeleteURL     string
 	Scanned       int // OSCAR pages read for this view
+	// The new-folder form (buckets_manage.go).
+	FolderAction string
+	FolderName   string
+	FolderErrors FieldErrors
+	// The visibility form: shown unless the bucket is a service's (OSCAR refuses those).
+	VisibilityAction string
+	VisForm          BucketForm
+	VisErrors        FieldErrors
+	VisProblem       string
+	ServiceBucket    bool
 }
 
 // ObjectDeleteProps fills the confirmation of an object deletion.

@@ -218,6 +218,11 @@ func (c *Client) s3Request(ctx context.Context, op string, t *s3Target, method s
 // no redirects, bounded waits). err is a transport problem or a redirect,
 // which is never followed.
 func (c *Client) s3Do(ctx context.Context, op string, t *s3Target, method string, u *url.URL, body []byte) (*s3Reply, error) {
+	return c.s3DoWith(ctx, op, t, method, u, body, nil)
+}
+
+// s3DoWith is s3Do with extra headers (x-amz-* headers are signed with the rest).
+func (c *Client) s3DoWith(ctx context.Context, op string, t *s3Target, method string, u *url.URL, body []byte, extra http.Header) (*s3Reply, error) {
 	var payload io.Reader
 	hash := emptySHA256
 	var guard *guardedBody
@@ -238,6 +243,9 @@ func (c *Client) s3Do(ctx context.Context, op string, t *s3Target, method string
 		}
 	}
 	setHeaders(req, "", "", "")
+	for k, vs := range extra {
+		req.Header[http.CanonicalHeaderKey(k)] = vs
+	}
 	req.Header.Set("X-Amz-Content-Sha256", hash)
 	// SignV4 adds X-Amz-Date and Authorization; it signs every header but
 	// User-Agent (empty here, so not sent), and the host.
@@ -321,8 +329,11 @@ func s3ErrorBody(data []byte) (code, msg string) {
 func s3Error(op, host string, status int, code, msg string) *Error {
 	e := statusError(op, host, status, nil, "")
 	verb := "delete files in"
-	if op == opUpload {
+	switch op {
+	case opUpload:
 		verb = "upload files to"
+	case opMove:
+		verb = "move files in"
 	}
 	switch code {
 	case "NoSuchKey":

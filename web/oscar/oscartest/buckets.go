@@ -433,6 +433,9 @@ func (s *Server) minioPut(w http.ResponseWriter, r *http.Request) {
 	case q.Has("uploadId") || q.Has("partNumber"):
 		s.minioUploadPart(w, r)
 		return
+	case r.Header.Get("Authorization") != "" && r.Header.Get("X-Amz-Copy-Source") != "":
+		s.minioCopy(w, r)
+		return
 	case r.Header.Get("Authorization") != "":
 		s.minioPutSigned(w, r)
 		return
