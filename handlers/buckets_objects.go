@@ -86,7 +86,7 @@ func (p *Pages) scanBucket(ctx context.Context, ep oscar.Endpoint, cr oscar.Cred
 		UploadLinkURL: withQuery(bucketPath(name, "presign"), url.Values{"op": {oscar.PresignUpload}, "key": {prefix}}),
 		DeleteURL:     bucketPath(name, "delete"),
 		ZipAction:     bucketPath(name, "selection", "zip"), SelectDeleteAction: bucketPath(name, "selection", "delete"),
-		FolderAction:  bucketPath(name, "folders"), VisibilityAction: bucketPath(name, "visibility"),
+		FolderAction: bucketPath(name, "folders"), VisibilityAction: bucketPath(name, "visibility"),
 	}
 	if p.cfg.MaxUpload > 0 {
 		props.MaxUpload = humanBytes(p.cfg.MaxUpload)
