@@ -20,13 +20,9 @@ import (
 // no folders; as MinIO's console does, the folder is an empty object whose key ends in "/", put
 // through a link OSCAR signs (as an upload of known length is).
 func (p *Pages) createFolder(w http.ResponseWriter, r *http.Request) error {
-	name, form, err := bucketForm(r)
+	name, form, prefix, err := bucketFormPrefix(r)
 	if err != nil {
 		return err
-	}
-	prefix, ok := cleanPrefix(form.Get("prefix"))
-	if !ok {
-		return badRequest("That folder name is not valid.")
 	}
 	input := form.Get("new_folder")
 	key, msg := bucket.CheckFolderName(prefix, input, validKey)
@@ -75,11 +71,7 @@ func (p *Pages) renderMove(w http.ResponseWriter, r *http.Request, status int, p
 // moveObject handles "POST /buckets/{bucket}/move": copies the object to its new name inside MinIO
 // and deletes the original (oscar.MoveObject, signed with the user's MinIO keys on the server).
 func (p *Pages) moveObject(w http.ResponseWriter, r *http.Request) error {
-	name, form, err := bucketForm(r)
-	if err != nil {
-		return err
-	}
-	key, err := objectKeyQuery(form.Get("key"))
+	name, form, key, err := bucketFormKey(r)
 	if err != nil {
 		return err
 	}
@@ -110,13 +102,9 @@ func (p *Pages) moveObject(w http.ResponseWriter, r *http.Request) error {
 // restricted to the users listed (PUT /system/buckets). Invalid input or OSCAR refusing (a service's
 // bucket, not the owner) re-renders the bucket page with the form and its messages.
 func (p *Pages) changeBucketVisibility(w http.ResponseWriter, r *http.Request) error {
-	name, form, err := bucketForm(r)
+	name, form, prefix, err := bucketFormPrefix(r)
 	if err != nil {
 		return err
-	}
-	prefix, ok := cleanPrefix(form.Get("prefix"))
-	if !ok {
-		prefix = ""
 	}
 	f := templates.BucketForm{Visibility: strings.TrimSpace(form.Get("visibility")), AllowedUsers: form.Get("allowed_users")}
 	users, errs := bucket.CheckVisibility(f.Visibility, f.AllowedUsers)
@@ -138,4 +126,18 @@ func (p *Pages) changeBucketVisibility(w http.ResponseWriter, r *http.Request) e
 	}
 	p.session(r).Data.AddFlash("Bucket " + name + " is now " + f.Visibility + ".")
 	return p.redirect(w, r, withQuery(bucketPath(name), url.Values{"prefix": {prefix}}))
+}
+
+// bucketFormPrefix reads and checks the {bucket} path value, the posted form and its folder
+// (prefix), for the forms of a bucket's page.
+func bucketFormPrefix(r *http.Request) (string, url.Values, string, error) {
+	name, form, err := bucketForm(r)
+	if err != nil {
+		return "", nil, "", err
+	}
+	prefix, ok := cleanPrefix(form.Get("prefix"))
+	if !ok {
+		return "", nil, "", badRequest("That folder name is not valid.")
+	}
+	return name, form, prefix, nil
 }

@@ -207,6 +207,16 @@ func bucketForm(r *http.Request) (string, url.Values, error) {
 	return name, form, err
 }
 
+// bucketFormKey reads and checks the {bucket} path value, the posted form and its object key.
+func bucketFormKey(r *http.Request) (string, url.Values, string, error) {
+	name, form, err := bucketForm(r)
+	if err != nil {
+		return "", nil, "", err
+	}
+	key, err := objectKeyQuery(form.Get("key"))
+	return name, form, key, err
+}
+
 // bucketObject reads and checks the {bucket} path value, then the object key that keyOf finds for it.
 func bucketObject(r *http.Request, keyOf func(bucket string) (string, error)) (string, string, error) {
 	name, err := bucketName(r)
@@ -279,11 +289,7 @@ func folderOf(key string) string {
 // user's MinIO keys from OSCAR's config (web/oscar DeleteObject); the keys never reach the browser or
 // the logs.
 func (p *Pages) deleteObject(w http.ResponseWriter, r *http.Request) error {
-	name, form, err := bucketForm(r)
-	if err != nil {
-		return err
-	}
-	key, err := objectKeyQuery(form.Get("key"))
+	name, _, key, err := bucketFormKey(r)
 	if err != nil {
 		return err
 	}

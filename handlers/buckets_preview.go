@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -54,13 +55,9 @@ func (p *Pages) previewObject(w http.ResponseWriter, r *http.Request) error {
 // readPreview reads the head of a text, JSON or CSV object into props.
 func (p *Pages) readPreview(r *http.Request, name, key string, props *templates.PreviewProps) error {
 	ep, cr := p.creds(r)
-	link, err := p.oscar.Presign(r.Context(), ep, cr, name, oscar.PresignRequest{ObjectKey: key, Operation: oscar.PresignDownload, ExpiresIn: downloadLinkTTL})
+	body, size, err := p.fetchObject(r.Context(), ep, cr, name, key)
 	if err != nil {
-		return fmt.Errorf("handlers: presign preview of %q: %w", name, err)
-	}
-	body, _, size, err := p.oscar.GetObject(r.Context(), link.URL)
-	if err != nil {
-		return fmt.Errorf("handlers: preview from %q: %w", name, err)
+		return err
 	}
 	defer body.Close()
 	data, cut, err := bucket.ReadHead(body)
@@ -110,13 +107,9 @@ func (p *Pages) openObject(w http.ResponseWriter, r *http.Request) error {
 // itself; otherwise it is an octet-stream attachment. Both carry nosniff and a CSP sandbox.
 func (p *Pages) streamObject(w http.ResponseWriter, r *http.Request, name, key, ctype string, inline bool) error {
 	ep, cr := p.creds(r)
-	link, err := p.oscar.Presign(r.Context(), ep, cr, name, oscar.PresignRequest{ObjectKey: key, Operation: oscar.PresignDownload, ExpiresIn: downloadLinkTTL})
+	body, size, err := p.fetchObject(r.Context(), ep, cr, name, key)
 	if err != nil {
-		return fmt.Errorf("handlers: presign download of %q: %w", name, err)
-	}
-	body, _, size, err := p.oscar.GetObject(r.Context(), link.URL)
-	if err != nil {
-		return fmt.Errorf("handlers: download from %q: %w", name, err)
+		return err
 	}
 	defer body.Close()
 	h := w.Header()
@@ -146,4 +139,18 @@ func (p *Pages) streamObject(w http.ResponseWriter, r *http.Request, name, key, 
 		panic(http.ErrAbortHandler)
 	}
 	return nil
+}
+
+// fetchObject opens an object's bytes from MinIO through a download link OSCAR signs; the caller
+// closes the body. size is -1 when MinIO does not say.
+func (p *Pages) fetchObject(ctx context.Context, ep oscar.Endpoint, cr oscar.Creds, name, key string) (io.ReadCloser, int64, error) {
+	link, err := p.oscar.Presign(ctx, ep, cr, name, oscar.PresignRequest{ObjectKey: key, Operation: oscar.PresignDownload, ExpiresIn: downloadLinkTTL})
+	if err != nil {
+		return nil, 0, fmt.Errorf("handlers: presign download of %q: %w", name, err)
+	}
+	body, _, size, err := p.oscar.GetObject(ctx, link.URL)
+	if err != nil {
+		return nil, 0, fmt.Errorf("handlers: download from %q: %w", name, err)
+	}
+	return body, size, nil
 }

@@ -95,6 +95,29 @@ func (p *Pages) selectObjects(ctx context.Context, name string, ep oscar.Endpoin
 	return objs, nil
 }
 
+// readSelected reads the posted selection and expands it. When there is nothing to do (nothing
+// selected, or the selected files are gone) it has sent the browser back to the folder with a
+// message, and objs is nil.
+func (p *Pages) readSelected(w http.ResponseWriter, r *http.Request, verb string) (name, prefix string, objs []bucket.Object, err error) {
+	name, form, sel, err := readSelection(r)
+	if err != nil {
+		return "", "", nil, err
+	}
+	prefix = form.Get("prefix")
+	if sel.Empty() {
+		return name, prefix, nil, p.backToFolder(w, r, name, prefix, "Select files or folders to "+verb+" first.")
+	}
+	ep, cr := p.creds(r)
+	objs, err = p.selectObjects(r.Context(), name, ep, cr, sel)
+	if err != nil {
+		return "", "", nil, err
+	}
+	if len(objs) == 0 {
+		return name, prefix, nil, p.backToFolder(w, r, name, prefix, "The selected files no longer exist.")
+	}
+	return name, prefix, objs, nil
+}
+
 // backToFolder sends the browser back to the folder a selection was made in, with a flash.
 func (p *Pages) backToFolder(w http.ResponseWriter, r *http.Request, name, prefix, flash string) error {
 	p.session(r).Data.AddFlash(flash)
@@ -106,19 +129,11 @@ func (p *Pages) backToFolder(w http.ResponseWriter, r *http.Request, name, prefi
 // used does not grow with the objects' sizes). The selection's size, from the listing, is checked
 // against p.zipLimit before anything is sent.
 func (p *Pages) zipObjects(w http.ResponseWriter, r *http.Request) error {
-	name, form, sel, err := readSelection(r)
-	if err != nil {
+	name, prefix, objs, err := p.readSelected(w, r, "download")
+	if err != nil || objs == nil {
 		return err
-	}
-	prefix := form.Get("prefix")
-	if sel.Empty() {
-		return p.backToFolder(w, r, name, prefix, "Select files or folders to download first.")
 	}
 	ep, cr := p.creds(r)
-	objs, err := p.selectObjects(r.Context(), name, ep, cr, sel)
-	if err != nil {
-		return err
-	}
 	files, total := bucket.ZipFiles(objs)
 	if msg := bucket.CheckZip(files, total, p.zipLimit, maxSelected, humanBytes); msg != "" {
 		return &userError{http.StatusRequestEntityTooLarge, "The selection is too large to zip", msg}
@@ -160,11 +175,7 @@ var errZipTooLarge = errors.New("handlers: zip over its limit")
 
 // zipObject streams one object into the zip and returns the bytes it wrote.
 func (p *Pages) zipObject(ctx context.Context, w http.ResponseWriter, zw *zip.Writer, ep oscar.Endpoint, cr oscar.Creds, name, prefix string, o bucket.Object, budget int64) (int64, error) {
-	link, err := p.oscar.Presign(ctx, ep, cr, name, oscar.PresignRequest{ObjectKey: o.Key, Operation: oscar.PresignDownload, ExpiresIn: downloadLinkTTL})
-	if err != nil {
-		return 0, err
-	}
-	body, _, _, err := p.oscar.GetObject(ctx, link.URL)
+	body, _, err := p.fetchObject(ctx, ep, cr, name, o.Key)
 	if err != nil {
 		return 0, err
 	}
@@ -187,21 +198,9 @@ func (p *Pages) zipObject(ctx context.Context, w http.ResponseWriter, zw *zip.Wr
 // confirmDeleteObjects handles "POST /buckets/{bucket}/selection/delete": the confirmation page for
 // deleting the selection, listing every object it holds. It changes nothing.
 func (p *Pages) confirmDeleteObjects(w http.ResponseWriter, r *http.Request) error {
-	name, form, sel, err := readSelection(r)
-	if err != nil {
+	name, prefix, objs, err := p.readSelected(w, r, "delete")
+	if err != nil || objs == nil {
 		return err
-	}
-	prefix := form.Get("prefix")
-	if sel.Empty() {
-		return p.backToFolder(w, r, name, prefix, "Select files or folders to delete first.")
-	}
-	ep, cr := p.creds(r)
-	objs, err := p.selectObjects(r.Context(), name, ep, cr, sel)
-	if err != nil {
-		return err
-	}
-	if len(objs) == 0 {
-		return p.backToFolder(w, r, name, prefix, "The selected files no longer exist.")
 	}
 	props := templates.ObjectsDeleteProps{Bucket: name, Prefix: prefix, Action: bucketPath(name, "selection", "delete", "confirmed"),
 		CancelURL: withQuery(bucketPath(name), url.Values{"prefix": {prefix}})}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/minio/minio-go/v7/pkg/s3utils"
 )
@@ -41,13 +40,13 @@ func (c *Client) MoveObject(ctx context.Context, ep Endpoint, cr Creds, bucket, 
 	if err != nil {
 		return err
 	}
-	src, err := url.Parse(t.base + "/" + s3utils.EncodePath(bucket) + "/" + s3utils.EncodePath(from))
+	src, err := t.objectURL(op, bucket, from)
 	if err != nil {
-		return &Error{Op: op, Kind: Refused, Host: t.host, Message: "the storage URL could not be built", Err: err}
+		return err
 	}
-	dst, err := url.Parse(t.base + "/" + s3utils.EncodePath(bucket) + "/" + s3utils.EncodePath(to))
+	dst, err := t.objectURL(op, bucket, to)
 	if err != nil {
-		return &Error{Op: op, Kind: Refused, Host: t.host, Message: "the storage URL could not be built", Err: err}
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 4*c.timeout)
 	defer cancel()

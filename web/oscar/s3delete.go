@@ -148,6 +148,16 @@ func (c *Client) storageTarget(op string, ep Endpoint, mp *MinIOProvider) (*s3Ta
 	return &s3Target{base: string(base), host: base.Host(), access: mp.AccessKey, secret: mp.SecretKey, region: region}, nil
 }
 
+// objectURL is the path-style URL of bucket/key on the target, each byte outside S3's unreserved
+// set escaped exactly as the signer canonicalises it.
+func (t *s3Target) objectURL(op, bucket, key string) (*url.URL, error) {
+	u, err := url.Parse(t.base + "/" + s3utils.EncodePath(bucket) + "/" + s3utils.EncodePath(key))
+	if err != nil {
+		return nil, &Error{Op: op, Kind: Refused, Host: t.host, Message: "the storage URL could not be built", Err: err}
+	}
+	return u, nil
+}
+
 // deleteObjectWith deletes bucket/key on the MinIO that mp describes.
 func (c *Client) deleteObjectWith(ctx context.Context, ep Endpoint, mp *MinIOProvider, bucket, key string) error {
 	const op = "delete object"
@@ -155,11 +165,9 @@ func (c *Client) deleteObjectWith(ctx context.Context, ep Endpoint, mp *MinIOPro
 	if err != nil {
 		return err
 	}
-	// Path-style addressing, each byte outside S3's unreserved set escaped
-	// exactly as the signer canonicalises it.
-	u, err := url.Parse(t.base + "/" + s3utils.EncodePath(bucket) + "/" + s3utils.EncodePath(key))
+	u, err := t.objectURL(op, bucket, key)
 	if err != nil {
-		return &Error{Op: op, Kind: Refused, Host: t.host, Message: "the storage URL could not be built", Err: err}
+		return err
 	}
 	// The transport bounds each wait for headers; this bounds the pair.
 	ctx, cancel := context.WithTimeout(ctx, 2*c.timeout)

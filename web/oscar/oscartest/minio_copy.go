@@ -25,15 +25,7 @@ func (s *Server) minioCopy(w http.ResponseWriter, r *http.Request) {
 		minioError(w, http.StatusBadRequest, "InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey.")
 		return
 	}
-	s.mu.Lock()
-	sb, exists := s.buckets[srcBucket]
-	var o *object
-	readable := false
-	if exists {
-		o = sb.objects[srcKey]
-		readable = caller.root || canSee(&principal{sub: caller.sub}, sb.visibility, sb.owner, sb.allowed)
-	}
-	s.mu.Unlock()
+	exists, readable, o := s.readable(caller, srcBucket, srcKey)
 	switch {
 	case !exists:
 		minioError(w, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist")
