@@ -35,16 +35,7 @@ func (p *Pages) previewObject(w http.ResponseWriter, r *http.Request) error {
 	}
 	props.Crumbs[len(props.Crumbs)-1].URL = props.BackURL
 	props.Crumbs = append(props.Crumbs, templates.Crumb{Label: props.Name})
-	switch bucket.KindOf(key) {
-	case bucket.Image:
-		props.Kind = "image"
-	case bucket.PDF:
-		props.Kind = "pdf"
-	case bucket.Hostile:
-		props.Kind = "hostile"
-	case bucket.None:
-		props.Kind = "none"
-	default:
+	if previewKind(key, &props) {
 		if err := p.readPreview(r, name, key, &props); err != nil {
 			return err
 		}
@@ -60,9 +51,36 @@ func (p *Pages) readPreview(r *http.Request, name, key string, props *templates.
 		return err
 	}
 	defer body.Close()
+	if err := fillPreview(body, size, key, props); err != nil {
+		return fmt.Errorf("handlers: preview from %q: %w", name, err)
+	}
+	return nil
+}
+
+// previewKind sets props.Kind for the kinds shown without reading the file, and reports whether
+// the file's head must be read (fillPreview) for the others.
+func previewKind(key string, props *templates.PreviewProps) bool {
+	switch bucket.KindOf(key) {
+	case bucket.Image:
+		props.Kind = "image"
+	case bucket.PDF:
+		props.Kind = "pdf"
+	case bucket.Hostile:
+		props.Kind = "hostile"
+	case bucket.None:
+		props.Kind = "none"
+	default:
+		return true
+	}
+	return false
+}
+
+// fillPreview reads the head of a text, JSON or CSV file (at most bucket.MaxText bytes of body)
+// into props.
+func fillPreview(body io.Reader, size int64, key string, props *templates.PreviewProps) error {
 	data, cut, err := bucket.ReadHead(body)
 	if err != nil {
-		return fmt.Errorf("handlers: preview from %q: %w", name, err)
+		return err
 	}
 	if size >= 0 {
 		props.Size = humanBytes(size)
@@ -112,6 +130,13 @@ func (p *Pages) streamObject(w http.ResponseWriter, r *http.Request, name, key, 
 		return err
 	}
 	defer body.Close()
+	p.serveBody(w, r, body, size, key, ctype, inline)
+	return nil
+}
+
+// serveBody sends a file's bytes as streamObject describes; key names the file. A stream that
+// breaks once the headers are sent aborts the connection.
+func (p *Pages) serveBody(w http.ResponseWriter, r *http.Request, body io.Reader, size int64, key, ctype string, inline bool) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
@@ -132,13 +157,12 @@ func (p *Pages) streamObject(w http.ResponseWriter, r *http.Request, name, key, 
 	w.WriteHeader(http.StatusOK)
 	if _, err := io.Copy(w, newKeepAlive(body, w)); err != nil {
 		if r.Context().Err() == nil {
-			p.log.WarnContext(r.Context(), "download interrupted", "bucket", name, "err", err)
+			p.log.WarnContext(r.Context(), "download interrupted", "err", err)
 		}
 		// The headers are gone: abort the connection so the browser reports a failed download
 		// instead of keeping a short file (net/http's documented way to do it).
 		panic(http.ErrAbortHandler)
 	}
-	return nil
 }
 
 // fetchObject opens an object's bytes from MinIO through a download link OSCAR signs; the caller

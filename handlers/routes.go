@@ -125,6 +125,10 @@ func (p *Pages) Routes(r chi.Router) {
 			r.Get("/buckets/{bucket}/move", p.handle(p.showMoveForm))
 			r.Post("/buckets/{bucket}/move", p.handle(p.moveObject))
 			r.Post("/buckets/{bucket}/visibility", p.handle(p.changeBucketVisibility))
+			// A service's S3, Onedata and WebDAV storage, read-only (services_storage.go).
+			r.Get("/services/{name}/storage", p.handle(p.browseServiceStorage))
+			r.Get("/services/{name}/storage/preview", p.handle(p.previewServiceFile))
+			r.Get("/services/{name}/storage/file", p.handle(p.downloadServiceFile))
 
 			// Managed volumes: list, create, a volume's page, delete (volumes.go).
 			r.Get("/volumes", p.handle(p.listVolumes))

@@ -42,3 +42,24 @@ type MoveProps struct {
 	Errors    FieldErrors
 	Problem   string
 }
+
+// RemoteRow is one entry of a folder on a service's other storage.
+type RemoteRow struct {
+	Name       string
+	Dir        bool
+	Size       string
+	Modified   string
+	URL        string // the folder's page, or the file's download
+	PreviewURL string
+}
+
+// RemoteProps fills the page of one folder on a service's S3, Onedata or WebDAV storage.
+type RemoteProps struct {
+	Service    string
+	ServiceURL string
+	Provider   string // kind.id
+	Label      string // the kind, for people
+	Path       string
+	Crumbs     []Crumb
+	Rows       []RemoteRow
+}

@@ -109,6 +109,8 @@ type IORow struct {
 	Prefix   string
 	Suffix   string
 	Options  string
+	// BrowseURL lists the path on an S3, Onedata or WebDAV provider (services_storage.go).
+	BrowseURL string
 }
 
 // ProviderRow is a storage provider (or a federated cluster) with its secrets masked.

@@ -54,3 +54,23 @@ func TestCheckMoveTarget(t *testing.T) {
 		}
 	}
 }
+
+func TestRemotePaths(t *testing.T) {
+	if p, ok := CleanRemotePath("/out/run 1/"); !ok || p != "out/run 1" {
+		t.Errorf("CleanRemotePath = %q %v", p, ok)
+	}
+	for _, bad := range []string{"out/../other", "a//b", "a/./b", "a\x00b", `a\b`} {
+		if _, ok := CleanRemotePath(bad); ok {
+			t.Errorf("CleanRemotePath(%q) accepted", bad)
+		}
+	}
+	roots := []string{"out", "data/in"}
+	for p, want := range map[string]bool{"out": true, "out/x": true, "outside": false, "data": false, "data/in/y": true, "other": false} {
+		if Within(roots, p) != want {
+			t.Errorf("Within(%q) = %v", p, !want)
+		}
+	}
+	if !Browsable("onedata") || Browsable("minio") || Browsable("rucio") {
+		t.Error("Browsable")
+	}
+}
