@@ -56,6 +56,7 @@ func TestScreenshots(t *testing.T) {
 	b.operateFlow("cowsay")
 	b.bucketFlow()
 	b.bucketFilesFlow()
+	b.serviceStorageFlow()
 	b.volumeFlow()
 	b.open("/cluster")
 	b.screen("cluster")
