@@ -3,10 +3,12 @@ package e2e
 import (
 	"archive/zip"
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -124,6 +126,31 @@ func (tb *tab) bucketFilesFlow() {
 		}
 	}
 
+	// With JavaScript each file has its own line: a bucket deleted behind the page's back makes
+	// both fail, each says why, and the page stays with a summary.
+	if tb.js {
+		c.OSCAR.AddBucket("e2e-gone", "cluster_admin", "private")
+		tb.open("/buckets/e2e-gone")
+		if err := deleteBucket(c, "e2e-gone"); err != nil {
+			t.Fatal(err)
+		}
+		tb.do("choose files", chromedp.SetUploadFiles(chromedp.CSS("#f-file"), files, chromedp.NodeReady))
+		tb.press(`[data-testid="upload"] button[type="submit"]`)
+		summary := eval[string](tb, `new Promise(function (r) { var n = 0; (function poll() {
+			var s = document.querySelector('[data-testid="upload-summary"]');
+			if (s && !s.hidden) { r(s.textContent); return; }
+			if (++n > 100) { r(""); return; } setTimeout(poll, 100); })(); })`)
+		if !strings.Contains(summary, "0 of 2 files uploaded") {
+			t.Errorf("upload summary = %q", summary)
+		}
+		got := tb.text(`[data-testid="upload-list"]`)
+		t.Logf("per-file lines: %q", got)
+		if strings.Count(got, "failed:") != 2 {
+			t.Errorf("per-file lines = %q, want two failures with their reasons", got)
+		}
+		tb.screen("upload-failed")
+	}
+
 	// A new folder.
 	tb.open(folder)
 	tb.fill("#f-new_folder", "made")
@@ -212,4 +239,19 @@ func (tb *tab) bucketFilesFlow() {
 	if got := tb.attr(`#f-visibility option[selected]`, "value"); got != "public" {
 		t.Errorf("visibility shown after saving = %q", got)
 	}
+}
+
+// deleteBucket deletes a bucket in the fake OSCAR as its admin would.
+func deleteBucket(c *console, name string) error {
+	req, _ := http.NewRequest(http.MethodDelete, c.Endpoint()+"/system/buckets/"+name, nil)
+	req.SetBasicAuth(basicUser, basicPassword)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		return fmt.Errorf("delete bucket %s: status %d", name, resp.StatusCode)
+	}
+	return nil
 }
