@@ -126,6 +126,29 @@ func (tb *tab) bucketFilesFlow() {
 		}
 	}
 
+	// With JavaScript, a whole folder through the folder picker: its files keep their paths.
+	if tb.js {
+		tree := filepath.Join(dir, "photos")
+		if err := os.MkdirAll(filepath.Join(tree, "day1"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"day1/cat.txt", "dog.txt"} {
+			if err := os.WriteFile(filepath.Join(tree, f), []byte(f), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tb.open(folder)
+		tb.do("choose a folder", chromedp.SetUploadFiles(chromedp.CSS("#f-tree"), []string{tree}, chromedp.NodeReady))
+		if st := tb.click(`[data-testid="upload"] button[type="submit"]`); st != 200 {
+			tb.fatalf("folder upload: status %d", st)
+		}
+		for _, f := range []string{"day1/cat.txt", "dog.txt"} {
+			if got, ok := c.OSCAR.Object(bucket, "results/photos/"+f); !ok || string(got) != f {
+				t.Errorf("results/photos/%s = %q %v after the folder upload", f, got, ok)
+			}
+		}
+	}
+
 	// With JavaScript each file has its own line: a bucket deleted behind the page's back makes
 	// both fail, each says why, and the page stays with a summary.
 	if tb.js {
