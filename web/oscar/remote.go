@@ -201,8 +201,12 @@ func (c *Client) RemoteGet(ctx context.Context, p ProviderEntry, file string) (i
 	return resp.Body, resp.ContentLength, nil
 }
 
-// readListing reads a listing answer, capped.
-func readListing(t *remoteTarget, resp *http.Response) ([]byte, error) {
+// fetchListing sends a listing request and reads its answer, capped.
+func (c *Client) fetchListing(ctx context.Context, t *remoteTarget, req *http.Request) ([]byte, error) {
+	resp, err := c.remoteDo(ctx, t, req)
+	if err != nil {
+		return nil, err
+	}
 	defer resp.Body.Close()
 	data, tooLarge, err := readCapped(resp.Body, maxRemoteListing)
 	if err != nil {
@@ -230,11 +234,7 @@ func (c *Client) listWebDAV(ctx context.Context, t *remoteTarget, dir string) ([
 		return nil, err
 	}
 	req.Header.Set("Depth", "1")
-	resp, err := c.remoteDo(ctx, t, req)
-	if err != nil {
-		return nil, err
-	}
-	data, err := readListing(t, resp)
+	data, err := c.fetchListing(ctx, t, req)
 	if err != nil {
 		return nil, err
 	}
@@ -286,11 +286,7 @@ func (c *Client) listCDMI(ctx context.Context, t *remoteTarget, dir string) ([]R
 	}
 	req.Header.Set("X-CDMI-Specification-Version", "1.1.1")
 	req.Header.Set("Accept", "application/cdmi-container")
-	resp, err := c.remoteDo(ctx, t, req)
-	if err != nil {
-		return nil, err
-	}
-	data, err := readListing(t, resp)
+	data, err := c.fetchListing(ctx, t, req)
 	if err != nil {
 		return nil, err
 	}
@@ -326,11 +322,7 @@ func (c *Client) listS3(ctx context.Context, t *remoteTarget, dir string) ([]Rem
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.remoteDo(ctx, t, req)
-	if err != nil {
-		return nil, err
-	}
-	data, err := readListing(t, resp)
+	data, err := c.fetchListing(ctx, t, req)
 	if err != nil {
 		return nil, err
 	}
