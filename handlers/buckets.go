@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/oscarconsole/oscar-console/templates"
+	"github.com/oscarconsole/oscar-console/web/bucket"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/session"
 )
@@ -88,33 +89,15 @@ func (p *Pages) createBucket(w http.ResponseWriter, r *http.Request) error {
 		Visibility:   strings.TrimSpace(form.Get("visibility")),
 		AllowedUsers: form.Get("allowed_users"),
 	}
-	errs := templates.FieldErrors{}
+	users, errs := bucket.CheckVisibility(f.Visibility, f.AllowedUsers)
 	if msg := checkBucketName(f.Name); msg != "" {
 		errs["name"] = msg
 	}
-	switch f.Visibility {
-	case "private", "public", "restricted":
-	default:
-		errs["visibility"] = "Choose private, restricted or public."
-	}
-	users := splitUsers(f.AllowedUsers)
-	if f.Visibility == "restricted" && len(users) == 0 {
-		errs["allowed_users"] = "A restricted bucket needs at least one allowed user (their EGI Check-in subject)."
-	}
-	for _, u := range users {
-		if len(u) > 256 || strings.ContainsAny(u, "<>\"'` ") {
-			errs["allowed_users"] = "An allowed user is an identifier such as 0123abcd…@egi.eu, one per line."
-			break
-		}
-	}
-	props := templates.BucketsProps{Form: f, Errors: errs}
+	props := templates.BucketsProps{Form: f, Errors: templates.FieldErrors(errs)}
 	if len(errs) > 0 {
 		return p.renderBuckets(w, r, http.StatusUnprocessableEntity, props)
 	}
-	b := &oscar.Bucket{Name: f.Name, Visibility: f.Visibility}
-	if f.Visibility == "restricted" {
-		b.AllowedUsers = users
-	}
+	b := &oscar.Bucket{Name: f.Name, Visibility: f.Visibility, AllowedUsers: users}
 	ep, cr := p.creds(r)
 	if err := p.oscar.CreateBucket(r.Context(), ep, cr, b); err != nil {
 		var oe *oscar.Error
@@ -153,18 +136,6 @@ func checkBucketName(name string) string {
 		}
 	}
 	return ""
-}
-
-// splitUsers reads a list of user identifiers separated by new lines or commas.
-func splitUsers(s string) []string {
-	var out []string
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == ';' }) {
-		f = strings.TrimSpace(f)
-		if f != "" && !slices.Contains(out, f) {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // bucketName reads and checks the {bucket} path value.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -18,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/oscarconsole/oscar-console/templates"
+	"github.com/oscarconsole/oscar-console/web/bucket"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 )
 
@@ -60,12 +60,21 @@ func (p *Pages) showBucket(w http.ResponseWriter, r *http.Request) error {
 	if len(token) > 4096 {
 		return badRequest("That page link is not valid.")
 	}
+	return p.renderBucket(w, r, http.StatusOK, name, prefix, token, nil)
+}
+
+// renderBucket renders one folder of a bucket from token on; edit (if any) adds a form's values and
+// messages to the page (the bucket page's forms re-render it with status 422).
+func (p *Pages) renderBucket(w http.ResponseWriter, r *http.Request, status int, name, prefix, token string, edit func(*templates.BucketProps)) error {
 	ep, cr := p.creds(r)
 	props, err := p.scanBucket(r.Context(), ep, cr, name, prefix, token)
 	if err != nil {
 		return err
 	}
-	return p.render(w, r, http.StatusOK, templates.BucketPage(p.layout(r, "Bucket "+name, "buckets"), props))
+	if edit != nil {
+		edit(&props)
+	}
+	return p.render(w, r, status, templates.BucketPage(p.layout(r, "Bucket "+name, "buckets"), props))
 }
 
 // scanBucket reads OSCAR's listing from token on and keeps the entries under prefix: objects, and
@@ -76,6 +85,8 @@ func (p *Pages) scanBucket(ctx context.Context, ep oscar.Endpoint, cr oscar.Cred
 		Name: name, Prefix: prefix, UploadAction: bucketPath(name, "upload"), LinkAction: bucketPath(name, "presign"),
 		UploadLinkURL: withQuery(bucketPath(name, "presign"), url.Values{"op": {oscar.PresignUpload}, "key": {prefix}}),
 		DeleteURL:     bucketPath(name, "delete"),
+		ZipAction:     bucketPath(name, "selection", "zip"), SelectDeleteAction: bucketPath(name, "selection", "delete"),
+		FolderAction: bucketPath(name, "folders"), VisibilityAction: bucketPath(name, "visibility"),
 	}
 	if p.cfg.MaxUpload > 0 {
 		props.MaxUpload = humanBytes(p.cfg.MaxUpload)
@@ -91,6 +102,8 @@ func (p *Pages) scanBucket(ctx context.Context, ep oscar.Endpoint, cr oscar.Cred
 		props.Scanned++
 		if i == 0 {
 			props.Visibility = cmp.Or(page.Visibility, "private")
+			props.VisForm = templates.BucketForm{Visibility: props.Visibility, AllowedUsers: strings.Join(page.AllowedUsers, "\n")}
+			props.ServiceBucket = page.Metadata["service"] == "true"
 			props.Owner = cmp.Or(page.Metadata["owner_name"], bucketOwner(&page.Bucket))
 			if u := page.StorageUsage; u != nil {
 				props.Usage = fmt.Sprintf("%s in %d objects", humanBytes(u.UsedBytes), u.Objects)
@@ -105,17 +118,22 @@ func (p *Pages) scanBucket(ctx context.Context, ep oscar.Endpoint, cr oscar.Cred
 				if !seen[dir] {
 					seen[dir] = true
 					props.Folders = append(props.Folders, templates.FolderRow{
-						Name: dir + "/", URL: withQuery(bucketPath(name), url.Values{"prefix": {prefix + dir + "/"}}),
+						Name: dir + "/", Prefix: prefix + dir + "/", URL: withQuery(bucketPath(name), url.Values{"prefix": {prefix + dir + "/"}}),
 					})
 				}
 				continue
 			}
-			props.Objects = append(props.Objects, templates.ObjectRow{
+			row := templates.ObjectRow{
 				Name: rest, Key: o.Name, Size: humanBytes(o.Size), Modified: showTime(o.LastModified),
 				DownloadURL: objectPath(name, o.Name),
 				LinkURL:     withQuery(bucketPath(name, "presign"), url.Values{"key": {o.Name}}),
 				DeleteURL:   withQuery(bucketPath(name, "object-delete"), url.Values{"key": {o.Name}}),
-			})
+				MoveURL:     withQuery(bucketPath(name, "move"), url.Values{"key": {o.Name}}),
+			}
+			if k := bucket.KindOf(o.Name); k != bucket.None && k != bucket.Hostile {
+				row.PreviewURL = withQuery(bucketPath(name, "preview"), url.Values{"key": {o.Name}})
+			}
+			props.Objects = append(props.Objects, row)
 		}
 		if page.NextPage == "" || page.NextPage == token {
 			next = ""
@@ -189,6 +207,16 @@ func bucketForm(r *http.Request) (string, url.Values, error) {
 	return name, form, err
 }
 
+// bucketFormKey reads and checks the {bucket} path value, the posted form and its object key.
+func bucketFormKey(r *http.Request) (string, url.Values, string, error) {
+	name, form, err := bucketForm(r)
+	if err != nil {
+		return "", nil, "", err
+	}
+	key, err := objectKeyQuery(form.Get("key"))
+	return name, form, key, err
+}
+
 // bucketObject reads and checks the {bucket} path value, then the object key that keyOf finds for it.
 func bucketObject(r *http.Request, keyOf func(bucket string) (string, error)) (string, string, error) {
 	name, err := bucketName(r)
@@ -225,34 +253,7 @@ func (p *Pages) downloadObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ep, cr := p.creds(r)
-	link, err := p.oscar.Presign(r.Context(), ep, cr, name, oscar.PresignRequest{ObjectKey: key, Operation: oscar.PresignDownload, ExpiresIn: downloadLinkTTL})
-	if err != nil {
-		return fmt.Errorf("handlers: presign download of %q: %w", name, err)
-	}
-	body, _, size, err := p.oscar.GetObject(r.Context(), link.URL)
-	if err != nil {
-		return fmt.Errorf("handlers: download from %q: %w", name, err)
-	}
-	defer body.Close()
-	h := w.Header()
-	h.Set("Content-Type", "application/octet-stream")
-	h.Set("Content-Disposition", attachment(path.Base(key)))
-	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	h.Set("Cache-Control", "no-store")
-	if size >= 0 {
-		h.Set("Content-Length", strconv.FormatInt(size, 10))
-	}
-	w.WriteHeader(http.StatusOK)
-	if _, err := io.Copy(w, newKeepAlive(body, w)); err != nil {
-		if r.Context().Err() == nil {
-			p.log.WarnContext(r.Context(), "download interrupted", "bucket", name, "err", err)
-		}
-		// The headers are gone: abort the connection so the browser reports a failed download
-		// instead of keeping a short file (net/http's documented way to do it).
-		panic(http.ErrAbortHandler)
-	}
-	return nil
+	return p.streamObject(w, r, name, key, "", false)
 }
 
 // objectKeyQuery reads the ?key= (or form key=) of an object page.
@@ -288,11 +289,7 @@ func folderOf(key string) string {
 // user's MinIO keys from OSCAR's config (web/oscar DeleteObject); the keys never reach the browser or
 // the logs.
 func (p *Pages) deleteObject(w http.ResponseWriter, r *http.Request) error {
-	name, form, err := bucketForm(r)
-	if err != nil {
-		return err
-	}
-	key, err := objectKeyQuery(form.Get("key"))
+	name, _, key, err := bucketFormKey(r)
 	if err != nil {
 		return err
 	}

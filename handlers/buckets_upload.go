@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -17,10 +18,16 @@ import (
 )
 
 // uploadKey builds an uploaded file's key: the folder shown, an optional new sub-folder, and the
-// file's base name (browsers may send a path).
-func uploadKey(prefix, folder, filename string) (string, string) {
+// file's base name (browsers may send a path), or with tree (a folder picker's file) its relative
+// path.
+func uploadKey(prefix, folder, filename string, tree bool) (string, string) {
 	base := filename
-	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
+	if tree {
+		base = strings.Trim(strings.ReplaceAll(base, `\`, "/"), "/")
+		if strings.Contains(base, "//") {
+			return "", "The file name " + strconv.Quote(filename) + " cannot be used as an object name."
+		}
+	} else if i := strings.LastIndexAny(base, `/\`); i >= 0 {
 		base = base[i+1:]
 	}
 	folder = strings.Trim(strings.TrimSpace(folder), "/")
@@ -66,17 +73,22 @@ func tooLarge(limit int64) error {
 		"This console accepts files of at most " + humanBytes(limit) + ". Ask the operator, or upload it with a presigned link."}
 }
 
+// errUploadBroken is the error of uploadBroken.
+var errUploadBroken = &userError{http.StatusBadRequest, "The upload did not complete",
+	"The file did not arrive completely. Check your connection and upload it again."}
+
 // uploadBroken means the browser's upload stopped half way (or was not a valid form).
-func uploadBroken() error {
-	return &userError{http.StatusBadRequest, "The upload did not complete",
-		"The file did not arrive completely. Check your connection and upload it again."}
-}
+func uploadBroken() error { return errUploadBroken }
 
 // uploadObjects handles "POST /buckets/{bucket}/upload": a multipart form whose file parts are
 // streamed to MinIO one at a time, never held whole in memory or on disk (uploadObject). Fields
 // before the files ("prefix": the folder shown, "folder": an optional new sub-folder) place them.
-// The route table puts this route outside the form limit (routes.go); p.cfg.MaxUpload bounds each
-// file instead, and p.uploads what all uploads hold at once.
+// Parts named "file" keep their base name; parts named "tree" (the folder picker) keep the
+// relative path the browser sends. A file that cannot be stored (a bad name, over the limit,
+// refused by storage) does not stop the others: the flash sums up what was uploaded and what failed
+// and why. A broken stream stops the upload with a page. The route table puts this route outside
+// the form limit (routes.go); p.cfg.MaxUpload bounds each file instead, and p.uploads what all
+// uploads hold at once.
 func (p *Pages) uploadObjects(w http.ResponseWriter, r *http.Request) error {
 	name, err := bucketName(r)
 	if err != nil {
@@ -89,8 +101,7 @@ func (p *Pages) uploadObjects(w http.ResponseWriter, r *http.Request) error {
 	}
 	ep, cr := p.creds(r)
 	var prefix, folder string
-	var done []string
-	var total int64
+	var sum uploadSummary
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -99,8 +110,9 @@ func (p *Pages) uploadObjects(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return uploadBroken()
 		}
+		filename := partFileName(part)
 		switch {
-		case part.FileName() == "" && (part.FormName() == "prefix" || part.FormName() == "folder"):
+		case filename == "" && (part.FormName() == "prefix" || part.FormName() == "folder"):
 			v, err := io.ReadAll(io.LimitReader(part, maxKeyLen+1))
 			if err != nil {
 				return uploadBroken()
@@ -113,17 +125,19 @@ func (p *Pages) uploadObjects(w http.ResponseWriter, r *http.Request) error {
 			if prefix, ok = cleanPrefix(string(v)); !ok {
 				return badRequest("That folder name is not valid.")
 			}
-		case part.FormName() == "file" && part.FileName() != "":
-			key, msg := uploadKey(prefix, folder, part.FileName())
+		case (part.FormName() == "file" || part.FormName() == "tree") && filename != "":
+			key, msg := uploadKey(prefix, folder, filename, part.FormName() == "tree")
 			if msg != "" {
-				return badRequest(msg)
+				sum.fail(filename, badRequest(msg))
+				break
 			}
 			n, err := p.uploadObject(r.Context(), ep, cr, name, key, part)
-			if err != nil {
+			if err != nil && !sum.fail(filename, err) {
 				return err
 			}
-			done = append(done, key)
-			total += n
+			if err == nil {
+				sum.done(key, n)
+			}
 		default:
 			// An empty file input or an unknown field: skip it (bounded).
 			if _, err := io.Copy(io.Discard, io.LimitReader(part, 1<<20)); err != nil {
@@ -132,17 +146,78 @@ func (p *Pages) uploadObjects(w http.ResponseWriter, r *http.Request) error {
 		}
 		_ = part.Close()
 	}
-	d := &p.session(r).Data
-	dest := withQuery(bucketPath(name), url.Values{"prefix": {prefix}})
-	switch len(done) {
-	case 0:
-		d.AddFlash("Choose a file to upload first.")
-	case 1:
-		d.AddFlash(fmt.Sprintf("Uploaded %s (%s).", done[0], humanBytes(total)))
-	default:
-		d.AddFlash(fmt.Sprintf("Uploaded %d files (%s).", len(done), humanBytes(total)))
+	if len(sum.uploaded) == 0 && len(sum.failed) == 1 {
+		return sum.firstErr // one file, refused: its page says why, as before
 	}
-	return p.redirect(w, r, dest)
+	p.session(r).Data.AddFlash(sum.String())
+	return p.redirect(w, r, withQuery(bucketPath(name), url.Values{"prefix": {prefix}}))
+}
+
+// partFileName is a file part's name as the browser sent it, folders included (a folder picker
+// sends "dir/sub/name"); multipart.Part.FileName would keep only the base name.
+func partFileName(part *multipart.Part) string {
+	_, params, err := mime.ParseMediaType(part.Header.Get("Content-Disposition"))
+	if err != nil {
+		return part.FileName()
+	}
+	return params["filename"]
+}
+
+// uploadSummary is what an upload of several files stored and what it could not.
+type uploadSummary struct {
+	uploaded []string
+	total    int64
+	failed   []string // "name: why"
+	firstErr error
+}
+
+func (s *uploadSummary) done(key string, n int64) {
+	s.uploaded = append(s.uploaded, key)
+	s.total += n
+}
+
+// fail records a file that could not be stored, if err concerns that file only (its name, its size,
+// storage refusing it); it reports false for an error that stops the whole upload.
+func (s *uploadSummary) fail(filename string, err error) bool {
+	why := ""
+	var ue *userError
+	var oe *oscar.Error
+	switch {
+	case errors.As(err, &ue):
+		if ue == errUploadBroken {
+			return false // the stream itself broke: no later file can be read
+		}
+		why = ue.msg
+	case errors.As(err, &oe) && (oe.BadInput() || oe.NotFound() || oe.Kind == oscar.Forbidden):
+		why = oe.UserMessage()
+	default:
+		return false
+	}
+	if s.firstErr == nil {
+		s.firstErr = err
+	}
+	s.failed = append(s.failed, filename+": "+why)
+	return true
+}
+
+// String is the flash message.
+func (s *uploadSummary) String() string {
+	var msg string
+	switch len(s.uploaded) {
+	case 0:
+		if len(s.failed) == 0 {
+			return "Choose a file to upload first."
+		}
+		msg = "No file was uploaded."
+	case 1:
+		msg = fmt.Sprintf("Uploaded %s (%s).", s.uploaded[0], humanBytes(s.total))
+	default:
+		msg = fmt.Sprintf("Uploaded %d files (%s).", len(s.uploaded), humanBytes(s.total))
+	}
+	if len(s.failed) > 0 {
+		msg += fmt.Sprintf(" %d not uploaded: %s", len(s.failed), strings.Join(shortList(s.failed, 5), "; "))
+	}
+	return msg
 }
 
 // redirectUploadToBucket handles "GET /buckets/{bucket}/upload": there is nothing to show there, but a

@@ -91,6 +91,7 @@ type Pages struct {
 	partSize  int64         // the part buffer of one such upload (UploadPartSize; tests shrink it)
 	applies   *applyRuns    // whole-file FDL applies in progress (fdl_apply.go)
 	hub       []hubSource   // the OSCAR Hub's catalogues with their URL names (hub.go)
+	zipLimit  int64         // the largest zip of a selection (buckets_selection.go; tests shrink it)
 }
 
 // New builds the pages. Zero-valued optional dependencies get their defaults.
@@ -116,6 +117,7 @@ func New(d Deps) *Pages {
 		gate:      newUpstreamGate(maxUpstreamPerSession, upstreamWait),
 		uploads:   newUploadBudget(d.UploadBuffer),
 		partSize:  UploadPartSize,
+		zipLimit:  defaultZipLimit,
 		applies:   newApplyRuns(),
 		hub:       hubSources(d.HubSources),
 	}

@@ -117,6 +117,22 @@ func (p *Pages) Routes(r chi.Router) {
 			r.Post("/buckets/{bucket}/object-delete", p.handle(p.deleteObject))
 			r.Get("/buckets/{bucket}/presign", p.handle(p.showPresignForm))
 			r.Post("/buckets/{bucket}/presign", p.handle(p.presignObject))
+			// An object's preview (buckets_preview.go).
+			r.Get("/buckets/{bucket}/preview", p.handle(p.previewObject))
+			r.Get("/buckets/{bucket}/open", p.handle(p.openObject))
+			// Several objects at once: zip, delete (buckets_selection.go).
+			r.Post("/buckets/{bucket}/selection/zip", p.handle(p.zipObjects))
+			r.Post("/buckets/{bucket}/selection/delete", p.handle(p.confirmDeleteObjects))
+			r.Post("/buckets/{bucket}/selection/delete/confirmed", p.handle(p.deleteObjects))
+			// New folder, move/rename, visibility (buckets_manage.go).
+			r.Post("/buckets/{bucket}/folders", p.handle(p.createFolder))
+			r.Get("/buckets/{bucket}/move", p.handle(p.showMoveForm))
+			r.Post("/buckets/{bucket}/move", p.handle(p.moveObject))
+			r.Post("/buckets/{bucket}/visibility", p.handle(p.changeBucketVisibility))
+			// A service's S3, Onedata and WebDAV storage, read-only (services_storage.go).
+			r.Get("/services/{name}/storage", p.handle(p.browseServiceStorage))
+			r.Get("/services/{name}/storage/preview", p.handle(p.previewServiceFile))
+			r.Get("/services/{name}/storage/file", p.handle(p.downloadServiceFile))
 
 			// Managed volumes: list, create, a volume's page, delete (volumes.go).
 			r.Get("/volumes", p.handle(p.listVolumes))

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/oscarconsole/oscar-console/templates"
+	"github.com/oscarconsole/oscar-console/web/bucket"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 )
 
@@ -244,8 +245,12 @@ func buildServiceProps(s *oscar.Service, ep oscar.Endpoint) templates.ServicePro
 	runtimeKV(s, kv)
 
 	io := func(c oscar.StorageIOConfig) templates.IORow {
-		return templates.IORow{Provider: c.StorageProvider, Path: c.Path, Prefix: strings.Join(c.Prefix, ", "),
+		row := templates.IORow{Provider: c.StorageProvider, Path: c.Path, Prefix: strings.Join(c.Prefix, ", "),
 			Suffix: strings.Join(c.Suffix, ", "), Options: c.Options}
+		if kind, _, _ := strings.Cut(c.StorageProvider, "."); bucket.Browsable(kind) {
+			row.BrowseURL = storageURL(s.Name, c.StorageProvider, "", strings.Trim(c.Path, "/"))
+		}
+		return row
 	}
 	for _, c := range s.Input {
 		props.Inputs = append(props.Inputs, io(c))

@@ -56,7 +56,7 @@ func TestUploadKeyAndPrefix(t *testing.T) {
 		{"", "", "a\x00b", "", false},
 	}
 	for _, tt := range keys {
-		got, msg := uploadKey(tt.prefix, tt.folder, tt.file)
+		got, msg := uploadKey(tt.prefix, tt.folder, tt.file, false)
 		if (msg == "") != tt.ok || got != tt.want {
 			t.Errorf("uploadKey(%q, %q, %q) = %q, %q; want %q ok=%v", tt.prefix, tt.folder, tt.file, got, msg, tt.want, tt.ok)
 		}

@@ -109,6 +109,8 @@ type IORow struct {
 	Prefix   string
 	Suffix   string
 	Options  string
+	// BrowseURL lists the path on an S3, Onedata or WebDAV provider (services_storage.go).
+	BrowseURL string
 }
 
 // ProviderRow is a storage provider (or a federated cluster) with its secrets masked.
@@ -284,8 +286,9 @@ type Crumb struct {
 
 // FolderRow is a folder (a common key prefix) in a bucket listing.
 type FolderRow struct {
-	Name string
-	URL  string
+	Name   string
+	Prefix string // its full prefix, the value of its check box
+	URL    string
 }
 
 // ObjectRow is one object in a bucket listing.
@@ -295,8 +298,10 @@ type ObjectRow struct {
 	Size        string
 	Modified    string
 	DownloadURL string
+	PreviewURL  string // "" when the console has no preview for its type
 	LinkURL     string
 	DeleteURL   string
+	MoveURL     string
 }
 
 // BucketProps fills a bucket's page.
@@ -312,12 +317,25 @@ type BucketProps struct {
 	Owner        string
 	Usage        string
 	UploadAction string
-	MaxUpload    string // "" when unbounded
-	LinkAction   string // presign form target
+	// ZipAction and SelectDeleteAction receive the table's selection (buckets_selection.go).
+	ZipAction          string
+	SelectDeleteAction string
+	MaxUpload          string // "" when unbounded
+	LinkAction         string // presign form target
 	// UploadLinkURL asks for a presigned upload link into the folder shown.
 	UploadLinkURL string
 	DeleteURL     string
 	Scanned       int // OSCAR pages read for this view
+	// The new-folder form (buckets_manage.go).
+	FolderAction string
+	FolderName   string
+	FolderErrors FieldErrors
+	// The visibility form: shown unless the bucket is a service's (OSCAR refuses those).
+	VisibilityAction string
+	VisForm          BucketForm
+	VisErrors        FieldErrors
+	VisProblem       string
+	ServiceBucket    bool
 }
 
 // ObjectDeleteProps fills the confirmation of an object deletion.

@@ -82,29 +82,93 @@
     }, secs * 1000);
   }
 
-  // Upload progress: <form data-upload> with a file input and <progress> inside.
+  // Uploads: <form data-upload> sends its files one request each, with a progress bar and an
+  // outcome per file in its [data-upload-list], and a summary in [data-upload-summary]. It reveals
+  // the folder picker ([data-folder-picker], an input named "tree" whose files keep their relative
+  // paths). Without this script the form posts all its files at once and the server sums up.
   document.querySelectorAll("form[data-upload]").forEach(function (form) {
+    var picker = form.querySelector("[data-folder-picker]");
+    if (picker && "webkitdirectory" in document.createElement("input")) { picker.hidden = false; }
     form.addEventListener("submit", function (ev) {
-      var bar = form.querySelector("progress");
-      if (!bar || !window.XMLHttpRequest || !window.FormData) { return; }
+      var list = form.querySelector("[data-upload-list]");
+      var summary = form.querySelector("[data-upload-summary]");
+      if (!list || !summary || !window.XMLHttpRequest || !window.FormData) { return; }
+      var items = [];
+      form.querySelectorAll("input[type=file]").forEach(function (input) {
+        Array.prototype.forEach.call(input.files || [], function (f) {
+          var name = input.name === "tree" && f.webkitRelativePath ? f.webkitRelativePath : f.name;
+          items.push({ file: f, field: input.name, name: name });
+        });
+      });
+      if (items.length === 0) { return; } // the server says what to do
       ev.preventDefault();
-      var xhr = new XMLHttpRequest();
-      xhr.open("POST", form.action);
-      bar.hidden = false;
-      xhr.upload.addEventListener("progress", function (e) {
-        if (e.lengthComputable) { bar.max = e.total; bar.value = e.loaded; }
+      var button = form.querySelector("button[type=submit]");
+      if (button) { button.disabled = true; }
+      list.textContent = "";
+      list.hidden = false;
+      summary.hidden = true;
+      items.forEach(function (it) {
+        var li = document.createElement("li");
+        var label = document.createElement("span");
+        label.textContent = it.name;
+        it.bar = document.createElement("progress");
+        it.bar.max = 100;
+        it.bar.value = 0;
+        it.bar.setAttribute("aria-label", "Upload of " + it.name);
+        it.status = document.createElement("span");
+        it.status.className = "muted";
+        it.status.textContent = "waiting";
+        li.append(label, " ", it.bar, " ", it.status);
+        list.appendChild(li);
       });
-      xhr.addEventListener("load", function () {
-        if (xhr.status >= 400) {
-          // The upload was refused: post the form the plain way, so the browser shows the
-          // console's own page explaining why (with the form and its message).
-          form.submit();
-          return;
-        }
-        window.location.href = xhr.responseURL || form.action;
-      });
-      xhr.addEventListener("error", function () { form.submit(); });
-      xhr.send(new FormData(form));
+      var failed = 0, i = 0, done = form.action;
+      function reason(xhr) {
+        try {
+          var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+          var m = doc.querySelector("[data-testid=error-message]");
+          if (m && m.textContent) { return m.textContent.trim(); }
+        } catch (e) { /* fall through */ }
+        return "the console answered " + xhr.status;
+      }
+      function finish() {
+        summary.textContent = (items.length - failed) + " of " + items.length + " files uploaded." +
+          (failed ? " " + failed + " failed: see why in the list above, then reload the folder." : "");
+        summary.hidden = false;
+        if (button) { button.disabled = false; }
+        if (!failed) { window.location.href = done; }
+      }
+      function next() {
+        if (i >= items.length) { finish(); return; }
+        var it = items[i++];
+        var fd = new FormData();
+        fd.append("prefix", form.elements.prefix ? form.elements.prefix.value : "");
+        fd.append("folder", form.elements.folder ? form.elements.folder.value : "");
+        fd.append(it.field, it.file, it.name);
+        var xhr = new XMLHttpRequest();
+        xhr.open("POST", form.action);
+        it.status.textContent = "uploading";
+        xhr.upload.addEventListener("progress", function (e) {
+          if (e.lengthComputable) { it.bar.max = e.total; it.bar.value = e.loaded; }
+        });
+        xhr.addEventListener("load", function () {
+          if (xhr.status >= 400) {
+            failed++;
+            it.status.textContent = "failed: " + reason(xhr);
+          } else {
+            it.bar.value = it.bar.max;
+            it.status.textContent = "done";
+            done = xhr.responseURL || done;
+          }
+          next();
+        });
+        xhr.addEventListener("error", function () {
+          failed++;
+          it.status.textContent = "failed: the connection broke";
+          next();
+        });
+        xhr.send(fd);
+      }
+      next();
     });
   });
 })();

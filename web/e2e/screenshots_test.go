@@ -44,7 +44,8 @@ func TestScreenshots(t *testing.T) {
 	a.signOut()
 
 	// The cluster's OSCAR account on a second cluster: a refused sign-in, then operating a service,
-	// buckets, volumes (with the wizard's volume picker), the cluster page and an error page.
+	// buckets (and their files: previews, selections, moves, visibility), volumes (with the
+	// wizard's volume picker), the cluster page and an error page.
 	c2 := newConsole(t, consoleOptions{OSCAR: func(o *oscartest.Options) { o.ServerlessBackend = true }})
 	c2.seedService(t, "cowsay")
 	b := newTab(t, c2, true)
@@ -54,6 +55,8 @@ func TestScreenshots(t *testing.T) {
 	b.tokenBasicFlow()
 	b.operateFlow("cowsay")
 	b.bucketFlow()
+	b.bucketFilesFlow()
+	b.serviceStorageFlow()
 	b.volumeFlow()
 	b.open("/cluster")
 	b.screen("cluster")

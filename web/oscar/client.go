@@ -108,6 +108,10 @@ type Options struct {
 	// SlowTimeout replaces Timeout for creating, updating and deleting
 	// services, which take 6 s or more in OSCAR (default 30 s).
 	SlowTimeout time.Duration
+	// S3Endpoint, if set, replaces Amazon S3's endpoint for a region
+	// (https://s3.<region>.amazonaws.com) when browsing a service's S3
+	// storage; tests point it at a fake. The policy applies to its answer.
+	S3Endpoint func(region string) string
 }
 
 // Client calls OSCAR endpoints. It is safe for concurrent use; build one
@@ -122,6 +126,7 @@ type Client struct {
 	fast        *http.Client
 	slow        *http.Client
 	now         func() time.Time
+	s3URL       func(region string) string
 
 	mu       sync.Mutex
 	features map[string]featuresEntry
@@ -153,6 +158,7 @@ func New(o Options) *Client {
 		maxBody:     o.MaxBody,
 		timeout:     o.Timeout,
 		slowTimeout: o.SlowTimeout,
+		s3URL:       o.S3Endpoint,
 		fast:        newHTTPClient(pol, o.ConnectTimeout, o.Timeout),
 		slow:        newHTTPClient(pol, o.ConnectTimeout, o.SlowTimeout),
 		now:         time.Now,

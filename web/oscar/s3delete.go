@@ -148,6 +148,16 @@ func (c *Client) storageTarget(op string, ep Endpoint, mp *MinIOProvider) (*s3Ta
 	return &s3Target{base: string(base), host: base.Host(), access: mp.AccessKey, secret: mp.SecretKey, region: region}, nil
 }
 
+// objectURL is the path-style URL of bucket/key on the target, each byte outside S3's unreserved
+// set escaped exactly as the signer canonicalises it.
+func (t *s3Target) objectURL(op, bucket, key string) (*url.URL, error) {
+	u, err := url.Parse(t.base + "/" + s3utils.EncodePath(bucket) + "/" + s3utils.EncodePath(key))
+	if err != nil {
+		return nil, &Error{Op: op, Kind: Refused, Host: t.host, Message: "the storage URL could not be built", Err: err}
+	}
+	return u, nil
+}
+
 // deleteObjectWith deletes bucket/key on the MinIO that mp describes.
 func (c *Client) deleteObjectWith(ctx context.Context, ep Endpoint, mp *MinIOProvider, bucket, key string) error {
 	const op = "delete object"
@@ -155,11 +165,9 @@ func (c *Client) deleteObjectWith(ctx context.Context, ep Endpoint, mp *MinIOPro
 	if err != nil {
 		return err
 	}
-	// Path-style addressing, each byte outside S3's unreserved set escaped
-	// exactly as the signer canonicalises it.
-	u, err := url.Parse(t.base + "/" + s3utils.EncodePath(bucket) + "/" + s3utils.EncodePath(key))
+	u, err := t.objectURL(op, bucket, key)
 	if err != nil {
-		return &Error{Op: op, Kind: Refused, Host: t.host, Message: "the storage URL could not be built", Err: err}
+		return err
 	}
 	// The transport bounds each wait for headers; this bounds the pair.
 	ctx, cancel := context.WithTimeout(ctx, 2*c.timeout)
@@ -218,6 +226,11 @@ func (c *Client) s3Request(ctx context.Context, op string, t *s3Target, method s
 // no redirects, bounded waits). err is a transport problem or a redirect,
 // which is never followed.
 func (c *Client) s3Do(ctx context.Context, op string, t *s3Target, method string, u *url.URL, body []byte) (*s3Reply, error) {
+	return c.s3DoWith(ctx, op, t, method, u, body, nil)
+}
+
+// s3DoWith is s3Do with extra headers (x-amz-* headers are signed with the rest).
+func (c *Client) s3DoWith(ctx context.Context, op string, t *s3Target, method string, u *url.URL, body []byte, extra http.Header) (*s3Reply, error) {
 	var payload io.Reader
 	hash := emptySHA256
 	var guard *guardedBody
@@ -238,6 +251,9 @@ func (c *Client) s3Do(ctx context.Context, op string, t *s3Target, method string
 		}
 	}
 	setHeaders(req, "", "", "")
+	for k, vs := range extra {
+		req.Header[http.CanonicalHeaderKey(k)] = vs
+	}
 	req.Header.Set("X-Amz-Content-Sha256", hash)
 	// SignV4 adds X-Amz-Date and Authorization; it signs every header but
 	// User-Agent (empty here, so not sent), and the host.
@@ -321,8 +337,11 @@ func s3ErrorBody(data []byte) (code, msg string) {
 func s3Error(op, host string, status int, code, msg string) *Error {
 	e := statusError(op, host, status, nil, "")
 	verb := "delete files in"
-	if op == opUpload {
+	switch op {
+	case opUpload:
 		verb = "upload files to"
+	case opMove:
+		verb = "move files in"
 	}
 	switch code {
 	case "NoSuchKey":

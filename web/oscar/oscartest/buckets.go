@@ -29,9 +29,45 @@ type bucket struct {
 
 type object struct {
 	data        []byte
+	generated   int64 // > 0: an object of this many bytes made on the fly (GeneratedByte), data unused
 	contentType string
 	modified    time.Time
 	owner       string
+}
+
+// size is the object's length.
+func (o *object) size() int64 {
+	if o.generated > 0 {
+		return o.generated
+	}
+	return int64(len(o.data))
+}
+
+// GeneratedByte is the byte at offset i of an object stored with PutGeneratedObject.
+func GeneratedByte(i int64) byte { return byte('a' + i%26) }
+
+// generatedReader yields the bytes of a generated object from offset off, without holding them.
+type generatedReader struct{ off, end int64 }
+
+func (g *generatedReader) Read(b []byte) (int, error) {
+	if g.off >= g.end {
+		return 0, io.EOF
+	}
+	n := int(min(int64(len(b)), g.end-g.off))
+	for i := range n {
+		b[i] = GeneratedByte(g.off + int64(i))
+	}
+	g.off += int64(n)
+	return n, nil
+}
+
+// PutGeneratedObject stores an object of size bytes that the fake MinIO makes as it serves it
+// (GeneratedByte), so that tests can download hundreds of megabytes without the fake holding them.
+func (s *Server) PutGeneratedObject(bucketName, key string, size int64) {
+	s.PutObjectData(bucketName, key, nil)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.buckets[bucketName].objects[key].generated = size
 }
 
 // AddBucket creates a bucket owned by owner ("cluster_admin" for the Basic
@@ -236,7 +272,7 @@ func (s *Server) readBucket(w http.ResponseWriter, r *http.Request, p *principal
 	var used int64
 	for k, o := range b.objects {
 		keys = append(keys, k)
-		used += int64(len(o.data))
+		used += o.size()
 	}
 	sort.Strings(keys)
 	after := r.URL.Query().Get("page")
@@ -248,7 +284,7 @@ func (s *Server) readBucket(w http.ResponseWriter, r *http.Request, p *principal
 	objs := []map[string]any{}
 	for _, k := range keys[start:end] {
 		o := b.objects[k]
-		objs = append(objs, map[string]any{"object_name": k, "size_bytes": len(o.data), "owner": o.owner, "last_modified": o.modified.Format(time.RFC3339)})
+		objs = append(objs, map[string]any{"object_name": k, "size_bytes": o.size(), "owner": o.owner, "last_modified": o.modified.Format(time.RFC3339)})
 	}
 	out := b.doc()
 	out["objects"] = objs
@@ -397,6 +433,9 @@ func (s *Server) minioPut(w http.ResponseWriter, r *http.Request) {
 	case q.Has("uploadId") || q.Has("partNumber"):
 		s.minioUploadPart(w, r)
 		return
+	case r.Header.Get("Authorization") != "" && r.Header.Get("X-Amz-Copy-Source") != "":
+		s.minioCopy(w, r)
+		return
 	case r.Header.Get("Authorization") != "":
 		s.minioPutSigned(w, r)
 		return
@@ -466,6 +505,10 @@ func (s *Server) minioGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", o.contentType)
-	w.Header().Set("Content-Length", strconv.Itoa(len(o.data)))
+	w.Header().Set("Content-Length", strconv.FormatInt(o.size(), 10))
+	if o.generated > 0 {
+		_, _ = io.Copy(w, &generatedReader{end: o.generated})
+		return
+	}
 	_, _ = w.Write(o.data)
 }

@@ -75,16 +75,7 @@ func (s *Server) minioHead(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	bucketName, key := r.PathValue("bucket"), r.PathValue("key")
-	s.mu.Lock()
-	b, exists := s.buckets[bucketName]
-	var o *object
-	readable := false
-	if exists {
-		o = b.objects[key]
-		readable = caller.root || canSee(&principal{sub: caller.sub}, b.visibility, b.owner, b.allowed)
-	}
-	s.mu.Unlock()
+	exists, readable, o := s.readable(caller, r.PathValue("bucket"), r.PathValue("key"))
 	switch {
 	case !exists:
 		minioHeadError(w, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist")
@@ -94,10 +85,22 @@ func (s *Server) minioHead(w http.ResponseWriter, r *http.Request) {
 		minioHeadError(w, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
 	default:
 		w.Header().Set("Content-Type", o.contentType)
-		w.Header().Set("Content-Length", strconv.Itoa(len(o.data)))
+		w.Header().Set("Content-Length", strconv.FormatInt(o.size(), 10))
 		w.Header().Set("Last-Modified", o.modified.Format(http.TimeFormat))
 		w.WriteHeader(http.StatusOK)
 	}
+}
+
+// readable looks up bucketName/key for caller: whether the bucket exists, whether the caller may
+// read it (the root account, or a user who can see the bucket), and the object (nil if missing).
+func (s *Server) readable(caller *s3Caller, bucketName, key string) (exists, readable bool, o *object) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, exists := s.buckets[bucketName]
+	if !exists {
+		return false, false, nil
+	}
+	return true, caller.root || canSee(&principal{sub: caller.sub}, b.visibility, b.owner, b.allowed), b.objects[key]
 }
 
 // minioDelete handles DELETE /minio/{bucket}/{key...}: S3 DeleteObject,
