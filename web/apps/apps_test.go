@@ -191,7 +191,9 @@ func TestValidate(t *testing.T) {
 		{"no volume", "flows", func(f *Form) { f.Workspace = WorkspaceVolume }, nil, FieldVolume},
 		{"bad volume", "flows", func(f *Form) { f.Workspace, f.Volume = WorkspaceVolume, "Bad Vol" }, nil, FieldVolume},
 		{"no new volume name", "terminal", func(f *Form) { f.Workspace, f.VolumeAmount, f.VolumeUnit = WorkspaceNewVolume, "1", "Gi" }, nil, FieldVolumeName},
-		{"bad size", "terminal", func(f *Form) { f.Workspace, f.VolumeName, f.VolumeAmount, f.VolumeUnit = WorkspaceNewVolume, "ws", "lots", "Gi" }, nil, FieldVolumeSize},
+		{"bad size", "terminal", func(f *Form) {
+			f.Workspace, f.VolumeName, f.VolumeAmount, f.VolumeUnit = WorkspaceNewVolume, "ws", "lots", "Gi"
+		}, nil, FieldVolumeSize},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := good
