@@ -19,6 +19,7 @@ import (
 	"github.com/oscarconsole/oscar-console/web/requestid"
 
 	"github.com/oscarconsole/oscar-console/templates"
+	"github.com/oscarconsole/oscar-console/web/apps"
 	"github.com/oscarconsole/oscar-console/web/auth"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/remote"
@@ -55,6 +56,9 @@ type Settings struct {
 	// FormLimit bounds a form post's body (bytes); 0 means DefaultFormLimit. The two routes whose
 	// bodies stream (object upload, invocation) have limits of their own (routes.go).
 	FormLimit int64
+	// AppSources are where each app kind's template comes from (CONSOLE_APP_SOURCES); nil means
+	// apps.DefaultSources, and a kind missing from a non-nil map is off.
+	AppSources apps.Sources
 }
 
 // Deps is everything the pages are built from.
@@ -95,6 +99,9 @@ func New(d Deps) *Pages {
 	}
 	if d.LoginRate <= 0 {
 		d.LoginRate = 20
+	}
+	if d.AppSources == nil {
+		d.AppSources = apps.DefaultSources()
 	}
 	if d.FormLimit <= 0 {
 		d.FormLimit = DefaultFormLimit

@@ -147,6 +147,7 @@ func build(ctx context.Context, cfg *config, log *slog.Logger) (*server.Console,
 		SessionIdle: cfg.SessionIdle, SessionMax: cfg.SessionMax, OIDC: oidc, RequiredVOs: cfg.RequiredVOs,
 		Policy: cfg.policy, Clusters: cfg.clusters, PublicURL: cfg.publicURL, Version: version(),
 		MaxUpload: cfg.MaxUpload, UploadBuffer: cfg.UploadBuffer, LoginRate: cfg.LoginRate, TrustedProxies: cfg.proxies,
+		AppSources: cfg.apps,
 	})
 }
 
