@@ -193,6 +193,12 @@ func (p *Pages) restartService(w http.ResponseWriter, r *http.Request) error {
 // where the deployment panel shows the state until it settles. OSCAR's 400 for a service that is
 // not exposed becomes a 409: the request is fine, the service is not in a state that allows it.
 func (p *Pages) serviceAction(w http.ResponseWriter, r *http.Request, action string) error {
+	return p.lifecycleAction(w, r, action, func(name string) string { return servicePath(name) + "#deployment" })
+}
+
+// lifecycleAction asks OSCAR to stop, start or restart the {name} service and goes back to the
+// page back names for it, with the state OSCAR reports in a flash.
+func (p *Pages) lifecycleAction(w http.ResponseWriter, r *http.Request, action string, back func(name string) string) error {
 	name, ep, cr, err := p.serviceTarget(r)
 	if err != nil {
 		return err
@@ -219,7 +225,7 @@ func (p *Pages) serviceAction(w http.ResponseWriter, r *http.Request, action str
 		flash += " State now: " + st.State + "."
 	}
 	p.session(r).Data.AddFlash(flash)
-	return p.redirect(w, r, servicePath(name)+"#deployment")
+	return p.redirect(w, r, back(name))
 }
 
 // readLogQuery reads the logs page's tail and timestamps from the URL.

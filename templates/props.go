@@ -9,7 +9,7 @@ package templates
 // OSCAR endpoint that receives the user's credentials.
 type Layout struct {
 	Title     string
-	Nav       string // active navigation entry: "services", "buckets", "volumes", "token", "cluster", ""
+	Nav       string // active navigation entry: "services", "buckets", "volumes", "apps", "token", "cluster", ""
 	Volumes   bool   // the cluster offers managed volumes (as last known): the header links them
 	SignedIn  bool
 	UserName  string // display name, never a token

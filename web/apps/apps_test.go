@@ -282,3 +282,24 @@ func TestState(t *testing.T) {
 		}
 	}
 }
+
+func TestRefusalField(t *testing.T) {
+	for _, tc := range []struct {
+		ws, msg, want string
+	}{
+		{WorkspaceBucket, "A service with the provided name already exists", FieldName},
+		{WorkspaceBucket, `secret "juno-x" already exists`, FieldName},
+		{WorkspaceBucket, `A service named "juno-x" already exists.`, FieldName},
+		{WorkspaceBucket, "this user isn't enrrolled on the vo: vo.b", FieldVO},
+		{WorkspaceVolume, `volume "data" does not exist`, FieldVolume},
+		{WorkspaceNewVolume, `volume "data" already exists`, FieldVolumeName},
+		{WorkspaceNewVolume, "volume size exceeds the quota", FieldVolumeSize},
+		{WorkspaceBucket, `The bucket "x" is not private`, FieldBucket},
+		{WorkspaceBucket, "the memory request is above the limit", FieldMemory},
+		{WorkspaceBucket, "something else", ""},
+	} {
+		if got := RefusalField(Form{Workspace: tc.ws}, tc.msg); got != tc.want {
+			t.Errorf("%q: field %q, want %q", tc.msg, got, tc.want)
+		}
+	}
+}

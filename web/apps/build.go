@@ -10,6 +10,15 @@ import (
 	"github.com/oscarconsole/oscar-console/web/oscar"
 )
 
+// TemplateError is what is wrong with an operator's template, in words for people.
+type TemplateError struct{ Msg string }
+
+func (e *TemplateError) Error() string { return e.Msg }
+
+func templateError(format string, a ...any) error {
+	return &TemplateError{Msg: fmt.Sprintf(format, a...)}
+}
+
 // Template reads a kind's template: the first service of its FDL file, with the script the file
 // names taken from script. The service must be exposed (an app is opened in the browser). The
 // error's message is meant for people (it says what is wrong with the operator's template).
@@ -18,25 +27,25 @@ func Template(k Kind, fdlFile, script []byte) (oscar.Service, error) {
 	if err != nil {
 		var fe *fdl.Error
 		if errors.As(err, &fe) {
-			return oscar.Service{}, fmt.Errorf("%s cannot be read: %s", k.FDL, fe.Error())
+			return oscar.Service{}, templateError("%s cannot be read: %s", k.FDL, fe.Error())
 		}
-		return oscar.Service{}, fmt.Errorf("%s cannot be read", k.FDL)
+		return oscar.Service{}, templateError("%s cannot be read", k.FDL)
 	}
 	if len(f.Functions) == 0 {
-		return oscar.Service{}, fmt.Errorf("%s defines no service", k.FDL)
+		return oscar.Service{}, templateError("%s defines no service", k.FDL)
 	}
 	s, missing := f.Service(0, map[string]string{k.Script: string(script)})
 	if missing != "" {
-		return oscar.Service{}, fmt.Errorf("%s names the script %s, which is not %s", k.FDL, missing, k.Script)
+		return oscar.Service{}, templateError("%s names the script %s, which is not %s", k.FDL, missing, k.Script)
 	}
 	if strings.TrimSpace(s.Script) == "" {
-		return oscar.Service{}, fmt.Errorf("%s has no script", k.FDL)
+		return oscar.Service{}, templateError("%s has no script", k.FDL)
 	}
 	if strings.TrimSpace(s.Image) == "" {
-		return oscar.Service{}, fmt.Errorf("%s names no image", k.FDL)
+		return oscar.Service{}, templateError("%s names no image", k.FDL)
 	}
 	if !s.Expose.Exposed() {
-		return oscar.Service{}, fmt.Errorf("%s does not expose the service (no api_port)", k.FDL)
+		return oscar.Service{}, templateError("%s does not expose the service (no api_port)", k.FDL)
 	}
 	return s, nil
 }
