@@ -43,18 +43,18 @@ type AppFormProps struct {
 	Kind   AppKindCard
 	Action string
 	// Values typed (never the secret).
-	Name, CPU, Memory                           string
+	Name, CPU, Memory                            string
 	Bucket, VolumeName, VolumeAmount, VolumeUnit string
-	SecretLabel, SecretHint                     string // "" when the app asks for none
-	VOs                                         []WizardOption
-	VONote                                      string // why no VO can be chosen
-	Workspaces                                  []AppChoice
-	Buckets                                     []string // the user's buckets, suggested
-	Volumes                                     []WizardOption
-	VolumesKnown                                bool
-	Units                                       []string
-	Errors                                      FieldErrors
-	Problem                                     string // OSCAR's refusal, in plain words
+	SecretLabel, SecretHint                      string // "" when the app asks for none
+	VOs                                          []WizardOption
+	VONote                                       string // why no VO can be chosen
+	Workspaces                                   []AppChoice
+	Buckets                                      []string // the user's buckets, suggested
+	Volumes                                      []WizardOption
+	VolumesKnown                                 bool
+	Units                                        []string
+	Errors                                       FieldErrors
+	Problem                                      string // OSCAR's refusal, in plain words
 }
 
 // AppStateProps fill the state panel of a new app, which the progress page polls.
