@@ -112,14 +112,7 @@ func appFormProps(k apps.Kind, af appForm, f apps.Form, errs apps.Errors) templa
 		}
 		props.Workspaces = append(props.Workspaces, templates.AppChoice{Value: w, Label: workspaceLabels[w], Checked: w == f.Workspace})
 	}
-	props.Volumes = append(props.Volumes, templates.WizardOption{Value: "", Label: "Choose a volume…", Selected: f.Volume == ""})
-	names := slices.Clone(af.volumes)
-	if f.Volume != "" && !slices.Contains(names, f.Volume) {
-		names = append(names, f.Volume)
-	}
-	for _, n := range names {
-		props.Volumes = append(props.Volumes, templates.WizardOption{Value: n, Label: n, Selected: n == f.Volume})
-	}
+	props.Volumes = templates.VolumeChoices(af.volumes, f.Volume)
 	return props
 }
 

@@ -67,14 +67,9 @@ func (p *Pages) showApp(w http.ResponseWriter, r *http.Request) error {
 // showAppState handles "GET /apps/{name}/state": the state panel alone, which the progress page's
 // script polls (one OSCAR call).
 func (p *Pages) showAppState(w http.ResponseWriter, r *http.Request) error {
-	name, ep, cr, err := p.serviceTarget(r)
-	if err != nil {
-		return err
-	}
-	st, err := p.oscar.Deployment(r.Context(), ep, cr, name)
-	var oe *oscar.Error
-	if errors.As(err, &oe) && (oe.NotFound() || oe.Denied()) {
-		return fmt.Errorf("handlers: state of app %q: %w", name, err)
+	name, ep, st, err, fatal := p.deploymentState(r)
+	if fatal != nil {
+		return fatal
 	}
 	return p.render(w, r, http.StatusOK, templates.AppStatePage(p.layout(r, name, "apps"), appStateProps(ep, name, st, err)))
 }
