@@ -14,6 +14,7 @@ import (
 	"github.com/oscarconsole/oscar-console/web/auth/authtest"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
+	"github.com/oscarconsole/oscar-console/web/remote/remotetest"
 	"github.com/oscarconsole/oscar-console/web/server"
 )
 
@@ -44,7 +45,9 @@ type console struct {
 	URL   string // http://127.0.0.1:port, no trailing slash
 	OP    *authtest.OP
 	OSCAR *oscartest.Server
-	logs  *lockedBuffer
+	// Templates is the GitHub fake serving app templates (consoleOptions.Apps), else nil.
+	Templates *remotetest.Server
+	logs      *lockedBuffer
 }
 
 // consoleOptions change the wiring of one console.
@@ -54,6 +57,8 @@ type consoleOptions struct {
 	Clusters bool
 	// OSCAR edits the fake OSCAR's options.
 	OSCAR func(*oscartest.Options)
+	// Apps serves the app templates from a local GitHub fake and a directory (apps_test.go).
+	Apps bool
 }
 
 // newConsole builds the console as cmd/oscar-console does (file sessions, SSRF-guarded OSCAR client
@@ -92,12 +97,17 @@ func newConsole(t *testing.T, o consoleOptions) *console {
 		}
 		clusters = []server.Cluster{{Label: "Test cluster", Endpoint: ep}}
 	}
-	built, err := server.Build(t.Context(), server.Config{
+	cfg := server.Config{
 		Log: log, SessionStore: "file:" + t.TempDir(),
 		SessionKeys: [][]byte{[]byte("e2e-session-key-0123456789abcdef0123456789")},
 		OIDC:        []auth.Config{op.ProviderConfig()}, Policy: policy, Clusters: clusters,
 		RequiredVOs: []string{testVO}, PublicURL: public, Version: "e2e",
-	})
+	}
+	var templates *remotetest.Server
+	if o.Apps {
+		templates = appTemplates(t, &cfg)
+	}
+	built, err := server.Build(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +127,7 @@ func newConsole(t *testing.T, o consoleOptions) *console {
 			t.Logf("console log:\n%s", logs.String())
 		}
 	})
-	return &console{URL: base, OP: op, OSCAR: fake, logs: logs}
+	return &console{URL: base, OP: op, OSCAR: fake, Templates: templates, logs: logs}
 }
 
 // Endpoint is the fake OSCAR's URL as the user types it.

@@ -76,9 +76,18 @@ func TestScreenshots(t *testing.T) {
 	d.deploymentLogsFlow()
 	d.wizardExposeFlow()
 
+	// Apps: a kind whose template source is down, a notebook's form (refused, then sent), its
+	// progress, the list and the delete confirmation.
+	c5 := newConsole(t, consoleOptions{Apps: true, OSCAR: func(o *oscartest.Options) { o.DeploymentSettle = 2 }})
+	e := newTab(t, c5, true)
+	e.signInBasic()
+	e.shots = dir
+	e.appsSourceDownFlow()
+	e.appsFlow()
+
 	var names []string
 	seen := map[string]bool{}
-	for _, tour := range []*tab{a, b, f, d} {
+	for _, tour := range []*tab{a, b, f, d, e} {
 		for n := range tour.shot {
 			if seen[n] {
 				t.Errorf("screen %q rendered by two tours: the second overwrote the first", n)
