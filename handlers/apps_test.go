@@ -265,6 +265,9 @@ func TestAppsCreateEachKindWithEveryParameter(t *testing.T) {
 					t.Errorf("%s shows the password again", path)
 				}
 			}
+			if secret != "" && strings.Contains(e.logs.String(), secret) {
+				t.Error("the password reached the log")
+			}
 			if d := e.sessionData(); len(d.Reveal) != 0 {
 				t.Errorf("the session still holds %v", d.Reveal)
 			}

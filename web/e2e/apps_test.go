@@ -91,6 +91,24 @@ func (tb *tab) appsFlow() {
 		t.Errorf("VO preset %q, want %s", got, testVO)
 	}
 	tb.screen("app-form")
+	// With JavaScript only the chosen workspace's fields show; without it, all of them.
+	wantHidden := 0
+	if tb.js {
+		wantHidden = 1
+	}
+	if n := tb.count(`[data-workspace-part="new-volume"][hidden]`); n != wantHidden {
+		t.Errorf("new-volume fields hidden %d times, want %d (%s)", n, wantHidden, tb.mode())
+	}
+	if n := tb.count(`[data-workspace-part="bucket"][hidden]`); n != 0 {
+		t.Error("the chosen workspace's fields are hidden")
+	}
+	if tb.js {
+		tb.press("#f-workspace-new-volume")
+		if n := tb.count(`[data-workspace-part="new-volume"][hidden]`) + tb.count(`[data-workspace-part="bucket"]:not([hidden])`); n != 0 {
+			t.Error("choosing a new volume does not show its fields instead of the bucket's")
+		}
+		tb.press("#f-workspace-bucket")
+	}
 
 	// Bad input: the fields marked and explained, the input kept, the token not.
 	tb.fill("#f-cpu", "lots")
