@@ -98,7 +98,7 @@ func appFormProps(k apps.Kind, af appForm, f apps.Form, errs apps.Errors) templa
 		VolumeName: f.VolumeName, VolumeAmount: f.VolumeAmount, VolumeUnit: f.VolumeUnit,
 		Buckets: af.buckets, VolumesKnown: af.volumesKnown, Units: volume.Units, Errors: templates.FieldErrors(errs),
 	}
-	if k.Secret != nil {
+	if k.Asked() {
 		props.SecretLabel, props.SecretHint = k.Secret.Label, k.Secret.Hint
 	}
 	if len(af.env.VOChoices) > 0 {
@@ -152,7 +152,7 @@ func (p *Pages) createApp(w http.ResponseWriter, r *http.Request) error {
 		return p.render(w, r, http.StatusUnprocessableEntity, templates.AppFormPage(p.layout(r, title, "apps"), props))
 	}
 	secret := ""
-	if k.Secret != nil {
+	if k.Asked() {
 		secret = f.Secret
 		if secret == "" {
 			secret = apps.NewSecret()
@@ -175,6 +175,14 @@ func (p *Pages) createApp(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		return fmt.Errorf("handlers: create app %s %q: %w", k.ID, f.Name, err)
+	}
+	if k.Secret != nil && k.Secret.FromService {
+		// The app's password is the token OSCAR made for the service: read it to show it once.
+		if s, err := p.oscar.Service(r.Context(), ep, cr, f.Name, false); err == nil {
+			secret = s.Token
+		} else {
+			p.log.InfoContext(r.Context(), "apps: service token not read", "service", f.Name, "err", err)
+		}
 	}
 	d := &p.session(r).Data
 	if secret != "" {

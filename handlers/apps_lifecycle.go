@@ -59,7 +59,7 @@ func (p *Pages) showApp(w http.ResponseWriter, r *http.Request) error {
 	}
 	props := templates.AppProgressProps{Name: name, Kind: k.Title, State: appStateProps(ep, name, st, stErr)}
 	if secret := p.session(r).Data.TakeReveal(name); secret != "" && k.Secret != nil {
-		props.Secret, props.SecretLabel = secret, k.Secret.Label
+		props.Secret, props.SecretLabel, props.FromService = secret, k.Secret.Label, k.Secret.FromService
 	}
 	return p.render(w, r, http.StatusOK, templates.AppProgressPage(p.layout(r, name, "apps"), props))
 }

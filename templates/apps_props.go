@@ -73,6 +73,8 @@ type AppProgressProps struct {
 	Name, Kind  string
 	SecretLabel string
 	Secret      string // shown on this page once, then gone
+	// FromService: the password is the service token OSCAR made, which the service's page shows too.
+	FromService bool
 	State       AppStateProps
 }
 

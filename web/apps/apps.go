@@ -25,13 +25,20 @@ const (
 	WorkspaceNone      = "none"
 )
 
-// Secret is the password or token an app asks for before it opens. It goes to OSCAR as a secret
-// environment variable (OSCAR blanks secrets in what it returns), never as a plain variable.
+// Secret is the password or token an app asks for before it opens. The form asks for it (or the
+// console makes one) and it goes to OSCAR as a secret environment variable (OSCAR blanks secrets in
+// what it returns), never as a plain variable. FromService means the app takes the service token
+// OSCAR makes for it instead: the form asks nothing and the console reads the token after creation.
+// Either way it is the app's own password, never the user's OSCAR credential.
 type Secret struct {
-	Label string // the form's label
-	Env   string // the environment variable the app reads it from
-	Hint  string
+	Label       string // the form's and the progress page's label
+	Env         string // the environment variable the app reads it from
+	Hint        string
+	FromService bool
 }
+
+// Asked reports whether the form asks for the kind's password.
+func (k Kind) Asked() bool { return k.Secret != nil && !k.Secret.FromService }
 
 // Kind is one kind of app.
 type Kind struct {
@@ -81,6 +88,7 @@ func Kinds() []Kind {
 			Description: "A shell in the browser, with an optional workspace in a bucket or a volume.",
 			Source:      "github:grycap/oscar-terminal@main", FDL: "fdl.yml", Script: "script.sh",
 			Label: "terminal", Prefix: "terminal", CPU: "0.5", Memory: "256Mi",
+			Secret:     &Secret{Label: "Terminal token", FromService: true},
 			Workspaces: []string{WorkspaceNone, WorkspaceBucket, WorkspaceVolume, WorkspaceNewVolume}, DirEnv: "WORKSPACE_DIR",
 			BaseEnv: []string{"BASE_PATH"}, NameEnv: []string{"SERVICE_NAME"},
 			DropSecrets: []string{"OSCAR_OIDC_REFRESH_TOKEN"},
@@ -90,6 +98,7 @@ func Kinds() []Kind {
 			Description: "Browse, upload and download the files of a volume or a bucket.",
 			Source:      "github:grycap/oscar-filebrowser@main", FDL: "fdl.yml", Script: "script.sh",
 			Label: "filebrowser", Prefix: "filebrowser", CPU: "0.5", Memory: "512Mi",
+			Secret:     &Secret{Label: "Admin password", Env: "FILEBROWSER_ADMIN_PASSWORD", Hint: "File Browser's password for the user admin. Leave it empty and the console makes one."},
 			Workspaces: []string{WorkspaceVolume, WorkspaceNewVolume, WorkspaceBucket}, DirEnv: "FILEBROWSER_SOURCE_PATH",
 			VolumePath: "/data",
 		},

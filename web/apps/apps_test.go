@@ -94,7 +94,7 @@ func TestBuildEveryKind(t *testing.T) {
 		{kind: "terminal", form: Form{Workspace: WorkspaceNewVolume, VolumeName: "ws", VolumeAmount: "2", VolumeUnit: "Gi"}, dirEnv: "WORKSPACE_DIR", dir: "/mnt/volumes/ws",
 			volume: &oscar.ServiceVolume{Name: "ws", Size: "2Gi", MountPath: "/mnt/volumes/ws", LifecyclePolicy: "retain"}},
 		{kind: "filebrowser", form: Form{Workspace: WorkspaceVolume, Volume: "data"}, dirEnv: "FILEBROWSER_SOURCE_PATH", dir: "/data",
-			volume: &oscar.ServiceVolume{Name: "data", MountPath: "/data"}},
+			volume: &oscar.ServiceVolume{Name: "data", MountPath: "/data"}, secretEnv: "FILEBROWSER_ADMIN_PASSWORD"},
 		{kind: "filebrowser", form: Form{Workspace: WorkspaceBucket, Bucket: "files"}, dirEnv: "FILEBROWSER_SOURCE_PATH", dir: "/mnt/files", mount: "files"},
 		{kind: "flows", form: Form{Workspace: WorkspaceBucket, Bucket: "flows1"}, dirEnv: "NODE_RED_DIRECTORY", dir: "/mnt/flows1", mount: "flows1",
 			secretEnv: "PASSWORD", vars: map[string]string{"NODE_RED_BASE_URL": "/system/services/app-x/exposed"}},
@@ -129,6 +129,9 @@ func TestBuildEveryKind(t *testing.T) {
 			}
 			if _, ok := s.Environment.Secrets["OSCAR_OIDC_REFRESH_TOKEN"]; ok && k.ID == "terminal" {
 				t.Error("the terminal's credential secret was sent")
+			}
+			if k.ID == "terminal" && len(s.Environment.Secrets) != 0 {
+				t.Errorf("the terminal (its password is the service token) got secrets %v", s.Environment.Secrets)
 			}
 			if tc.secretEnv != "" {
 				if s.Environment.Secrets[tc.secretEnv] != "s3cret-pass" {
@@ -207,6 +210,15 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("errors = %v, want one on %s", errs, tc.field)
 			}
 		})
+	}
+	// The terminal asks no password (OSCAR's service token is its password): one typed is ignored.
+	tf := good
+	tf.Secret = "x"
+	if errs := Validate(kind(t, "terminal"), tf, env); len(errs) != 0 {
+		t.Fatalf("terminal with a stray secret: %v", errs)
+	}
+	if errs := Validate(kind(t, "filebrowser"), Form{Name: "fb-a", CPU: "1", Memory: "1Gi", Workspace: WorkspaceBucket, Bucket: "abc", Secret: "short"}, Env{}); errs[FieldSecret] == "" {
+		t.Fatalf("file browser short password: %v", errs)
 	}
 	// A secret left empty is fine (the console makes one); a kind without one ignores it.
 	f := good

@@ -71,7 +71,7 @@ func Build(k Kind, tmpl oscar.Service, f Form, secret, endpoint string) oscar.Se
 		delete(env.Secrets, name)
 		delete(env.Variables, name)
 	}
-	if k.Secret != nil {
+	if k.Asked() {
 		// A template may give a default password as a plain variable: it goes, and the user's
 		// password goes as a secret.
 		delete(env.Variables, k.Secret.Env)

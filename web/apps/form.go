@@ -98,7 +98,7 @@ func Validate(k Kind, f Form, env Env) Errors {
 	case !slices.Contains(env.VOChoices, f.VO):
 		errs[FieldVO] = "Choose one of your VOs: " + strings.Join(env.VOChoices, ", ") + "."
 	}
-	if k.Secret != nil && f.Secret != "" {
+	if k.Asked() && f.Secret != "" {
 		if m := checkSecret(f.Secret); m != "" {
 			errs[FieldSecret] = m
 		}
