@@ -50,6 +50,10 @@ type appTemplate struct {
 func (p *Pages) loadAppTemplate(ctx context.Context, k apps.Kind) appTemplate {
 	t := appTemplate{kind: k}
 	src := p.cfg.AppSources[k.ID]
+	if p.remote == nil { // pages built without a fetcher (some tests): no template can be read
+		t.problem = fmt.Sprintf("The %s template cannot be fetched: the console has no way to read its source.", k.Title)
+		return t
+	}
 	var fdlFile, script remote.File
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { fdlFile, err = p.remote.Get(gctx, src, k.FDL); return err })
