@@ -242,6 +242,10 @@ func TestAppsCreateEachKindWithEveryParameter(t *testing.T) {
 				t.Errorf("script %q token %q", s.Script, s.Token)
 			}
 			tc.check(t, s)
+			// The console's OSCAR password never goes into the app's definition.
+			if posts := e.requests(http.MethodPost, "/system/services"); strings.Contains(string(posts[len(posts)-1].Body), oscartest.DefaultBasicPassword) {
+				t.Error("the user's OSCAR password is in the service definition")
+			}
 
 			progress := e.get(resp.location())
 			if progress.StatusCode != http.StatusOK || progress.text("[data-testid=app-state]") == "" {
