@@ -186,10 +186,7 @@ func (p *Pages) createApp(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := &p.session(r).Data
 	if secret != "" {
-		if d.Reveal == nil {
-			d.Reveal = map[string]string{}
-		}
-		d.Reveal[f.Name] = secret
+		d.KeepReveal(f.Name, secret)
 	}
 	d.AddFlash(fmt.Sprintf("%s %s created: OSCAR is starting it.", k.Title, f.Name))
 	return p.redirect(w, r, appPath(f.Name))

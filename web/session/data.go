@@ -88,6 +88,21 @@ func (d *Data) TakeFlash() []string {
 	return f
 }
 
+// maxReveal bounds the passwords kept for pages not yet seen (an app created, its page never opened).
+const maxReveal = 8
+
+// KeepReveal keeps an app's password for the one page that shows it. Past maxReveal unseen ones,
+// the older ones are dropped: their pages then show none.
+func (d *Data) KeepReveal(name, password string) {
+	if len(d.Reveal) >= maxReveal {
+		d.Reveal = nil
+	}
+	if d.Reveal == nil {
+		d.Reveal = map[string]string{}
+	}
+	d.Reveal[name] = password
+}
+
 // TakeReveal returns the password kept for the app name and forgets it.
 func (d *Data) TakeReveal(name string) string {
 	v := d.Reveal[name]
