@@ -57,7 +57,7 @@ func (p *Pages) loadAppTemplate(ctx context.Context, k apps.Kind) appTemplate {
 	var fdlFile, script remote.File
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { fdlFile, err = p.remote.Get(gctx, src, k.FDL); return err })
-	g.Go(func() (err error) { script, err = p.remote.Get(gctx, src, k.Script); return err })
+	g.Go(func() (err error) { script, err = p.remote.Get(gctx, src, apps.ScriptFile); return err })
 	if err := g.Wait(); err != nil {
 		if ctx.Err() == nil {
 			p.log.WarnContext(ctx, "apps: template not fetched", "kind", k.ID, "source", src.String(), "err", err)

@@ -648,7 +648,7 @@ func AppFormPage(l Layout, p AppFormProps) templ.Component {
 					}
 				}
 				if p.SecretLabel != "" {
-					templ_7745c5c3_Err = Field(fieldID("secret"), "secret", p.SecretLabel, "password", "", p.SecretHint+" You will see it once, after the app is created.", p.Errors, templ.Attributes{"autocomplete": "new-password", "maxlength": "256"}).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = Field(fieldID("secret"), "secret", p.SecretLabel, "password", "", p.SecretHint+" Leave it empty and the console makes one. You will see it once, after the app is created.", p.Errors, templ.Attributes{"autocomplete": "new-password", "maxlength": "256"}).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

@@ -46,8 +46,8 @@ type Kind struct {
 	Title       string // one instance, for people
 	Description string
 	// Source is the default template source (remote.ParseSource syntax): the repository and branch
-	// the official dashboard reads. FDL and Script are the template's files in it.
-	Source, FDL, Script string
+	// the official dashboard reads. FDL is the template's FDL file in it; the script is ScriptFile.
+	Source, FDL string
 	// Label is the service label the template sets to "true"; it recognises instances.
 	Label string
 	// Prefix starts a generated service name.
@@ -70,6 +70,9 @@ type Kind struct {
 	DropSecrets []string
 }
 
+// ScriptFile is the script every template names, beside its FDL file.
+const ScriptFile = "script.sh"
+
 // Kinds are the four apps, in the order the console shows them.
 func Kinds() []Kind {
 	all := []string{WorkspaceBucket, WorkspaceVolume, WorkspaceNewVolume}
@@ -77,16 +80,16 @@ func Kinds() []Kind {
 		{
 			ID: "juno", Title: "Jupyter notebook",
 			Description: "JupyterLab in the browser, with your files in a bucket or a volume.",
-			Source:      "github:grycap/oscar-juno@main", FDL: "juno.yaml", Script: "script.sh",
+			Source:      "github:grycap/oscar-juno@main", FDL: "juno.yaml",
 			Label: "jupyter_notebook", Prefix: "juno", CPU: "1", Memory: "2Gi",
-			Secret:     &Secret{Label: "Notebook token", Env: "JUPYTER_TOKEN", Hint: "JupyterLab asks for it when you open the notebook. Leave it empty and the console makes one."},
+			Secret:     &Secret{Label: "Notebook token", Env: "JUPYTER_TOKEN", Hint: "JupyterLab asks for it when you open the notebook."},
 			Workspaces: all, DirEnv: "JUPYTER_DIRECTORY",
 			BaseEnv: []string{"JHUB_BASE_URL"}, EndpointEnv: "OSCAR_ENDPOINT",
 		},
 		{
 			ID: "terminal", Title: "Terminal",
 			Description: "A shell in the browser, with an optional workspace in a bucket or a volume.",
-			Source:      "github:grycap/oscar-terminal@main", FDL: "fdl.yml", Script: "script.sh",
+			Source:      "github:grycap/oscar-terminal@main", FDL: "fdl.yml",
 			Label: "terminal", Prefix: "terminal", CPU: "0.5", Memory: "256Mi",
 			Secret:     &Secret{Label: "Terminal token", FromService: true},
 			Workspaces: []string{WorkspaceNone, WorkspaceBucket, WorkspaceVolume, WorkspaceNewVolume}, DirEnv: "WORKSPACE_DIR",
@@ -96,18 +99,18 @@ func Kinds() []Kind {
 		{
 			ID: "filebrowser", Title: "File browser",
 			Description: "Browse, upload and download the files of a volume or a bucket.",
-			Source:      "github:grycap/oscar-filebrowser@main", FDL: "fdl.yml", Script: "script.sh",
+			Source:      "github:grycap/oscar-filebrowser@main", FDL: "fdl.yml",
 			Label: "filebrowser", Prefix: "filebrowser", CPU: "0.5", Memory: "512Mi",
-			Secret:     &Secret{Label: "Admin password", Env: "FILEBROWSER_ADMIN_PASSWORD", Hint: "File Browser's password for the user admin. Leave it empty and the console makes one."},
+			Secret:     &Secret{Label: "Admin password", Env: "FILEBROWSER_ADMIN_PASSWORD", Hint: "File Browser's password for the user admin."},
 			Workspaces: []string{WorkspaceVolume, WorkspaceNewVolume, WorkspaceBucket}, DirEnv: "FILEBROWSER_SOURCE_PATH",
 			VolumePath: "/data",
 		},
 		{
 			ID: "flows", Title: "Node-RED flow editor",
 			Description: "Node-RED, to wire OSCAR services and buckets into flows.",
-			Source:      "github:grycap/oscar-flows@main", FDL: "flows.yaml", Script: "script.sh",
+			Source:      "github:grycap/oscar-flows@main", FDL: "flows.yaml",
 			Label: "node_red", Prefix: "flows", CPU: "1", Memory: "2Gi",
-			Secret:     &Secret{Label: "Admin password", Env: "PASSWORD", Hint: "Node-RED's admin password (user admin). Leave it empty and the console makes one."},
+			Secret:     &Secret{Label: "Admin password", Env: "PASSWORD", Hint: "Node-RED's admin password (user admin)."},
 			Workspaces: all, DirEnv: "NODE_RED_DIRECTORY",
 			BaseEnv: []string{"NODE_RED_BASE_URL"},
 		},

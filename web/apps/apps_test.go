@@ -101,7 +101,7 @@ func TestBuildEveryKind(t *testing.T) {
 	} {
 		t.Run(tc.kind+"/"+tc.form.Workspace, func(t *testing.T) {
 			k := kind(t, tc.kind)
-			tmpl, err := Template(k, []byte(strings.Replace(testFDL, "script: script.sh", "script: "+k.Script, 1)), []byte("echo"))
+			tmpl, err := Template(k, []byte(testFDL), []byte("echo"))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -34,9 +34,9 @@ func Template(k Kind, fdlFile, script []byte) (oscar.Service, error) {
 	if len(f.Functions) == 0 {
 		return oscar.Service{}, templateError("%s defines no service", k.FDL)
 	}
-	s, missing := f.Service(0, map[string]string{k.Script: string(script)})
+	s, missing := f.Service(0, map[string]string{ScriptFile: string(script)})
 	if missing != "" {
-		return oscar.Service{}, templateError("%s names the script %s, which is not %s", k.FDL, missing, k.Script)
+		return oscar.Service{}, templateError("%s names the script %s, which is not %s", k.FDL, missing, ScriptFile)
 	}
 	if strings.TrimSpace(s.Script) == "" {
 		return oscar.Service{}, templateError("%s has no script", k.FDL)
