@@ -98,7 +98,7 @@ func TestFault_OSCARFaultsOnEveryScreen(t *testing.T) {
 	evil := newCountingServer(t, &evilHits)
 	screens := []string{"/services", "/services/grey", "/services/grey/jobs", "/services/grey/jobs/grey-job1",
 		"/buckets", "/buckets/grey", "/services/grey/edit/general", "/services/grey/invoke", "/cluster",
-		"/volumes", "/volumes/grey"}
+		"/volumes", "/volumes/grey", "/apps", "/apps/grey/delete"}
 	for _, fc := range oscarFaults(evil) {
 		t.Run(fc.name, func(t *testing.T) {
 			secNoLeak(t)

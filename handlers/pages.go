@@ -21,6 +21,7 @@ import (
 
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/admin"
+	"github.com/oscarconsole/oscar-console/web/apps"
 	"github.com/oscarconsole/oscar-console/web/auth"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/remote"
@@ -59,6 +60,9 @@ type Settings struct {
 	FormLimit int64
 	// HubSources are the OSCAR Hub's catalogues (CONSOLE_HUB_SOURCES); none turns the Hub off.
 	HubSources []remote.Source
+	// AppSources are where each app kind's template comes from (CONSOLE_APP_SOURCES); nil means
+	// apps.DefaultSources, and a kind missing from a non-nil map is off.
+	AppSources apps.Sources
 }
 
 // Deps is everything the pages are built from.
@@ -101,6 +105,9 @@ func New(d Deps) *Pages {
 	}
 	if d.LoginRate <= 0 {
 		d.LoginRate = 20
+	}
+	if d.AppSources == nil {
+		d.AppSources = apps.DefaultSources()
 	}
 	if d.FormLimit <= 0 {
 		d.FormLimit = DefaultFormLimit

@@ -142,6 +142,19 @@ func (p *Pages) Routes(r chi.Router) {
 			r.Get("/volumes/{name}/delete", p.handle(p.confirmDeleteVolume))
 			r.Post("/volumes/{name}/delete", p.handle(p.deleteVolume))
 
+			// Apps: the list, one form per kind, a new app's progress, stop/start/restart and delete
+			// (apps.go, apps_create.go, apps_lifecycle.go).
+			r.Get("/apps", p.handle(p.listApps))
+			r.Get("/apps/new/{kind}", p.handle(p.showAppForm))
+			r.Post("/apps/new/{kind}", p.handle(p.createApp))
+			r.Get("/apps/{name}", p.handle(p.showApp))
+			r.Get("/apps/{name}/state", p.handle(p.showAppState))
+			r.Post("/apps/{name}/stop", p.handle(p.stopApp))
+			r.Post("/apps/{name}/start", p.handle(p.startApp))
+			r.Post("/apps/{name}/restart", p.handle(p.restartApp))
+			r.Get("/apps/{name}/delete", p.handle(p.confirmDeleteApp))
+			r.Post("/apps/{name}/delete", p.handle(p.deleteApp))
+
 			// The cluster page (cluster.go).
 			r.Get("/cluster", p.handle(p.showCluster))
 

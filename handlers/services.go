@@ -394,6 +394,11 @@ func (p *Pages) confirmDeleteService(w http.ResponseWriter, r *http.Request) err
 
 // deleteService handles "POST /services/{name}/delete".
 func (p *Pages) deleteService(w http.ResponseWriter, r *http.Request) error {
+	return p.removeService(w, r, "Service %s deleted, with its buckets.", "/services")
+}
+
+// removeService deletes the {name} service, then says so (flash, with the name) on the page back.
+func (p *Pages) removeService(w http.ResponseWriter, r *http.Request, flash, back string) error {
 	name, err := serviceName(r)
 	if err != nil {
 		return err
@@ -406,6 +411,6 @@ func (p *Pages) deleteService(w http.ResponseWriter, r *http.Request) error {
 	if err := p.oscar.DeleteService(r.Context(), ep, cr, name); err != nil {
 		return fmt.Errorf("handlers: delete service %q: %w", name, err)
 	}
-	p.session(r).Data.AddFlash("Service " + name + " deleted, with its buckets.")
-	return p.redirect(w, r, "/services")
+	p.session(r).Data.AddFlash(fmt.Sprintf(flash, name))
+	return p.redirect(w, r, back)
 }

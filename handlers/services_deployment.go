@@ -142,17 +142,28 @@ func runtimeKV(s *oscar.Service, kv func(k, v string)) {
 	}
 }
 
+// deploymentState reads the {name} service's deployment state for a panel polled alone. err is a
+// failure the panel shows; fatal one the page cannot be shown for (a bad name, a service that is
+// gone or not the user's).
+func (p *Pages) deploymentState(r *http.Request) (name string, ep oscar.Endpoint, st *oscar.DeploymentStatus, err, fatal error) {
+	name, ep, cr, fatal := p.serviceTarget(r)
+	if fatal != nil {
+		return name, ep, nil, nil, fatal
+	}
+	st, err = p.oscar.Deployment(r.Context(), ep, cr, name)
+	var oe *oscar.Error
+	if errors.As(err, &oe) && (oe.NotFound() || oe.Denied()) {
+		return name, ep, nil, nil, fmt.Errorf("handlers: deployment of %q: %w", name, err)
+	}
+	return name, ep, st, err, nil
+}
+
 // showDeployment handles "GET /services/{name}/deployment": the deployment panel alone, which the
 // service page's script polls (one OSCAR call).
 func (p *Pages) showDeployment(w http.ResponseWriter, r *http.Request) error {
-	name, ep, cr, err := p.serviceTarget(r)
-	if err != nil {
-		return err
-	}
-	st, err := p.oscar.Deployment(r.Context(), ep, cr, name)
-	var oe *oscar.Error
-	if errors.As(err, &oe) && (oe.NotFound() || oe.Denied()) {
-		return fmt.Errorf("handlers: deployment of %q: %w", name, err)
+	name, ep, st, err, fatal := p.deploymentState(r)
+	if fatal != nil {
+		return fatal
 	}
 	d := deploymentProps(ep, name, nil, st, err)
 	if d.Exposed && d.ExposedURL == "" && d.NodePorts == "" {
@@ -193,6 +204,12 @@ func (p *Pages) restartService(w http.ResponseWriter, r *http.Request) error {
 // where the deployment panel shows the state until it settles. OSCAR's 400 for a service that is
 // not exposed becomes a 409: the request is fine, the service is not in a state that allows it.
 func (p *Pages) serviceAction(w http.ResponseWriter, r *http.Request, action string) error {
+	return p.lifecycleAction(w, r, action, func(name string) string { return servicePath(name) + "#deployment" })
+}
+
+// lifecycleAction asks OSCAR to stop, start or restart the {name} service and goes back to the
+// page back names for it, with the state OSCAR reports in a flash.
+func (p *Pages) lifecycleAction(w http.ResponseWriter, r *http.Request, action string, back func(name string) string) error {
 	name, ep, cr, err := p.serviceTarget(r)
 	if err != nil {
 		return err
@@ -219,7 +236,7 @@ func (p *Pages) serviceAction(w http.ResponseWriter, r *http.Request, action str
 		flash += " State now: " + st.State + "."
 	}
 	p.session(r).Data.AddFlash(flash)
-	return p.redirect(w, r, servicePath(name)+"#deployment")
+	return p.redirect(w, r, back(name))
 }
 
 // readLogQuery reads the logs page's tail and timestamps from the URL.

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/oscarconsole/oscar-console/templates"
+	"github.com/oscarconsole/oscar-console/web/apps"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/session"
 )
@@ -168,6 +169,9 @@ func buildServicesList(all []oscar.Service, q serviceQuery, me *session.Data) te
 		if d := s.Deployment; d != nil {
 			row.State, row.StateClass, row.Reason = d.State, stateClass(d.State), d.Reason
 			row.Stopped = d.State == "stopped"
+		}
+		if k, ok := apps.KindOf(s); ok {
+			row.App = k.Title
 		}
 		switch serviceKind(s) {
 		case "exposed":

@@ -58,6 +58,7 @@ type ServiceRow struct {
 	StateClass string // badge class: ok, warn, bad, off or ""
 	Reason     string
 	Kind       string // "exposed", "KServe" or "" (event-driven)
+	App        string // the app it is (web/apps), for people: "Jupyter notebook"; "" for none
 	Stopped    bool
 }
 

@@ -9,7 +9,7 @@ package templates
 // OSCAR endpoint that receives the user's credentials.
 type Layout struct {
 	Title     string
-	Nav       string // active navigation entry: "services", "buckets", "volumes", "token", "cluster", "usage", "admin", ""
+	Nav       string // active navigation entry: "services", "buckets", "volumes", "apps", "token", "cluster", "usage", "admin", ""
 	Volumes   bool   // the cluster offers managed volumes (as last known): the header links them
 	Admin     bool   // OSCAR treats the user as its administrator (web/admin.IsAdmin): the header links Administration
 	Hub       bool   // the OSCAR Hub is on (CONSOLE_HUB_SOURCES): the header links it

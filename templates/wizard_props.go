@@ -1,6 +1,9 @@
 package templates
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // WizardProps is one step of the service wizard (new service or edit). Handlers compute every
 // control's name, value and message; the components only lay them out.
@@ -284,4 +287,17 @@ type WizardCluster struct {
 	User      string
 	Kept      bool
 	SSLVerify bool
+}
+
+// VolumeChoices are the options of a volume picker: "Choose a volume…", then names, with current
+// selected (and added when it is not among them, so a typed value is kept).
+func VolumeChoices(names []string, current string) []WizardOption {
+	out := []WizardOption{{Value: "", Label: "Choose a volume…", Selected: current == ""}}
+	if current != "" && !slices.Contains(names, current) {
+		names = append(slices.Clone(names), current)
+	}
+	for _, n := range names {
+		out = append(out, WizardOption{Value: n, Label: n, Selected: n == current})
+	}
+	return out
 }

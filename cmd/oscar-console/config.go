@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oscarconsole/oscar-console/web/apps"
 	"github.com/oscarconsole/oscar-console/web/auth"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/remote"
@@ -47,6 +48,7 @@ type config struct {
 	LoginRate                int
 	TrustedProxies           []string
 	HubSources               string
+	AppSources               string
 
 	// Derived by validate.
 	publicURL *url.URL
@@ -54,6 +56,7 @@ type config struct {
 	policy    oscar.Policy
 	proxies   []netip.Prefix
 	hub       []remote.Source
+	apps      apps.Sources
 }
 
 // providerConfig is one OpenID provider.
@@ -175,6 +178,7 @@ func settings() []setting {
 		}},
 		setting{"CONSOLE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies (an ingress) whose X-Forwarded-For names the client for rate limits", list(func(c *config) *[]string { return &c.TrustedProxies })},
 		setting{"CONSOLE_HUB_SOURCES", "hub-sources", defaultHubSources, "OSCAR Hub catalogues, comma-separated: github:owner/name@branch, https://base (with index.json) or file:/dir; off (or an empty flag): no Hub", str(func(c *config) *string { return &c.HubSources })},
+		setting{"CONSOLE_APP_SOURCES", "app-sources", "", "where the Apps' templates come from: comma-separated kind=source overrides of the grycap repositories, kind one of juno, terminal, filebrowser, flows and source github:owner/name@ref, https://base (with index.json), file:/dir or off", str(func(c *config) *string { return &c.AppSources })},
 		setting{"CONSOLE_METRICS_ADDR", "metrics-addr", "127.0.0.1:9090", "address of the Prometheus /metrics listener, apart from the public one (off: no metrics)", str(func(c *config) *string { return &c.MetricsAddr })},
 	)
 	return s
@@ -333,6 +337,11 @@ func (c *config) validate(getenv func(string) string) []error {
 			p = append(p, fmt.Errorf("CONSOLE_HUB_SOURCES: %w", err))
 		}
 		c.hub = hubs
+	}
+	if srcs, err := apps.ParseSources(c.AppSources, c.AllowHTTP); err != nil {
+		p = append(p, fmt.Errorf("CONSOLE_APP_SOURCES: %v", err))
+	} else {
+		c.apps = srcs
 	}
 	for _, item := range splitList(c.Endpoints) {
 		label, raw, ok := strings.Cut(item, "=")

@@ -148,6 +148,7 @@ func build(ctx context.Context, cfg *config, log *slog.Logger) (*server.Console,
 		Policy: cfg.policy, Clusters: cfg.clusters, PublicURL: cfg.publicURL, Version: version(),
 		MaxUpload: cfg.MaxUpload, UploadBuffer: cfg.UploadBuffer, LoginRate: cfg.LoginRate, TrustedProxies: cfg.proxies,
 		HubSources: cfg.hub,
+		AppSources: cfg.apps,
 	})
 }
 

@@ -400,3 +400,23 @@ func TestUploadSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestAppSourcesAreCheckedAtStart(t *testing.T) {
+	base := map[string]string{"HOME": t.TempDir(), "CONSOLE_ADDR": "127.0.0.1:0"}
+	base["CONSOLE_APP_SOURCES"] = "jupyter=file:/srv/x,juno=file:relative"
+	_, err := loadConfig(nil, env(base), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "CONSOLE_APP_SOURCES") || !strings.Contains(err.Error(), `unknown app "jupyter"`) || !strings.Contains(err.Error(), "file:/absolute/path") {
+		t.Fatalf("err = %v, want both problems of CONSOLE_APP_SOURCES", err)
+	}
+	base["CONSOLE_APP_SOURCES"] = "terminal=file:/srv/apps/terminal,flows=off"
+	c, err := loadConfig(nil, env(base), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.apps["terminal"].String() != "file:/srv/apps/terminal" || c.apps["juno"].String() != "github:grycap/oscar-juno@main" {
+		t.Errorf("sources = %v", c.apps)
+	}
+	if _, on := c.apps["flows"]; on {
+		t.Error("flows=off left the kind on")
+	}
+}

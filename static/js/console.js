@@ -256,3 +256,21 @@
   var target = document.getElementById("form-errors") || document.querySelector('[aria-invalid="true"]');
   if (target && typeof target.focus === "function") { target.focus(); }
 })();
+
+// App forms (issue 20): the workspace radios (data-workspace) show only the fields of the mode chosen
+// (data-workspace-part="<mode>"). Without JavaScript every field is shown, and the server reads only
+// those of the chosen mode.
+(function () {
+  "use strict";
+  var radios = document.querySelectorAll("input[data-workspace]");
+  if (!radios.length) { return; }
+  function sync() {
+    var mode = "";
+    radios.forEach(function (r) { if (r.checked) { mode = r.value; } });
+    document.querySelectorAll("[data-workspace-part]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-workspace-part") !== mode;
+    });
+  }
+  radios.forEach(function (r) { r.addEventListener("change", sync); });
+  sync();
+})();

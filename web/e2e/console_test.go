@@ -14,6 +14,7 @@ import (
 	"github.com/oscarconsole/oscar-console/web/auth/authtest"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
+	"github.com/oscarconsole/oscar-console/web/remote/remotetest"
 	"github.com/oscarconsole/oscar-console/web/server"
 )
 
@@ -44,7 +45,9 @@ type console struct {
 	URL   string // http://127.0.0.1:port, no trailing slash
 	OP    *authtest.OP
 	OSCAR *oscartest.Server
-	logs  *lockedBuffer
+	// Templates is the GitHub fake serving app templates (consoleOptions.Apps), else nil.
+	Templates *remotetest.Server
+	logs      *lockedBuffer
 }
 
 // consoleOptions change the wiring of one console.
@@ -56,6 +59,8 @@ type consoleOptions struct {
 	OSCAR func(*oscartest.Options)
 	// Hub turns the OSCAR Hub on, reading test crates from a local fake of GitHub (hub_test.go).
 	Hub bool
+	// Apps serves the app templates from a local GitHub fake and a directory (apps_test.go).
+	Apps bool
 }
 
 // newConsole builds the console as cmd/oscar-console does (file sessions, SSRF-guarded OSCAR client
@@ -94,17 +99,24 @@ func newConsole(t *testing.T, o consoleOptions) *console {
 		}
 		clusters = []server.Cluster{{Label: "Test cluster", Endpoint: ep}}
 	}
-	var hubCfg hubConfig
-	if o.Hub {
-		hubCfg = newHubConfig(t)
-	}
-	built, err := server.Build(t.Context(), server.Config{
-		GitHubAPI: hubCfg.api, GitHubRaw: hubCfg.raw,
+	cfg := server.Config{
 		Log: log, SessionStore: "file:" + t.TempDir(),
 		SessionKeys: [][]byte{[]byte("e2e-session-key-0123456789abcdef0123456789")},
 		OIDC:        []auth.Config{op.ProviderConfig()}, Policy: policy, Clusters: clusters,
-		RequiredVOs: []string{testVO}, PublicURL: public, Version: "e2e", HubSources: hubCfg.sources,
-	})
+		RequiredVOs: []string{testVO}, PublicURL: public, Version: "e2e",
+	}
+	if o.Hub {
+		hubCfg := newHubConfig(t)
+		cfg.GitHubAPI, cfg.GitHubRaw, cfg.HubSources = hubCfg.api, hubCfg.raw, hubCfg.sources
+	}
+	var templates *remotetest.Server
+	if o.Apps {
+		if o.Hub {
+			t.Fatal("consoleOptions: Hub and Apps each fake GitHub; use one per console")
+		}
+		templates = appTemplates(t, &cfg)
+	}
+	built, err := server.Build(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +136,7 @@ func newConsole(t *testing.T, o consoleOptions) *console {
 			t.Logf("console log:\n%s", logs.String())
 		}
 	})
-	return &console{URL: base, OP: op, OSCAR: fake, logs: logs}
+	return &console{URL: base, OP: op, OSCAR: fake, Templates: templates, logs: logs}
 }
 
 // Endpoint is the fake OSCAR's URL as the user types it.

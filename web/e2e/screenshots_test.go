@@ -107,9 +107,18 @@ func TestScreenshots(t *testing.T) {
 	k.signInBasic()
 	k.hubFlow()
 
+	// Apps: a kind whose template source is down, a notebook's form (refused, then sent), its
+	// progress, the list and the delete confirmation.
+	c8 := newConsole(t, consoleOptions{Apps: true, OSCAR: func(o *oscartest.Options) { o.DeploymentSettle = 2 }})
+	m := newTab(t, c8, true)
+	m.signInBasic()
+	m.shots = dir
+	m.appsSourceDownFlow()
+	m.appsFlow()
+
 	var names []string
 	seen := map[string]bool{}
-	for _, tour := range []*tab{a, b, f, d, e, g, h, k} {
+	for _, tour := range []*tab{a, b, f, d, e, g, h, k, m} {
 		for n := range tour.shot {
 			if seen[n] {
 				t.Errorf("screen %q rendered by two tours: the second overwrote the first", n)

@@ -56,6 +56,9 @@ type Data struct {
 	// Owner), so that they come back only when the same person signs in again.
 	DraftOwner string   `json:"draft_owner,omitempty"`
 	Flash      []string `json:"flash,omitempty"`
+	// Reveal holds an app's password by service name from its creation until the page that shows
+	// it once takes it (TakeReveal). It is not kept across a sign-in.
+	Reveal map[string]string `json:"reveal,omitempty"`
 
 	Created  time.Time `json:"created"`
 	LastSeen time.Time `json:"seen"`
@@ -83,6 +86,31 @@ func (d *Data) TakeFlash() []string {
 	f := d.Flash
 	d.Flash = nil
 	return f
+}
+
+// maxReveal bounds the passwords kept for pages not yet seen (an app created, its page never opened).
+const maxReveal = 8
+
+// KeepReveal keeps an app's password for the one page that shows it. Past maxReveal unseen ones,
+// the older ones are dropped: their pages then show none.
+func (d *Data) KeepReveal(name, password string) {
+	if len(d.Reveal) >= maxReveal {
+		d.Reveal = nil
+	}
+	if d.Reveal == nil {
+		d.Reveal = map[string]string{}
+	}
+	d.Reveal[name] = password
+}
+
+// TakeReveal returns the password kept for the app name and forgets it.
+func (d *Data) TakeReveal(name string) string {
+	v := d.Reveal[name]
+	delete(d.Reveal, name)
+	if len(d.Reveal) == 0 {
+		d.Reveal = nil
+	}
+	return v
 }
 
 // Remember makes endpoint the active OSCAR endpoint and puts it first in the list of recent endpoints

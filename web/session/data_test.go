@@ -119,3 +119,26 @@ func TestDataJSONNames(t *testing.T) {
 		}
 	}
 }
+
+func TestRevealIsTakenOnceAndBounded(t *testing.T) {
+	var d Data
+	d.KeepReveal("juno-a", "pw-a")
+	if got := d.TakeReveal("juno-b"); got != "" {
+		t.Fatalf("another app's password: %q", got)
+	}
+	if got := d.TakeReveal("juno-a"); got != "pw-a" {
+		t.Fatalf("TakeReveal = %q", got)
+	}
+	if got := d.TakeReveal("juno-a"); got != "" || d.Reveal != nil {
+		t.Fatalf("taken twice: %q, left %v", got, d.Reveal)
+	}
+	for i := range maxReveal + 1 {
+		d.KeepReveal(string(rune('a'+i)), "pw")
+	}
+	if len(d.Reveal) > maxReveal {
+		t.Fatalf("%d passwords kept, want at most %d", len(d.Reveal), maxReveal)
+	}
+	if d.Reveal[string(rune('a'+maxReveal))] != "pw" {
+		t.Fatal("the newest password was dropped")
+	}
+}

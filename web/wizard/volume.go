@@ -112,14 +112,7 @@ func volumeProps(d *Draft, env Env) *templates.WizardVolume {
 		}
 		w.Summary = volumeSummary(&d.Service)
 	}
-	w.Choices = append(w.Choices, templates.WizardOption{Value: "", Label: "Choose a volume…", Selected: w.Existing == ""})
-	names := slices.Clone(env.Volumes)
-	if w.Existing != "" && !slices.Contains(names, w.Existing) {
-		names = append(names, w.Existing)
-	}
-	for _, n := range names {
-		w.Choices = append(w.Choices, templates.WizardOption{Value: n, Label: n, Selected: n == w.Existing})
-	}
+	w.Choices = templates.VolumeChoices(env.Volumes, w.Existing)
 	w.ServiceName = d.Service.Name
 	return w
 }
