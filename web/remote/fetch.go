@@ -78,27 +78,13 @@ func New(o Options) *Fetcher {
 	}
 	o.GitHubAPI = strings.TrimRight(o.GitHubAPI, "/")
 	o.GitHubRaw = strings.TrimRight(o.GitHubRaw, "/")
-	if o.TTL <= 0 {
-		o.TTL = DefaultTTL
-	}
-	if o.MaxFile <= 0 {
-		o.MaxFile = DefaultMaxFile
-	}
-	if o.MaxIndex <= 0 {
-		o.MaxIndex = DefaultMaxIndex
-	}
-	if o.MaxFiles <= 0 {
-		o.MaxFiles = DefaultMaxFiles
-	}
-	if o.MaxCacheBytes <= 0 {
-		o.MaxCacheBytes = DefaultMaxCacheBytes
-	}
-	if o.MaxEntries <= 0 {
-		o.MaxEntries = DefaultMaxEntries
-	}
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
-	}
+	orDefault(&o.TTL, DefaultTTL)
+	orDefault(&o.MaxFile, DefaultMaxFile)
+	orDefault(&o.MaxIndex, DefaultMaxIndex)
+	orDefault(&o.MaxFiles, DefaultMaxFiles)
+	orDefault(&o.MaxCacheBytes, DefaultMaxCacheBytes)
+	orDefault(&o.MaxEntries, DefaultMaxEntries)
+	orDefault(&o.Timeout, DefaultTimeout)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -109,6 +95,13 @@ func New(o Options) *Fetcher {
 		o:      o,
 		client: oscar.HardenedHTTPClient(o.Policy, 5*time.Second, o.Timeout),
 		cache:  newCache(o.MaxCacheBytes, o.MaxEntries),
+	}
+}
+
+// orDefault sets *v to d when it is zero or negative.
+func orDefault[T int | int64 | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
 	}
 }
 
