@@ -128,6 +128,8 @@ type Client struct {
 	now         func() time.Time
 	s3URL       func(region string) string
 
+	lists *listCache // summaries of recent service lists (ServiceSummaries)
+
 	mu       sync.Mutex
 	features map[string]featuresEntry
 }
@@ -163,6 +165,7 @@ func New(o Options) *Client {
 		slow:        newHTTPClient(pol, o.ConnectTimeout, o.SlowTimeout),
 		now:         time.Now,
 		features:    make(map[string]featuresEntry),
+		lists:       newListCache(),
 	}
 }
 

@@ -1,9 +1,13 @@
 package oscar
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 )
 
@@ -143,17 +147,46 @@ type kserveSummary struct {
 // includeDeployment is set), keeping only what a list of services shows: name, image, memory, CPU,
 // VO, owner, visibility, labels, the API port of an exposed service, whether it is a KServe model
 // and its deployment summary. The other members are left empty: never send these back to OSCAR.
+//
+// Every call asks OSCAR and reads its whole answer. An answer identical to one read recently (the
+// usual case: a cluster's services change far less often than people look at them) is not decoded
+// again: the summaries decoded from it are kept, under a keyed hash of the answer's bytes, in a
+// small bounded cache (listCache).
 func (c *Client) ServiceSummaries(ctx context.Context, ep Endpoint, cr Creds, includeDeployment bool) ([]Service, error) {
-	list, err := streamList[serviceSummary](ctx, c, ep, cr, "list services", []string{"system", "services"}, includeQuery(includeDeployment))
+	var list []serviceSummary
+	_, err := c.do(ctx, ep, call{op: "list services", method: http.MethodGet, path: []string{"system", "services"},
+		query: includeQuery(includeDeployment), auth: cr.authorization(), accept: "application/json",
+		stream: func(r io.Reader) error {
+			buf := listBuffers.Get().(*bytes.Buffer)
+			defer putListBuffer(buf)
+			if _, err := buf.ReadFrom(r); err != nil {
+				return err
+			}
+			if int64(buf.Len()) > c.maxBody {
+				return errTooLong // decodeStream reports it as TooLarge
+			}
+			key := c.lists.key(buf.Bytes())
+			if cached, ok := c.lists.get(key); ok {
+				list = cached
+				return nil
+			}
+			decoded, err := decodeList[serviceSummary](bytes.NewReader(buf.Bytes()))
+			if err != nil {
+				return err
+			}
+			c.lists.put(key, decoded)
+			list = decoded
+			return nil
+		}})
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Service, len(list))
 	for i, s := range list {
 		out[i] = Service{Name: s.Name, Image: s.Image, Memory: s.Memory, CPU: s.CPU, VO: s.VO, Owner: s.Owner,
-			Visibility: s.Visibility, Labels: s.Labels, Deployment: s.Deployment}
+			Visibility: s.Visibility, Labels: maps.Clone(s.Labels), Deployment: s.Deployment.clone()}
 		if s.Expose != nil {
-			out[i].Expose = &Expose{APIPort: s.Expose.APIPort}
+			out[i].Expose = &Expose{APIPort: slices.Clone(s.Expose.APIPort)}
 		}
 		if s.Kserve != nil {
 			out[i].Kserve = &Kserve{Type: s.Kserve.Type}

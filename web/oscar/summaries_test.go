@@ -52,3 +52,37 @@ func TestServiceSummariesOfAnEmptyCluster(t *testing.T) {
 		t.Errorf("empty cluster: %v, %v", sums, err)
 	}
 }
+
+// An answer like the last is not decoded again, yet each call gets summaries of its own; a changed
+// answer is decoded.
+func TestServiceSummariesOfAnUnchangedList(t *testing.T) {
+	e := setup(t, oscartest.Options{CreateDelay: -1}, oscar.Options{})
+	if err := e.srv.PutService(`{"name":"web","image":"nginx","script":"echo","labels":{"app":"x"},"expose":{"api_port":[8080],"min_scale":1,"max_scale":1}}`); err != nil {
+		t.Fatal(err)
+	}
+	first, err := e.c.ServiceSummaries(e.ctx, e.ep, admin(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first[0].Labels["app"] = "changed by the caller"
+	first[0].Deployment.State = "changed by the caller"
+	first[0].Expose.APIPort[0] = 1
+	second, err := e.c.ServiceSummaries(e.ctx, e.ep, admin(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second[0].Labels["app"] != "x" || second[0].Deployment.State == "changed by the caller" || second[0].Expose.APIPort[0] != 8080 {
+		t.Errorf("a caller's change reached the next call: %+v %+v %v", second[0].Labels, second[0].Deployment, second[0].Expose.APIPort)
+	}
+	if n := len(e.srv.Requests()); n != 2 {
+		t.Errorf("%d requests to OSCAR, want one per call", n)
+	}
+	e.srv.SetDeployment("web", oscartest.Deployment{State: "stopped"})
+	third, err := e.c.ServiceSummaries(e.ctx, e.ep, admin(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third[0].Deployment == nil || third[0].Deployment.State != "stopped" {
+		t.Errorf("a changed list came back as before: %+v", third[0].Deployment)
+	}
+}

@@ -260,6 +260,15 @@ type DeploymentSummary struct {
 	ResourceKind       string `json:"resource_kind,omitempty"` // exposed_service | kserve_service | knative_service | unavailable
 }
 
+// clone returns a copy of d (nil for nil).
+func (d *DeploymentSummary) clone() *DeploymentSummary {
+	if d == nil {
+		return nil
+	}
+	c := *d
+	return &c
+}
+
 // DeploymentStatus is OSCAR's types.ServiceDeploymentStatus, returned by
 // GET /system/services/{name}/deployment.
 type DeploymentStatus struct {
