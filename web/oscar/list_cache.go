@@ -50,7 +50,9 @@ func newListCache() *listCache {
 	return &listCache{seed: maphash.MakeSeed(), entries: map[listKey][]serviceSummary{}}
 }
 
-func (c *listCache) key(b []byte) listKey { return listKey{sum: maphash.Bytes(c.seed, b), size: len(b)} }
+func (c *listCache) key(b []byte) listKey {
+	return listKey{sum: maphash.Bytes(c.seed, b), size: len(b)}
+}
 
 func (c *listCache) get(k listKey) ([]serviceSummary, bool) {
 	c.mu.Lock()
