@@ -99,7 +99,8 @@ func Kinds() []Kind {
 		{
 			ID: "filebrowser", Title: "File browser",
 			Description: "Browse, upload and download the files of a volume or a bucket.",
-			Source:      "github:grycap/oscar-filebrowser@main", FDL: "fdl.yml",
+			// The dashboard's: grycap/oscar-filebrowser has the FDL but no script.sh.
+			Source: "github:grycap/oscar-hub@feat-add-filebrowser//crates/filebrowser-quantum", FDL: "fdl.yml",
 			Label: "filebrowser", Prefix: "filebrowser", CPU: "0.5", Memory: "512Mi",
 			Secret:     &Secret{Label: "Admin password", Env: "FILEBROWSER_ADMIN_PASSWORD", Hint: "File Browser's password for the user admin."},
 			Workspaces: []string{WorkspaceVolume, WorkspaceNewVolume, WorkspaceBucket}, DirEnv: "FILEBROWSER_SOURCE_PATH",

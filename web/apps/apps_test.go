@@ -255,7 +255,7 @@ func TestNewForm(t *testing.T) {
 
 func TestParseSources(t *testing.T) {
 	def, err := ParseSources("", false)
-	if err != nil || len(def) != 4 || def["juno"].String() != "github:grycap/oscar-juno@main" || def["filebrowser"].String() != "github:grycap/oscar-filebrowser@main" {
+	if err != nil || len(def) != 4 || def["juno"].String() != "github:grycap/oscar-juno@main" || def["filebrowser"].String() != "github:grycap/oscar-hub@feat-add-filebrowser//crates/filebrowser-quantum" {
 		t.Fatalf("defaults = %v, %v", def, err)
 	}
 	got, err := ParseSources(" juno=github:me/juno@dev , terminal=file:/srv/apps/terminal, flows=off ", false)
@@ -265,7 +265,7 @@ func TestParseSources(t *testing.T) {
 	if got["juno"] != (remote.Source{Kind: remote.GitHub, Owner: "me", Repo: "juno", Ref: "dev"}) || got["terminal"].Dir != "/srv/apps/terminal" {
 		t.Fatalf("sources = %v", got)
 	}
-	if _, on := got["flows"]; on || got["filebrowser"].Repo != "oscar-filebrowser" {
+	if _, on := got["flows"]; on || got["filebrowser"].Sub != "crates/filebrowser-quantum" {
 		t.Fatalf("flows off, filebrowser default: %v", got)
 	}
 	for _, tc := range []struct{ spec, want string }{

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -188,7 +189,7 @@ func (f *Fetcher) Get(ctx context.Context, src Source, p string) (File, error) {
 	switch src.Kind {
 	case GitHub:
 		u = fmt.Sprintf("%s/%s/%s/%s/%s", f.o.GitHubRaw, url.PathEscape(src.Owner),
-			url.PathEscape(src.Repo), escapePath(src.Ref), escapePath(p))
+			url.PathEscape(src.Repo), escapePath(src.Ref), escapePath(path.Join(src.Sub, p)))
 	case HTTPS:
 		u = src.Base + "/" + escapePath(p)
 	default:
@@ -322,8 +323,15 @@ func (f *Fetcher) parseListing(src Source, body []byte) (any, error) {
 			return nil, bad("GitHub's tree answer is not JSON")
 		}
 		for _, t := range tree.Tree {
-			if t.Type == "blob" && ValidPath(t.Path) {
-				paths = append(paths, t.Path)
+			p := t.Path
+			if src.Sub != "" {
+				var under bool
+				if p, under = strings.CutPrefix(p, src.Sub+"/"); !under {
+					continue
+				}
+			}
+			if t.Type == "blob" && ValidPath(p) {
+				paths = append(paths, p)
 			}
 		}
 		if tree.Truncated {

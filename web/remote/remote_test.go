@@ -321,3 +321,28 @@ func TestDirSourceStaysInside(t *testing.T) {
 		t.Errorf("missing dir file: %v", err)
 	}
 }
+
+func TestGitHubFolderSource(t *testing.T) {
+	fake := remotetest.New(t, map[string]map[string]string{"grycap/oscar-hub@feat": {
+		"crates/fb/fdl.yml": "functions: {}", "crates/fb/script.sh": "echo", "crates/other/fdl.yml": "x", "README.md": "#",
+	}})
+	c := &clock{t: time.Now()}
+	f := fetcher(fake, c, remote.Options{})
+	src, err := remote.ParseSource("github:grycap/oscar-hub@feat//crates/fb/", false)
+	if err != nil || src.Sub != "crates/fb" || src.String() != "github:grycap/oscar-hub@feat//crates/fb" || src.Label() != "grycap/oscar-hub/crates/fb" {
+		t.Fatalf("ParseSource = %+v (%q), %v", src, src.String(), err)
+	}
+	l, err := f.List(context.Background(), src)
+	if err != nil || strings.Join(l.Paths, ",") != "fdl.yml,script.sh" {
+		t.Fatalf("folder listing %v, %v", l.Paths, err)
+	}
+	got, err := f.Get(context.Background(), src, "script.sh")
+	if err != nil || string(got.Body) != "echo" {
+		t.Fatalf("folder Get %q, %v", got.Body, err)
+	}
+	for _, bad := range []string{"github:a/b@main//../x", "github:a/b@main//a//b", "github:a/b@main//"} {
+		if s, err := remote.ParseSource(bad, false); err == nil && s.Sub != "" {
+			t.Errorf("ParseSource(%q) = %+v", bad, s)
+		}
+	}
+}

@@ -41,6 +41,9 @@ type Source struct {
 	Ref   string // GitHub
 	Base  string // HTTPS: the base URL, without a trailing slash
 	Dir   string // Dir: an absolute, clean path
+	// Sub is a folder within a GitHub repository ("github:owner/name@ref//path/to/folder"): the
+	// source's files are those under it, named relative to it. "" is the whole repository.
+	Sub string
 }
 
 var (
@@ -49,7 +52,8 @@ var (
 )
 
 // ParseSource reads one source: "github:owner/name@ref" (ref defaults to
-// main), "https://host/base" or "file:/absolute/dir". Plain http is
+// main; "github:owner/name@ref//folder" is a folder of it), "https://host/base" or
+// "file:/absolute/dir". Plain http is
 // accepted only when allowHTTP is set (the operator's
 // CONSOLE_ALLOW_HTTP_ENDPOINTS).
 func ParseSource(s string, allowHTTP bool) (Source, error) {
@@ -57,6 +61,10 @@ func ParseSource(s string, allowHTTP bool) (Source, error) {
 	switch {
 	case strings.HasPrefix(s, "github:"):
 		rest := strings.TrimPrefix(s, "github:")
+		rest, sub, hasSub := strings.Cut(rest, "//")
+		if sub = strings.Trim(sub, "/"); hasSub && !ValidPath(sub) {
+			return Source{}, fmt.Errorf("%q: %q is not a folder of the repository", s, sub)
+		}
 		repo, ref, hasRef := strings.Cut(rest, "@")
 		if !hasRef {
 			ref = "main"
@@ -68,7 +76,7 @@ func ParseSource(s string, allowHTTP bool) (Source, error) {
 		if !ghRef.MatchString(ref) || strings.Contains(ref, "..") || strings.HasSuffix(ref, "/") {
 			return Source{}, fmt.Errorf("%q: %q is not a branch, tag or commit name", s, ref)
 		}
-		return Source{Kind: GitHub, Owner: owner, Repo: name, Ref: ref}, nil
+		return Source{Kind: GitHub, Owner: owner, Repo: name, Ref: ref, Sub: sub}, nil
 	case strings.HasPrefix(s, "file:"):
 		dir := strings.TrimPrefix(s, "file:")
 		dir = strings.TrimPrefix(dir, "//")
@@ -115,6 +123,9 @@ func ParseSources(list string, allowHTTP bool) ([]Source, error) {
 func (s Source) String() string {
 	switch s.Kind {
 	case GitHub:
+		if s.Sub != "" {
+			return "github:" + s.Owner + "/" + s.Repo + "@" + s.Ref + "//" + s.Sub
+		}
 		return "github:" + s.Owner + "/" + s.Repo + "@" + s.Ref
 	case HTTPS:
 		return s.Base
@@ -128,6 +139,9 @@ func (s Source) String() string {
 func (s Source) Label() string {
 	switch s.Kind {
 	case GitHub:
+		if s.Sub != "" {
+			return s.Owner + "/" + s.Repo + "/" + s.Sub
+		}
 		return s.Owner + "/" + s.Repo
 	case HTTPS:
 		return strings.TrimPrefix(s.Base, "https://")
