@@ -50,7 +50,7 @@ func (p *Pages) listQuotas(w http.ResponseWriter, r *http.Request) error {
 		return err
 	})
 	eg.Go(func() (err error) {
-		services, err = p.oscar.Services(ctx, ep, cr, false)
+		services, err = p.oscar.ServiceSummaries(ctx, ep, cr, false)
 		return err
 	})
 	if err := eg.Wait(); err != nil {

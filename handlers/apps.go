@@ -98,7 +98,7 @@ func (p *Pages) listApps(w http.ResponseWriter, r *http.Request) error {
 	tmpls := make([]appTemplate, len(kinds))
 	var all []oscar.Service
 	g, ctx := errgroup.WithContext(r.Context())
-	g.Go(func() (err error) { all, err = p.oscar.Services(ctx, ep, cr, false); return err })
+	g.Go(func() (err error) { all, err = p.oscar.ServiceSummaries(ctx, ep, cr, false); return err })
 	for i, k := range kinds {
 		g.Go(func() error { tmpls[i] = p.loadAppTemplate(ctx, k); return nil })
 	}

@@ -309,7 +309,7 @@ func (p *Pages) crateProps(r *http.Request, lc *loadedCrate) (templates.CratePro
 	g.Go(func() (err error) { script, err = p.crateFile(ctx, lc, hub.ScriptFile); return err })
 	g.Go(func() error {
 		ep, cr := p.creds(r)
-		list, err := p.oscar.Services(ctx, ep, cr, false)
+		list, err := p.oscar.ServiceSummaries(ctx, ep, cr, false)
 		if err != nil {
 			p.log.InfoContext(ctx, "hub: services unknown, the crate's own name is proposed", "err", err)
 		}

@@ -144,7 +144,8 @@ type kserveSummary struct {
 }
 
 // ServiceSummaries returns GET /system/services (with each service's deployment state when
-// includeDeployment is set), keeping only what a list of services shows: name, image, memory, CPU,
+// includeDeployment is set), keeping only what pages that list services read (the services list,
+// the Apps, the Hub's free-name check, the quota page's users): name, image, memory, CPU,
 // VO, owner, visibility, labels, the API port of an exposed service, whether it is a KServe model
 // and its deployment summary. The other members are left empty: never send these back to OSCAR.
 //
