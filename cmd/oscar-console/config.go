@@ -177,7 +177,7 @@ func settings() []setting {
 			return nil
 		}},
 		setting{"CONSOLE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies (an ingress) whose X-Forwarded-For names the client for rate limits", list(func(c *config) *[]string { return &c.TrustedProxies })},
-		setting{"CONSOLE_HUB_SOURCES", "hub-sources", defaultHubSources, "OSCAR Hub catalogues, comma-separated: github:owner/name@branch, https://base (with index.json) or file:/dir; off (or an empty flag): no Hub", str(func(c *config) *string { return &c.HubSources })},
+		setting{"CONSOLE_HUB_SOURCES", "hub-sources", defaultHubSources, "OSCAR Hub catalogues, comma-separated: github:owner/name@branch[//folder], https://base (with index.json) or file:/dir; off (or an empty flag): no Hub", str(func(c *config) *string { return &c.HubSources })},
 		setting{"CONSOLE_APP_SOURCES", "app-sources", "", "where the Apps' templates come from: comma-separated kind=source overrides of the grycap repositories, kind one of juno, terminal, filebrowser, flows and source github:owner/name@ref[//folder], https://base (with index.json), file:/dir or off", str(func(c *config) *string { return &c.AppSources })},
 		setting{"CONSOLE_METRICS_ADDR", "metrics-addr", "127.0.0.1:9090", "address of the Prometheus /metrics listener, apart from the public one (off: no metrics)", str(func(c *config) *string { return &c.MetricsAddr })},
 	)
