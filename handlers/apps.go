@@ -74,11 +74,8 @@ func (p *Pages) loadAppTemplate(ctx context.Context, k apps.Kind) appTemplate {
 	}
 	t.service = svc
 	if fdlFile.Stale != nil || script.Stale != nil {
-		when := fdlFile.Fetched
-		if script.Fetched.Before(when) {
-			when = script.Fetched
-		}
-		t.stale = fmt.Sprintf("The template's source (%s) is not answering; the console uses the copy it fetched at %s.", src.Label(), when.UTC().Format("2006-01-02 15:04:05 UTC"))
+		t.stale = fmt.Sprintf("The template's source (%s) is not answering; the console uses the copy it fetched %s ago.",
+			src.Label(), age(p.now().Sub(earlier(fdlFile.Fetched, script.Fetched))))
 	}
 	return t
 }
@@ -90,15 +87,16 @@ func (t appTemplate) card() templates.AppKindCard {
 }
 
 // listApps handles "GET /apps": the user's apps with their deployment state, and the kinds on
-// offer. The services and the templates are read at once; then the states, at most maxStateCalls
-// at a time.
+// offer. The services (with each one's deployment state, ?include=deployment) and the templates are
+// read at once: one OSCAR call. Only an app whose state that list lacks (an OSCAR before 4.1) has
+// its state asked for, at most maxStateCalls at a time.
 func (p *Pages) listApps(w http.ResponseWriter, r *http.Request) error {
 	ep, cr := p.creds(r)
 	kinds := p.appKinds()
 	tmpls := make([]appTemplate, len(kinds))
 	var all []oscar.Service
 	g, ctx := errgroup.WithContext(r.Context())
-	g.Go(func() (err error) { all, err = p.oscar.ServiceSummaries(ctx, ep, cr, false); return err })
+	g.Go(func() (err error) { all, err = p.oscar.ServiceSummaries(ctx, ep, cr, true); return err })
 	for i, k := range kinds {
 		g.Go(func() error { tmpls[i] = p.loadAppTemplate(ctx, k); return nil })
 	}
@@ -114,24 +112,26 @@ func (p *Pages) listApps(w http.ResponseWriter, r *http.Request) error {
 			mine, kindOf = append(mine, s), append(kindOf, k)
 		}
 	}
-	states := make([]*oscar.DeploymentStatus, len(mine))
 	sg, sctx := errgroup.WithContext(r.Context())
 	sg.SetLimit(maxStateCalls)
-	for i, s := range mine {
+	for _, s := range mine {
+		if s.Deployment != nil {
+			continue
+		}
 		sg.Go(func() error {
 			st, err := p.oscar.Deployment(sctx, ep, cr, s.Name)
 			if err != nil {
 				p.log.InfoContext(sctx, "apps: state unknown", "service", s.Name, "err", err)
 				return nil // one app's state missing does not hide the others
 			}
-			states[i] = st
+			s.Deployment = &oscar.DeploymentSummary{State: st.State, Reason: st.Reason}
 			return nil
 		})
 	}
 	_ = sg.Wait()
 	props := templates.AppsProps{}
 	for i, s := range mine {
-		props.Rows = append(props.Rows, appRow(ep, s.Name, kindOf[i], states[i]))
+		props.Rows = append(props.Rows, appRow(ep, s.Name, kindOf[i], s.Deployment))
 	}
 	slices.SortFunc(props.Rows, func(a, b templates.AppRow) int { return strings.Compare(a.Name, b.Name) })
 	for _, t := range tmpls {
@@ -140,8 +140,8 @@ func (p *Pages) listApps(w http.ResponseWriter, r *http.Request) error {
 	return p.render(w, r, http.StatusOK, templates.AppsPage(p.layout(r, "Apps", "apps"), props))
 }
 
-// appRow lays out one app of the list; st is nil when its state could not be read.
-func appRow(ep oscar.Endpoint, name string, k apps.Kind, st *oscar.DeploymentStatus) templates.AppRow {
+// appRow lays out one app of the list; st is nil when its state is not known.
+func appRow(ep oscar.Endpoint, name string, k apps.Kind, st *oscar.DeploymentSummary) templates.AppRow {
 	row := templates.AppRow{Name: name, Kind: k.Title, URL: servicePath(name), OpenURL: exposedURL(ep, name),
 		StartURL: appPath(name, "start"), StopURL: appPath(name, "stop"), RestartURL: appPath(name, "restart"),
 		DeleteURL: appPath(name, "delete")}

@@ -445,8 +445,9 @@ func TestAppsLifecycleFromTheList(t *testing.T) {
 	if got := strings.Join(rowNames(p, "[data-testid=app-name]"), ","); got != "juno-broken,juno-life" {
 		t.Fatalf("apps %s (a service without the label is not an app)", got)
 	}
-	if n := len(e.requests(http.MethodGet, "/system/services/juno-life/deployment")) + len(e.requests(http.MethodGet, "/system/services/juno-broken/deployment")); n != 2 {
-		t.Errorf("%d state calls, want one per app", n)
+	// One OSCAR call: the list carries each app's state (?include=deployment).
+	if n, lists := len(e.requests(http.MethodGet, "/system/services/juno-life/deployment"))+len(e.requests(http.MethodGet, "/system/services/juno-broken/deployment")), e.requests(http.MethodGet, "/system/services"); n != 0 || len(lists) != 1 || lists[0].Query != "include=deployment" {
+		t.Errorf("%d state calls and lists %+v; want the list with the states, alone", n, lists)
 	}
 	broken := p.Doc.Find(`[data-app="juno-broken"]`)
 	if broken.Find("[data-testid=app-state]").Text() != "failing" || !strings.Contains(broken.Find("[data-testid=app-reason]").Text(), "ImagePullBackOff") {
@@ -486,5 +487,26 @@ func TestAppsLifecycleFromTheList(t *testing.T) {
 	// A service that is not exposed cannot be stopped: a plain page, not a stack trace.
 	if r := e.post("/apps/plain/stop", url.Values{}); r.StatusCode != http.StatusConflict {
 		t.Errorf("stop of a service that is not exposed: status %d", r.StatusCode)
+	}
+}
+
+// An OSCAR whose list carries no deployment states (before 4.1): the Apps list asks for each app's.
+func TestAppsStatesFromAnOlderOSCAR(t *testing.T) {
+	e := newAppsEnv(t, oscartest.Options{Fault: func(_ http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodGet && r.URL.Path == "/system/services" {
+			r.URL.RawQuery = "" // as if ?include=deployment were not understood
+		}
+		return false
+	}})
+	e.putService(`{"name":"juno-old","image":"img","script":"echo","owner":"cluster_admin","labels":{"jupyter_notebook":"true"},"expose":{"min_scale":1,"max_scale":1,"api_port":[8888]}}`)
+	e.fake.SetDeployment("juno-old", oscartest.Deployment{State: "failed", Reason: "ImagePullBackOff"})
+	e.fake.ResetRequests()
+	p := e.get("/apps")
+	row := p.Doc.Find(`[data-app="juno-old"]`)
+	if row.Find("[data-testid=app-state]").Text() != "failing" || !strings.Contains(row.Find("[data-testid=app-reason]").Text(), "ImagePullBackOff") {
+		t.Errorf("app shown as %q", row.Text())
+	}
+	if n := len(e.requests(http.MethodGet, "/system/services/juno-old/deployment")); n != 1 {
+		t.Errorf("%d state calls, want one for the app whose state the list lacks", n)
 	}
 }
