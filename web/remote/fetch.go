@@ -167,13 +167,27 @@ func (f *Fetcher) List(ctx context.Context, src Source) (Listing, error) {
 	default:
 		return Listing{}, &Error{Source: src.String(), msg: "unknown kind of source"}
 	}
-	e, stale, err := f.fetch(ctx, src, "", u, f.o.MaxIndex, func(body []byte) (any, error) {
-		return f.parseListing(src, body)
+	// A folder of a repository shares the repository's listing (one tree call per repository and
+	// TTL), filtered here.
+	whole := src
+	whole.Sub = ""
+	e, stale, err := f.fetch(ctx, whole, "", u, f.o.MaxIndex, func(body []byte) (any, error) {
+		return f.parseListing(whole, body)
 	})
 	if err != nil {
 		return Listing{}, err
 	}
-	return Listing{Paths: e.parsed.([]string), Fetched: e.validated, Stale: stale}, nil
+	paths := e.parsed.([]string)
+	if src.Sub != "" {
+		var under []string
+		for _, p := range paths {
+			if rel, ok := strings.CutPrefix(p, src.Sub+"/"); ok {
+				under = append(under, rel)
+			}
+		}
+		paths = under
+	}
+	return Listing{Paths: paths, Fetched: e.validated, Stale: stale}, nil
 }
 
 // Get returns the file p of src (a ValidPath).
@@ -323,15 +337,8 @@ func (f *Fetcher) parseListing(src Source, body []byte) (any, error) {
 			return nil, bad("GitHub's tree answer is not JSON")
 		}
 		for _, t := range tree.Tree {
-			p := t.Path
-			if src.Sub != "" {
-				var under bool
-				if p, under = strings.CutPrefix(p, src.Sub+"/"); !under {
-					continue
-				}
-			}
-			if t.Type == "blob" && ValidPath(p) {
-				paths = append(paths, p)
+			if t.Type == "blob" && ValidPath(t.Path) {
+				paths = append(paths, t.Path)
 			}
 		}
 		if tree.Truncated {

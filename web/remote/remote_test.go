@@ -340,6 +340,18 @@ func TestGitHubFolderSource(t *testing.T) {
 	if err != nil || string(got.Body) != "echo" {
 		t.Fatalf("folder Get %q, %v", got.Body, err)
 	}
+	// The whole repository and another folder of it share one tree call.
+	whole, _ := remote.ParseSource("github:grycap/oscar-hub@feat", false)
+	other, _ := remote.ParseSource("github:grycap/oscar-hub@feat//crates/other", false)
+	if l, err := f.List(context.Background(), whole); err != nil || len(l.Paths) != 4 {
+		t.Errorf("whole listing %v, %v", l.Paths, err)
+	}
+	if l, err := f.List(context.Background(), other); err != nil || strings.Join(l.Paths, ",") != "fdl.yml" {
+		t.Errorf("other folder %v, %v", l.Paths, err)
+	}
+	if n := fake.Requests("/api/repos/grycap/oscar-hub/git/trees/feat"); n != 1 {
+		t.Errorf("%d tree calls for one repository, want 1", n)
+	}
 	for _, bad := range []string{"github:a/b@main//../x", "github:a/b@main//a//b", "github:a/b@main//"} {
 		if s, err := remote.ParseSource(bad, false); err == nil && s.Sub != "" {
 			t.Errorf("ParseSource(%q) = %+v", bad, s)
