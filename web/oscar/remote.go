@@ -1,6 +1,7 @@
 package oscar
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -79,8 +80,8 @@ func (c *Client) s3Endpoint(region string) string {
 	return "https://s3." + region + ".amazonaws.com"
 }
 
-// escapePath escapes each segment of a slash-separated path.
-func escapePath(p string) string {
+// EscapePath escapes each segment of a slash-separated path for a URL (the slashes stay).
+func EscapePath(p string) string {
 	segs := strings.Split(p, "/")
 	for i, s := range segs {
 		segs[i] = url.PathEscape(s)
@@ -106,16 +107,9 @@ func (t *remoteTarget) request(ctx context.Context, method, rawPath string, quer
 		req.Header.Set("X-Auth-Token", t.fields["token"])
 	case KindS3:
 		req.Header.Set("X-Amz-Content-Sha256", emptySHA256)
-		req = signer.SignV4(*req, t.fields["access_key"], t.fields["secret_key"], "", cmpOr(t.region, defaultRegion))
+		req = signer.SignV4(*req, t.fields["access_key"], t.fields["secret_key"], "", cmp.Or(t.region, defaultRegion))
 	}
 	return req, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // do sends a request to the provider; a status outside 2xx becomes an *Error (404 NotFound, 401 and
@@ -184,9 +178,9 @@ func (c *Client) RemoteGet(ctx context.Context, p ProviderEntry, file string) (i
 	var rawPath string
 	switch t.kind {
 	case KindWebDAV:
-		rawPath = "/" + escapePath(file)
+		rawPath = "/" + EscapePath(file)
 	case KindOnedata:
-		rawPath = "/cdmi/" + escapePath(t.fields["space"]) + "/" + escapePath(file)
+		rawPath = "/cdmi/" + EscapePath(t.fields["space"]) + "/" + EscapePath(file)
 	case KindS3:
 		rawPath = "/" + s3utils.EncodePath(file)
 	}
@@ -227,7 +221,7 @@ func badListing(t *remoteTarget) error {
 func (c *Client) listWebDAV(ctx context.Context, t *remoteTarget, dir string) ([]RemoteEntry, error) {
 	self := "/"
 	if dir != "" {
-		self = "/" + escapePath(dir) + "/"
+		self = "/" + EscapePath(dir) + "/"
 	}
 	req, err := t.request(ctx, "PROPFIND", self, nil)
 	if err != nil {
@@ -276,9 +270,9 @@ func (c *Client) listWebDAV(ctx context.Context, t *remoteTarget, dir string) ([
 // listCDMI lists a Onedata folder through CDMI (a container's children; names of folders end in
 // "/"; CDMI gives no sizes there).
 func (c *Client) listCDMI(ctx context.Context, t *remoteTarget, dir string) ([]RemoteEntry, error) {
-	rawPath := "/cdmi/" + escapePath(t.fields["space"]) + "/"
+	rawPath := "/cdmi/" + EscapePath(t.fields["space"]) + "/"
 	if dir != "" {
-		rawPath += escapePath(dir) + "/"
+		rawPath += EscapePath(dir) + "/"
 	}
 	req, err := t.request(ctx, http.MethodGet, rawPath, nil)
 	if err != nil {

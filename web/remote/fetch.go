@@ -203,9 +203,9 @@ func (f *Fetcher) Get(ctx context.Context, src Source, p string) (File, error) {
 	switch src.Kind {
 	case GitHub:
 		u = fmt.Sprintf("%s/%s/%s/%s/%s", f.o.GitHubRaw, url.PathEscape(src.Owner),
-			url.PathEscape(src.Repo), escapePath(src.Ref), escapePath(path.Join(src.Sub, p)))
+			url.PathEscape(src.Repo), oscar.EscapePath(src.Ref), oscar.EscapePath(path.Join(src.Sub, p)))
 	case HTTPS:
-		u = src.Base + "/" + escapePath(p)
+		u = src.Base + "/" + oscar.EscapePath(p)
 	default:
 		return File{}, &Error{Source: src.String(), Path: p, msg: "unknown kind of source"}
 	}
@@ -216,13 +216,6 @@ func (f *Fetcher) Get(ctx context.Context, src Source, p string) (File, error) {
 	return File{Body: e.body, Fetched: e.validated, Stale: stale}, nil
 }
 
-func escapePath(p string) string {
-	segs := strings.Split(p, "/")
-	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
-	}
-	return strings.Join(segs, "/")
-}
 
 // fetch returns the cached entry for (src, p) when it is fresh, or asks the
 // source (with If-None-Match when there is a copy), or, when the source
