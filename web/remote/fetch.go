@@ -216,7 +216,6 @@ func (f *Fetcher) Get(ctx context.Context, src Source, p string) (File, error) {
 	return File{Body: e.body, Fetched: e.validated, Stale: stale}, nil
 }
 
-
 // fetch returns the cached entry for (src, p) when it is fresh, or asks the
 // source (with If-None-Match when there is a copy), or, when the source
 // fails and there is a copy, the copy with the failure as stale.
