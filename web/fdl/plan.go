@@ -2,6 +2,7 @@ package fdl
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -335,7 +336,7 @@ func clusterIDs(items []Item) []string {
 	}
 	for _, it := range items {
 		add(it.Service.ClusterID)
-		for _, k := range sortedKeys(it.Service.Clusters) {
+		for _, k := range slices.Sorted(maps.Keys(it.Service.Clusters)) {
 			add(k)
 		}
 		if f := it.Service.Federation; f != nil {
@@ -345,13 +346,4 @@ func clusterIDs(items []Item) []string {
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
