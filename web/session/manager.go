@@ -107,13 +107,13 @@ func (m *Manager) Reload(ctx context.Context, s *Session) error {
 	if s.raw == nil || s.raw.ID == "" {
 		return fmt.Errorf("session: reload: %w", ErrNotFound)
 	}
-	d, plain, err := m.store.load(ctx, s.raw.ID)
+	d, orig, err := m.store.load(ctx, s.raw.ID)
 	if err != nil {
 		return fmt.Errorf("session: reload: %w", err)
 	}
 	s.Data = *d
 	s.raw.Values[dataKey] = &s.Data
-	s.raw.Values[loadedKey] = loadedState{tokens: d.tokens(), plain: plain, lastSeen: d.LastSeen}
+	s.raw.Values[loadedKey] = loadedState{tokens: d.tokens(), orig: orig}
 	return nil
 }
 

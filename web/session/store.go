@@ -66,10 +66,9 @@ const (
 // them or another request rotated them meanwhile.
 type loadedState struct {
 	tokens tokens
-	// plain is the stored JSON as loaded, when it was sealed with the current key; lastSeen is its
-	// activity time. Save compares against them to skip the store entirely when nothing changed.
-	plain    []byte
-	lastSeen time.Time
+	// orig is the session as loaded (read-only), when it was sealed with the current key. Save
+	// compares against it to skip the store entirely when nothing but the activity time changed.
+	orig *Data
 }
 
 // Store is a github.com/gorilla/sessions.Store that keeps sessions server-side in a Backend. The
@@ -81,6 +80,7 @@ type loadedState struct {
 type Store struct {
 	backend Backend
 	sealer  *sealer
+	decoded *decodedCache
 	name    string
 	cookie  sessions.Options
 	idle    time.Duration
@@ -118,6 +118,7 @@ func NewStore(b Backend, o Options) (*Store, error) {
 	s := &Store{
 		backend: b,
 		sealer:  sl,
+		decoded: newDecodedCache(),
 		name:    CookieName,
 		cookie: sessions.Options{
 			Path:     "/",
@@ -167,7 +168,7 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	if err != nil || !validID(c.Value) {
 		return sess, nil
 	}
-	d, plain, err := s.load(r.Context(), c.Value)
+	d, orig, err := s.load(r.Context(), c.Value)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return sess, nil
@@ -177,7 +178,7 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	sess.ID = c.Value
 	sess.IsNew = false
 	sess.Values[dataKey] = d
-	sess.Values[loadedKey] = loadedState{tokens: d.tokens(), plain: plain, lastSeen: d.LastSeen}
+	sess.Values[loadedKey] = loadedState{tokens: d.tokens(), orig: orig}
 	return sess, nil
 }
 
@@ -190,37 +191,45 @@ func (s *Store) newSession(name string) *sessions.Session {
 	return sess
 }
 
-// load reads, decrypts and checks the session with the given ID. It returns ErrNotFound for a missing,
-// undecryptable or expired session, deleting an expired one.
-// load reads session id. plain is the stored JSON when it was sealed with the current key (nil when
-// an older key opened it: the next save seals it again).
-func (s *Store) load(ctx context.Context, id string) (d *Data, plain []byte, err error) {
+// load reads, decrypts and checks the session with the given ID. It returns ErrNotFound for a
+// missing, undecryptable or expired session, deleting an expired one. d is the caller's own copy; orig
+// is the session as stored (read-only), or nil when an older key sealed it (the next save seals it
+// again). A value read before is not decrypted and decoded again (decodedCache).
+func (s *Store) load(ctx context.Context, id string) (d, orig *Data, err error) {
 	key := backendKey(id)
 	blob, err := s.backend.Get(ctx, key)
 	if err != nil {
 		return nil, nil, err
 	}
-	plain, keyIndex, err := s.sealer.openIndex(key, blob)
-	if err != nil {
-		// Tampering, or a key removed from the rotation too early. Either way the user starts over.
-		s.log.Warn("session: stored session does not decrypt with any session key; starting a new session")
-		return nil, nil, ErrNotFound
+	stored, current, ok := s.decoded.get(key, blob)
+	if !ok {
+		plain, keyIndex, err := s.sealer.openIndex(key, blob)
+		if err != nil {
+			// Tampering, or a key removed from the rotation too early. Either way the user starts over.
+			s.log.Warn("session: stored session does not decrypt with any session key; starting a new session")
+			return nil, nil, ErrNotFound
+		}
+		stored = &Data{}
+		if err := json.Unmarshal(plain, stored); err != nil {
+			s.log.Warn("session: stored session is not valid JSON; starting a new session", "err", err)
+			return nil, nil, ErrNotFound
+		}
+		current = keyIndex == 0
+		if !s.expired(stored) {
+			s.decoded.put(key, blob, stored, current, len(plain))
+		}
 	}
-	d = &Data{}
-	if err := json.Unmarshal(plain, d); err != nil {
-		s.log.Warn("session: stored session is not valid JSON; starting a new session", "err", err)
-		return nil, nil, ErrNotFound
-	}
-	if s.expired(d) {
+	if s.expired(stored) {
+		s.decoded.drop(key)
 		if err := s.backend.Delete(ctx, key); err != nil {
 			s.log.Warn("session: delete expired session", "err", err)
 		}
 		return nil, nil, ErrNotFound
 	}
-	if keyIndex != 0 {
-		plain = nil
+	if current {
+		orig = stored
 	}
-	return d, plain, nil
+	return stored.clone(), orig, nil
 }
 
 // expired reports whether d has passed its idle timeout or absolute lifetime.
@@ -294,9 +303,12 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 		return fmt.Errorf("session: save: %w", err)
 	}
 	key := backendKey(sess.ID)
-	if err := s.backend.Set(ctx, key, s.sealer.seal(key, plain), min(s.idle, remaining)); err != nil {
+	sealed := s.sealer.seal(key, plain)
+	if err := s.backend.Set(ctx, key, sealed, min(s.idle, remaining)); err != nil {
+		s.decoded.drop(key)
 		return fmt.Errorf("session: save: %w", err)
 	}
+	s.decoded.put(key, sealed, d.clone(), true, len(plain))
 	sess.IsNew = false
 	sess.Values[loadedKey] = loadedState{tokens: d.tokens()}
 	opts := *sess.Options
@@ -308,13 +320,12 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 // unchangedSinceLoad reports whether d is what was loaded (but for the activity time, which was
 // written less than idle/60 ago), under the current key.
 func (s *Store) unchangedSinceLoad(d *Data, loaded loadedState, now time.Time) bool {
-	if loaded.plain == nil || now.Sub(loaded.lastSeen) >= s.idle/60 {
+	if loaded.orig == nil || now.Sub(loaded.orig.LastSeen) >= s.idle/60 {
 		return false
 	}
 	same := *d
-	same.LastSeen = loaded.lastSeen
-	mine, err := json.Marshal(&same)
-	return err == nil && bytes.Equal(mine, loaded.plain)
+	same.LastSeen = loaded.orig.LastSeen
+	return same.sameAs(loaded.orig)
 }
 
 // merge compares the stored copy of session id with what was loaded. gone is true when the stored copy
@@ -354,6 +365,7 @@ func (s *Store) merge(ctx context.Context, id string, d *Data, loaded loadedStat
 // Save starts a new one under a new ID.
 func (s *Store) end(ctx context.Context, w http.ResponseWriter, sess *sessions.Session) error {
 	if sess.ID != "" {
+		s.decoded.drop(backendKey(sess.ID))
 		if err := s.backend.Delete(ctx, backendKey(sess.ID)); err != nil {
 			return fmt.Errorf("session: delete: %w", err)
 		}
@@ -371,6 +383,7 @@ func (s *Store) end(ctx context.Context, w http.ResponseWriter, sess *sessions.S
 // even if writing the new one fails), then the data is saved under a new ID with Created reset.
 func (s *Store) renew(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
 	if sess.ID != "" {
+		s.decoded.drop(backendKey(sess.ID))
 		if err := s.backend.Delete(r.Context(), backendKey(sess.ID)); err != nil {
 			return fmt.Errorf("session: renew: %w", err)
 		}

@@ -1,0 +1,132 @@
+package session
+
+import (
+	"container/list"
+	"encoding/json"
+	"hash/maphash"
+	"maps"
+	"reflect"
+	"slices"
+	"sync"
+)
+
+// Bounds of the decoded-session cache: at most decodedEntries sessions and about decodedBytes of
+// their stored JSON (a session is about 4 KB; the cache then holds some 1,000 busy sessions and
+// adds a few MiB at most).
+const (
+	decodedEntries = 2048
+	decodedBytes   = 4 << 20
+)
+
+// decodedCache keeps the decoded Data of recently loaded sessions, by backend key, with a hash of
+// the sealed value they were decoded from. The backend is still read on every load, and stays the
+// only source of truth: an entry is used only when the value just read is the very value it was
+// decoded from (same length, same hash under a seed chosen at start), so a change made by another
+// request or replica, a sign-out or an expiry is seen at once. What the cache saves is decrypting
+// and decoding the same bytes again on every page view.
+//
+// Entries are never handed out to be changed: Store.load gives each request a deep copy (Data.clone).
+type decodedCache struct {
+	seed maphash.Seed
+
+	mu    sync.Mutex
+	byKey map[string]*list.Element // of *decodedEntry
+	lru   *list.List               // most recently used first
+	bytes int
+}
+
+type decodedEntry struct {
+	key  string
+	sum  uint64
+	size int   // length of the sealed value
+	cost int   // length of its JSON, counted against decodedBytes
+	data *Data // read-only
+	// current is true when the value was sealed with the primary key (a value sealed with an older
+	// key is written again under the primary key on the next save).
+	current bool
+}
+
+func newDecodedCache() *decodedCache {
+	return &decodedCache{seed: maphash.MakeSeed(), byKey: map[string]*list.Element{}, lru: list.New()}
+}
+
+// get returns the decoded Data of the value sealed, read from the backend under key, if it is the
+// value the cached entry was decoded from.
+func (c *decodedCache) get(key string, sealed []byte) (data *Data, current, ok bool) {
+	sum := maphash.Bytes(c.seed, sealed)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, found := c.byKey[key]
+	if !found {
+		return nil, false, false
+	}
+	e := el.Value.(*decodedEntry)
+	if e.sum != sum || e.size != len(sealed) {
+		return nil, false, false
+	}
+	c.lru.MoveToFront(el)
+	return e.data, e.current, true
+}
+
+// put remembers data (which the caller no longer changes) as the decoding of sealed, stored under
+// key; plainLen is the length of its JSON.
+func (c *decodedCache) put(key string, sealed []byte, data *Data, current bool, plainLen int) {
+	if plainLen > decodedBytes/16 {
+		return // an unusually large session (many drafts) is decoded each time
+	}
+	e := &decodedEntry{key: key, sum: maphash.Bytes(c.seed, sealed), size: len(sealed), cost: plainLen, data: data, current: current}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.removeLocked(key)
+	c.byKey[key] = c.lru.PushFront(e)
+	c.bytes += e.cost
+	for c.lru.Len() > decodedEntries || c.bytes > decodedBytes {
+		c.removeLocked(c.lru.Back().Value.(*decodedEntry).key)
+	}
+}
+
+// drop forgets the session stored under key (deleted, ended or renewed).
+func (c *decodedCache) drop(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.removeLocked(key)
+}
+
+func (c *decodedCache) removeLocked(key string) {
+	if el, ok := c.byKey[key]; ok {
+		c.bytes -= el.Value.(*decodedEntry).cost
+		c.lru.Remove(el)
+		delete(c.byKey, key)
+	}
+}
+
+// len returns the entries and JSON bytes held (tests).
+func (c *decodedCache) len() (entries, bytes int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lru.Len(), c.bytes
+}
+
+// clone returns a deep copy of d: no slice, map or raw JSON of the copy shares memory with d.
+// TestCloneCopiesEveryField fails when a field is added to Data without being copied here.
+func (d *Data) clone() *Data {
+	c := *d
+	c.VOs = slices.Clone(d.VOs)
+	c.Scopes = slices.Clone(d.Scopes)
+	c.UserInfo = slices.Clone(d.UserInfo)
+	c.RecentEndpoints = slices.Clone(d.RecentEndpoints)
+	c.Login = slices.Clone(d.Login)
+	if d.Drafts != nil {
+		c.Drafts = make(map[string]json.RawMessage, len(d.Drafts))
+		for k, v := range d.Drafts {
+			c.Drafts[k] = slices.Clone(v)
+		}
+	}
+	c.Flash = slices.Clone(d.Flash)
+	c.Reveal = maps.Clone(d.Reveal)
+	return &c
+}
+
+// sameAs reports whether d holds what o holds. It errs only towards "different" (a nil and an empty
+// list differ here but are stored alike), which costs a store read, never a lost change.
+func (d *Data) sameAs(o *Data) bool { return reflect.DeepEqual(d, o) }

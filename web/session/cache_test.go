@@ -1,0 +1,190 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// fullData sets every field of Data. TestCloneCopiesEveryField checks that it does, so a field
+// added to Data must be added here, and then to Data.clone if it holds memory of its own.
+func fullData() *Data {
+	d := realisticData()
+	d.Login = json.RawMessage(`{"state":"s","verifier":"v"}`)
+	d.DraftOwner = "oidc:egi:someone"
+	d.Flash = []string{"Saved."}
+	d.Reveal = map[string]string{"juno-1": "secret"}
+	d.BasicUser = "oscar"
+	d.BasicPassword = "pw"
+	d.Created = time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	d.LastSeen = d.Created.Add(time.Minute)
+	return &d
+}
+
+func TestCloneCopiesEveryField(t *testing.T) {
+	d := fullData()
+	v := reflect.ValueOf(d).Elem()
+	for i := range v.NumField() {
+		if v.Field(i).IsZero() {
+			t.Fatalf("fullData leaves %s unset: set it, and copy it in Data.clone if it holds a slice or map", v.Type().Field(i).Name)
+		}
+	}
+	c := d.clone()
+	if !reflect.DeepEqual(c, d) {
+		t.Fatal("the clone differs from the original")
+	}
+	cv := reflect.ValueOf(c).Elem()
+	for i := range v.NumField() {
+		f, name := v.Field(i), v.Type().Field(i).Name
+		switch f.Kind() {
+		case reflect.Slice, reflect.Map:
+			if f.UnsafePointer() == cv.Field(i).UnsafePointer() {
+				t.Errorf("the clone shares %s with the original", name)
+			}
+		case reflect.Pointer, reflect.Interface, reflect.Chan, reflect.Func:
+			t.Errorf("%s is a %s: teach Data.clone to copy it", name, f.Kind())
+		}
+	}
+	for k, raw := range d.Drafts {
+		if &raw[0] == &c.Drafts[k][0] {
+			t.Errorf("the clone shares draft %q with the original", k)
+		}
+	}
+	// Changing the clone, deep down, leaves the original alone.
+	c.VOs[0], c.Drafts["new"][2], c.Reveal["juno-1"], c.UserInfo[2] = "x", 'X', "other", 'X'
+	if d.VOs[0] == "x" || d.Drafts["new"][2] == 'X' || d.Reveal["juno-1"] != "secret" || d.UserInfo[2] == 'X' {
+		t.Error("changing the clone changed the original")
+	}
+}
+
+// The cache saves decoding, never a read: a value another replica (another Manager over the same
+// store) wrote, or a session it ended, is seen on the next load.
+func TestDecodedCacheSeesOtherWriters(t *testing.T) {
+	fb, err := NewFileBackend(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fb.Close() })
+	key := testKey(t)
+	a, b := newManager(t, fb, nil, key), newManager(t, fb, nil, key)
+	c := saveNew(t, a, realisticData())
+
+	if got := mustLoad(t, a, c).Data.Endpoint; got != "https://oscar.example.org" {
+		t.Fatalf("endpoint %q", got)
+	}
+	if n, _ := a.store.decoded.len(); n != 1 {
+		t.Fatalf("replica a caches %d sessions after a load, want 1", n)
+	}
+
+	// Replica b changes the session: a sees the change.
+	s := mustLoad(t, b, c)
+	s.Data.Remember("https://other.example.org")
+	if err := b.Save(httptest.NewRecorder(), newRequest(c), s); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustLoad(t, a, c).Data.Endpoint; got != "https://other.example.org" {
+		t.Errorf("replica a still sees endpoint %q after b changed it", got)
+	}
+
+	// Replica b signs out: a no longer loads the session.
+	s = mustLoad(t, b, c)
+	if err := b.Destroy(httptest.NewRecorder(), newRequest(c), s); err != nil {
+		t.Fatal(err)
+	}
+	if s := mustLoad(t, a, c); !s.IsNew() || s.Data.SignedIn() {
+		t.Error("replica a still loads a session b signed out")
+	}
+}
+
+// What a request changes in its session stays its own until saved: the next load gets the stored
+// session, not the changed copy.
+func TestDecodedCacheHandsOutCopies(t *testing.T) {
+	m, _ := newFileManager(t, nil)
+	c := saveNew(t, m, realisticData())
+	s := mustLoad(t, m, c)
+	s.Data.VOs[0] = "changed"
+	s.Data.Drafts["new"] = json.RawMessage(`{}`)
+	s.Data.UserInfo[2] = 'X'
+	again := mustLoad(t, m, c)
+	if again.Data.VOs[0] != "vo.access.egi.eu" || string(again.Data.Drafts["new"]) != `{"name":"cowsay","memory":"1Gi"}` || again.Data.UserInfo[2] == 'X' {
+		t.Errorf("an unsaved change leaked into the next load: %v %s %s", again.Data.VOs, again.Data.Drafts["new"], again.Data.UserInfo)
+	}
+	// The unsaved change is not lost either: saving it writes it.
+	if err := m.Save(httptest.NewRecorder(), newRequest(c), s); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustLoad(t, m, c).Data.VOs[0]; got != "changed" {
+		t.Errorf("saved change not loaded: VOs[0] = %q", got)
+	}
+}
+
+// A stored value that was tampered with is refused, even when an earlier, good value of the same
+// session was cached.
+func TestDecodedCacheRefusesTamperedValues(t *testing.T) {
+	m, fb := newFileManager(t, nil)
+	c := saveNew(t, m, realisticData())
+	mustLoad(t, m, c)
+	ctx := context.Background()
+	k := backendKey(c.Value)
+	blob, err := fb.Get(ctx, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob[len(blob)-1] ^= 1
+	if err := fb.Set(ctx, k, blob, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if s := mustLoad(t, m, c); !s.IsNew() {
+		t.Error("a tampered session loaded from the cache")
+	}
+}
+
+// An expired session is not served from the cache.
+func TestDecodedCacheKeepsExpiry(t *testing.T) {
+	clock := newFakeClock()
+	m, _ := newFileManager(t, clock)
+	c := saveNew(t, m, realisticData())
+	mustLoad(t, m, c)
+	clock.Advance(DefaultIdleTimeout + time.Second)
+	if s := mustLoad(t, m, c); !s.IsNew() {
+		t.Error("an idle session loaded from the cache")
+	}
+	if n, _ := m.store.decoded.len(); n != 0 {
+		t.Errorf("the cache keeps %d expired sessions", n)
+	}
+}
+
+func TestDecodedCacheBounds(t *testing.T) {
+	c := newDecodedCache()
+	d := fullData()
+	for i := range decodedEntries + 100 {
+		c.put(fmt.Sprint(i), []byte(fmt.Sprint(i)), d, true, 10)
+	}
+	if n, b := c.len(); n != decodedEntries || b != 10*decodedEntries {
+		t.Errorf("cache holds %d entries, %d bytes; want %d, %d", n, b, decodedEntries, 10*decodedEntries)
+	}
+	if _, _, ok := c.get("0", []byte("0")); ok {
+		t.Error("the oldest entry was kept")
+	}
+	if _, _, ok := c.get(fmt.Sprint(decodedEntries+99), []byte(fmt.Sprint(decodedEntries+99))); !ok {
+		t.Error("the newest entry was dropped")
+	}
+	big := decodedBytes / 16
+	for i := range 20 {
+		c.put(fmt.Sprint("big", i), []byte{1}, d, true, big)
+	}
+	if _, b := c.len(); b > decodedBytes {
+		t.Errorf("cache holds %d bytes, over %d", b, decodedBytes)
+	}
+	c.put("huge", []byte{1}, d, true, big+1)
+	if _, _, ok := c.get("huge", []byte{1}); ok {
+		t.Error("an unusually large session was cached")
+	}
+	if _, _, ok := c.get("big19", []byte{2}); ok {
+		t.Error("an entry served a different value")
+	}
+}
