@@ -129,13 +129,26 @@ func Lookup(id string) (Kind, bool) {
 
 // KindOf recognises an app among services by the label its template sets.
 func KindOf(s *oscar.Service) (Kind, bool) {
-	for _, k := range Kinds() {
-		if strings.EqualFold(strings.TrimSpace(s.Labels[k.Label]), "true") {
-			return k, true
+	if len(s.Labels) == 0 {
+		return Kind{}, false // most services: no table to build
+	}
+	for i, label := range kindLabels {
+		if strings.EqualFold(strings.TrimSpace(s.Labels[label]), "true") {
+			return Kinds()[i], true
 		}
 	}
 	return Kind{}, false
 }
+
+// kindLabels are the Kinds' labels, in the same order, so that KindOf builds the table only for an
+// app.
+var kindLabels = func() []string {
+	var l []string
+	for _, k := range Kinds() {
+		l = append(l, k.Label)
+	}
+	return l
+}()
 
 // volumePath is where the kind mounts a volume.
 func (k Kind) volumePath(volume string) string {
