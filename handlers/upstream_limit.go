@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/oscarconsole/oscar-console/templates"
+	"github.com/oscarconsole/oscar-console/web/session"
 )
 
 // Bounds of the per-session upstream limit (issue 11, R29's per-user rate limit).
@@ -37,14 +38,18 @@ func (p *Pages) upstreamLimiter(g *upstreamGate, next http.Handler) http.Handler
 	limit, wait := g.max, g.wait
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(p.sessions.CookieName())
-		if err != nil || c.Value == "" {
+		id := ""
+		if err == nil {
+			id = session.CookieID(c.Value) // the ID, without the version tag that changes on writes
+		}
+		if id == "" {
 			// requireLogin runs first, so a signed-in request has its cookie; without one there is
 			// no session to count against and nothing upstream to protect.
 			next.ServeHTTP(w, r)
 			return
 		}
 		// The session ID is a credential: only its hash is kept as the key.
-		key := sha256.Sum256([]byte(c.Value))
+		key := sha256.Sum256([]byte(id))
 		release, ok := g.acquire(r.Context(), key)
 		if !ok {
 			if r.Context().Err() != nil {

@@ -39,6 +39,15 @@ type Backend interface {
 	Close() error
 }
 
+// cachingBackend is a Backend that can also answer Get from a local copy which the store keeps coherent
+// by telling it of changes (RedisBackend, with Redis client-side caching). The copy may lag a change
+// made elsewhere by the store's invalidation delay, so the Store uses it only for page views, and only
+// to confirm a value this replica has itself read or written (see Store.read).
+type cachingBackend interface {
+	Backend
+	GetCached(ctx context.Context, key string) ([]byte, error)
+}
+
 // OpenBackend opens the store selected by spec (CONSOLE_SESSION_STORE):
 //
 //	""  or "file:"        files in dataDir/sessions

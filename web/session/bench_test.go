@@ -10,7 +10,7 @@ import (
 // then Save it (which re-reads the stored copy to merge tokens, then writes).
 func benchmarkRoundTrip(b *testing.B, m *Manager, backend Backend) {
 	c := saveNew(b, m, realisticData())
-	blob, err := backend.Get(context.Background(), backendKey(c.Value))
+	blob, err := backend.Get(context.Background(), backendKey(CookieID(c.Value)))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -40,6 +40,7 @@ type decodedEntry struct {
 	sum  uint64
 	size int   // length of the sealed value
 	cost int   // length of its JSON, counted against decodedBytes
+	tag  string // its versionTag
 	data *Data // read-only
 	// current is true when the value was sealed with the primary key (a value sealed with an older
 	// key is written again under the primary key on the next save).
@@ -68,13 +69,21 @@ func (c *decodedCache) get(key string, sealed []byte) (data *Data, current, ok b
 	return e.data, e.current, true
 }
 
+// tagged reports whether the entry held for key is the version named tag.
+func (c *decodedCache) tagged(key, tag string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.byKey[key]
+	return ok && el.Value.(*decodedEntry).tag == tag
+}
+
 // put remembers data (which the caller no longer changes) as the decoding of sealed, stored under
 // key; plainLen is the length of its JSON.
-func (c *decodedCache) put(key string, sealed []byte, data *Data, current bool, plainLen int) {
+func (c *decodedCache) put(key string, sealed []byte, tag string, data *Data, current bool, plainLen int) {
 	if plainLen > decodedBytes/16 {
 		return // an unusually large session (many drafts) is decoded each time
 	}
-	e := &decodedEntry{key: key, sum: maphash.Bytes(c.seed, sealed), size: len(sealed), cost: plainLen, data: data, current: current}
+	e := &decodedEntry{key: key, sum: maphash.Bytes(c.seed, sealed), size: len(sealed), cost: plainLen, tag: tag, data: data, current: current}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.removeLocked(key)

@@ -129,7 +129,7 @@ func TestDecodedCacheRefusesTamperedValues(t *testing.T) {
 	c := saveNew(t, m, realisticData())
 	mustLoad(t, m, c)
 	ctx := context.Background()
-	k := backendKey(c.Value)
+	k := backendKey(CookieID(c.Value))
 	blob, err := fb.Get(ctx, k)
 	if err != nil {
 		t.Fatal(err)
@@ -162,7 +162,7 @@ func TestDecodedCacheBounds(t *testing.T) {
 	c := newDecodedCache()
 	d := fullData()
 	for i := range decodedEntries + 100 {
-		c.put(fmt.Sprint(i), []byte(fmt.Sprint(i)), d, true, 10)
+		c.put(fmt.Sprint(i), []byte(fmt.Sprint(i)), "", d, true, 10)
 	}
 	if n, b := c.len(); n != decodedEntries || b != 10*decodedEntries {
 		t.Errorf("cache holds %d entries, %d bytes; want %d, %d", n, b, decodedEntries, 10*decodedEntries)
@@ -175,12 +175,12 @@ func TestDecodedCacheBounds(t *testing.T) {
 	}
 	big := decodedBytes / 16
 	for i := range 20 {
-		c.put(fmt.Sprint("big", i), []byte{1}, d, true, big)
+		c.put(fmt.Sprint("big", i), []byte{1}, "", d, true, big)
 	}
 	if _, b := c.len(); b > decodedBytes {
 		t.Errorf("cache holds %d bytes, over %d", b, decodedBytes)
 	}
-	c.put("huge", []byte{1}, d, true, big+1)
+	c.put("huge", []byte{1}, "", d, true, big+1)
 	if _, _, ok := c.get("huge", []byte{1}); ok {
 		t.Error("an unusually large session was cached")
 	}

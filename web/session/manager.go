@@ -107,7 +107,7 @@ func (m *Manager) Reload(ctx context.Context, s *Session) error {
 	if s.raw == nil || s.raw.ID == "" {
 		return fmt.Errorf("session: reload: %w", ErrNotFound)
 	}
-	d, orig, err := m.store.load(ctx, s.raw.ID)
+	d, orig, err := m.store.load(ctx, s.raw.ID, "")
 	if err != nil {
 		return fmt.Errorf("session: reload: %w", err)
 	}

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
+	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -36,6 +38,19 @@ const (
 	// a second, and one whose load and save are all slow but answer at most about three (issue 15,
 	// item 8). It also bounds the release of a lock once the request that held it has gone.
 	redisOpTimeout = time.Second
+
+	// Client-side caching (GetCached). The cache holds at most as many sessions as the Store's decoded
+	// cache, whose entries it serves (a copy the Store cannot match is never used); an entry is
+	// served for at most cacheMaxStaleness after it was read even if Redis's invalidation is lost; a
+	// failed cached read turns the cache off for cacheRetryAfter.
+	cacheEntries      = decodedEntries
+	cacheBytes        = 8 << 20
+	cacheMaxStaleness = 5 * time.Second
+	cacheRetryAfter   = 30 * time.Second
+	// clientCacheParam is the console's own URL query parameter (removed before go-redis sees the URL):
+	// client_cache=off turns client-side caching off, for a Redis (or a proxy in front of it) without
+	// RESP3 CLIENT TRACKING.
+	clientCacheParam = "client_cache"
 )
 
 // releaseScript deletes a lock only if it still holds our token, so a holder whose lock lapsed (and was
@@ -50,6 +65,14 @@ return 0`)
 // Redis itself (SET ... PX), and Lock is a Redis lock with a bound, valid across replicas.
 type RedisBackend struct {
 	client *redis.Client
+	// cached is a second client whose GETs go through go-redis's client-side cache: Redis tracks the
+	// keys it has read (RESP3 CLIENT TRACKING) and tells it when another client changes them, so a page
+	// view usually finds the session without a round trip (issue 22). nil when the cache is off
+	// (client_cache=off, or a database other than 0, which go-redis's cache does not support).
+	cached *redis.Client
+	// cachedOffUntil (Unix nanoseconds) pauses cached reads after one failed: GetCached then answers
+	// from Redis itself.
+	cachedOffUntil atomic.Int64
 	// opTimeout bounds one operation (see redisOpTimeout).
 	opTimeout time.Duration
 	closed    sync.Once
@@ -58,10 +81,15 @@ type RedisBackend struct {
 // NewRedisBackend connects lazily to the Redis server at rawURL (redis://[user:pass@]host:port/db, or
 // rediss:// for TLS; go-redis query options such as dial_timeout or read_timeout are honoured, and
 // default to a second). It does not contact the server: the console starts while Redis is down and
-// becomes ready when it answers (see Ping).
+// becomes ready when it answers (see Ping). Page views read sessions through a client-side cache
+// (GetCached) unless the URL says client_cache=off or names a database other than 0.
 func NewRedisBackend(rawURL string) (*RedisBackend, error) {
 	if !strings.HasPrefix(rawURL, "redis://") && !strings.HasPrefix(rawURL, "rediss://") {
 		return nil, errors.New("session: redis store: URL must start with redis:// or rediss://")
+	}
+	rawURL, useCache, err := clientCacheOption(rawURL)
+	if err != nil {
+		return nil, err
 	}
 	opt, err := redis.ParseURL(rawURL)
 	if err != nil {
@@ -99,10 +127,44 @@ func NewRedisBackend(rawURL string) (*RedisBackend, error) {
 	// Socket deadlines follow the context's deadline when it is sooner (the request's, /readyz's 2 s,
 	// opTimeout), so a caller that gives up is not kept waiting for the read timeout.
 	opt.ContextTimeoutEnabled = true
-	return &RedisBackend{
+	b := &RedisBackend{
 		client:    redis.NewClient(opt),
 		opTimeout: max(redisOpTimeout, opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout),
-	}, nil
+	}
+	if useCache && opt.DB == 0 {
+		copt := *opt
+		copt.Protocol = 3 // invalidations are RESP3 push messages
+		copt.ClientSideCacheConfig = &redis.ClientSideCacheConfig{
+			MaxEntries:     cacheEntries,
+			MaxMemoryBytes: cacheBytes,
+			MaxStaleness:   cacheMaxStaleness,
+		}
+		b.cached = redis.NewClient(&copt)
+	}
+	return b, nil
+}
+
+// clientCacheOption removes the console's client_cache parameter from rawURL and reports whether it
+// leaves client-side caching on (the default). Errors never repeat the URL, which may hold a password.
+func clientCacheOption(rawURL string) (string, bool, error) {
+	if !strings.Contains(rawURL, clientCacheParam+"=") {
+		return rawURL, true, nil
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", false, errors.New("session: redis store: URL does not parse")
+	}
+	q := u.Query()
+	v := q.Get(clientCacheParam)
+	q.Del(clientCacheParam)
+	u.RawQuery = q.Encode()
+	switch strings.ToLower(v) {
+	case "on", "true", "1":
+		return u.String(), true, nil
+	case "off", "false", "0":
+		return u.String(), false, nil
+	}
+	return "", false, fmt.Errorf("session: redis store: %s must be on or off", clientCacheParam)
 }
 
 // opContext bounds one Redis operation by opTimeout (or the caller's deadline if sooner). Errors are
@@ -141,6 +203,37 @@ func (b *RedisBackend) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, redisErr(ctx, "get", err)
 	}
 	return val, nil
+}
+
+// GetCached returns the value stored under key like Get, but from go-redis's client-side cache when
+// it holds the key: no round trip. The copy may lag a change made by another client until Redis's
+// invalidation arrives (milliseconds; at most cacheMaxStaleness if one is lost), so the Store uses
+// it only to confirm a value it has read or written itself, for page views (never for Reload or a
+// save's merge). Without the cache, or for cacheRetryAfter after a cached read failed, it is Get.
+func (b *RedisBackend) GetCached(ctx context.Context, key string) ([]byte, error) {
+	if b.cached == nil || time.Now().UnixNano() < b.cachedOffUntil.Load() {
+		return b.Get(ctx, key)
+	}
+	octx, cancel := b.opContext(ctx)
+	defer cancel()
+	val, err := b.cached.Get(octx, redisSessionKey+key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, ErrNotFound
+	}
+	if err == nil {
+		return val, nil
+	}
+	if ctx.Err() == nil {
+		// Redis down or hung, or refusing HELLO 3 or CLIENT TRACKING (an old server, a proxy): use
+		// Get for a while rather than pay for a failing attempt on every page.
+		b.cachedOffUntil.Store(time.Now().Add(cacheRetryAfter).UnixNano())
+	}
+	if rerr := redis.Error(nil); errors.As(err, &rerr) {
+		// Redis answered, with an error: the cached client is refused, not the store.
+		return b.Get(ctx, key)
+	}
+	// Redis did not answer: asking again would only double the wait for the 503.
+	return nil, redisErr(ctx, "get", err)
 }
 
 // Set implements Backend. The value and its expiry are written by one SET, so a reader sees either the
@@ -236,7 +329,12 @@ func (b *RedisBackend) Count(ctx context.Context) (int, error) {
 // Close implements Backend.
 func (b *RedisBackend) Close() error {
 	var err error
-	b.closed.Do(func() { err = b.client.Close() })
+	b.closed.Do(func() {
+		err = b.client.Close()
+		if b.cached != nil {
+			err = errors.Join(err, b.cached.Close())
+		}
+	})
 	if err != nil {
 		return fmt.Errorf("session: redis store: close: %w", err)
 	}

@@ -31,9 +31,14 @@ const (
 	DefaultMaxLifetime = 12 * time.Hour
 
 	idBytes = 32 // 256-bit session IDs
+	// tagBytes is the length of a version tag (see versionTag).
+	tagBytes = 9
 )
 
-var idLen = base64.RawURLEncoding.EncodedLen(idBytes)
+var (
+	idLen  = base64.RawURLEncoding.EncodedLen(idBytes)
+	tagLen = base64.RawURLEncoding.EncodedLen(tagBytes)
+)
 
 // Options configures a Store or Manager.
 type Options struct {
@@ -165,17 +170,21 @@ func (s *Store) Get(r *http.Request, name string) (*sessions.Session, error) {
 func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	sess := s.newSession(name)
 	c, err := r.Cookie(name)
-	if err != nil || !validID(c.Value) {
+	if err != nil {
 		return sess, nil
 	}
-	d, orig, err := s.load(r.Context(), c.Value)
+	id, tag, ok := parseCookie(c.Value)
+	if !ok {
+		return sess, nil
+	}
+	d, orig, err := s.load(r.Context(), id, tag)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return sess, nil
 	case err != nil:
 		return sess, fmt.Errorf("session: load: %w", err)
 	}
-	sess.ID = c.Value
+	sess.ID = id
 	sess.IsNew = false
 	sess.Values[dataKey] = d
 	sess.Values[loadedKey] = loadedState{tokens: d.tokens(), orig: orig}
@@ -194,14 +203,15 @@ func (s *Store) newSession(name string) *sessions.Session {
 // load reads, decrypts and checks the session with the given ID. It returns ErrNotFound for a
 // missing, undecryptable or expired session, deleting an expired one. d is the caller's own copy; orig
 // is the session as stored (read-only), or nil when an older key sealed it (the next save seals it
-// again). A value read before is not decrypted and decoded again (decodedCache).
-func (s *Store) load(ctx context.Context, id string) (d, orig *Data, err error) {
+// again). A value read before is not decrypted and decoded again (decodedCache). tag is the version of
+// the session named by the browser's cookie, which lets a page view use the backend's local copy (see
+// read); Reload, which must see every change made elsewhere, passes "".
+func (s *Store) load(ctx context.Context, id, tag string) (d, orig *Data, err error) {
 	key := backendKey(id)
-	blob, err := s.backend.Get(ctx, key)
+	blob, stored, current, ok, err := s.read(ctx, key, tag)
 	if err != nil {
 		return nil, nil, err
 	}
-	stored, current, ok := s.decoded.get(key, blob)
 	if !ok {
 		plain, keyIndex, err := s.sealer.openIndex(key, blob)
 		if err != nil {
@@ -216,7 +226,7 @@ func (s *Store) load(ctx context.Context, id string) (d, orig *Data, err error) 
 		}
 		current = keyIndex == 0
 		if !s.expired(stored) {
-			s.decoded.put(key, blob, stored, current, len(plain))
+			s.decoded.put(key, blob, versionTag(blob), stored, current, len(plain))
 		}
 	}
 	if s.expired(stored) {
@@ -230,6 +240,35 @@ func (s *Store) load(ctx context.Context, id string) (d, orig *Data, err error) 
 		orig = stored
 	}
 	return stored.clone(), orig, nil
+}
+
+// read returns the value stored under key, with its decoding when decodedCache holds it.
+//
+// With a caching backend (Redis client-side caching), a page view whose cookie names the version this
+// replica holds decoded (tag) reads the backend's local copy, and uses it only if it is that very
+// value. Anything else is read from the store itself: a cookie naming another version (written by
+// another replica: the browser always carries the tag of the last version written for it), a local
+// copy that differs (a change not yet invalidated, this replica's own write included) or is missing.
+// So a browser sees its own changes and sign-out at once, through whichever replica it reaches, and
+// changes made without it (another browser's sign-out of the same session cannot happen; an expiry,
+// a deletion by an administrator) within the store's invalidation delay.
+func (s *Store) read(ctx context.Context, key, tag string) (blob []byte, stored *Data, current, ok bool, err error) {
+	if cb, caching := s.backend.(cachingBackend); caching && tag != "" && s.decoded.tagged(key, tag) {
+		blob, err = cb.GetCached(ctx, key)
+		switch {
+		case err == nil:
+			if stored, current, ok = s.decoded.get(key, blob); ok {
+				return blob, stored, current, true, nil
+			}
+		case !errors.Is(err, ErrNotFound):
+			return nil, nil, false, false, err // GetCached has asked the store itself already
+		}
+	}
+	if blob, err = s.backend.Get(ctx, key); err != nil {
+		return nil, nil, false, false, err
+	}
+	stored, current, ok = s.decoded.get(key, blob)
+	return blob, stored, current, ok, nil
 }
 
 // expired reports whether d has passed its idle timeout or absolute lifetime.
@@ -277,7 +316,7 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 			// sign-out meanwhile is not overwritten, since nothing is written.
 			return nil
 		}
-		gone, unchanged, err := s.merge(ctx, sess.ID, d, loaded)
+		gone, unchanged, tag, err := s.merge(ctx, sess.ID, d, loaded)
 		if err != nil {
 			return err
 		}
@@ -290,7 +329,7 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 			// page views then cost one read and no write. Idle expiry stays accurate to idle/60.
 			opts := *sess.Options
 			opts.MaxAge = max(1, int(remaining/time.Second))
-			setCookie(w, sessions.NewCookie(sess.Name(), sess.ID, &opts))
+			setCookie(w, sessions.NewCookie(sess.Name(), cookieValue(sess.ID, tag), &opts))
 			return nil
 		}
 	}
@@ -308,12 +347,13 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 		s.decoded.drop(key)
 		return fmt.Errorf("session: save: %w", err)
 	}
-	s.decoded.put(key, sealed, d.clone(), true, len(plain))
+	tag := versionTag(sealed)
+	s.decoded.put(key, sealed, tag, d.clone(), true, len(plain))
 	sess.IsNew = false
 	sess.Values[loadedKey] = loadedState{tokens: d.tokens()}
 	opts := *sess.Options
 	opts.MaxAge = max(1, int(remaining/time.Second))
-	setCookie(w, sessions.NewCookie(sess.Name(), sess.ID, &opts))
+	setCookie(w, sessions.NewCookie(sess.Name(), cookieValue(sess.ID, tag), &opts))
 	return nil
 }
 
@@ -331,34 +371,38 @@ func (s *Store) unchangedSinceLoad(d *Data, loaded loadedState, now time.Time) b
 // merge compares the stored copy of session id with what was loaded. gone is true when the stored copy
 // no longer exists. If this request left the tokens alone but the stored ones changed, d takes them.
 // unchanged is true when writing d would only move LastSeen, the stored copy's LastSeen is younger
-// than idle/60, and it is sealed with the primary key (so key rotation still rewrites it).
-func (s *Store) merge(ctx context.Context, id string, d *Data, loaded loadedState) (gone, unchanged bool, err error) {
+// than idle/60, and it is sealed with the primary key (so key rotation still rewrites it); tag is then
+// the stored copy's version tag.
+func (s *Store) merge(ctx context.Context, id string, d *Data, loaded loadedState) (gone, unchanged bool, tag string, err error) {
 	key := backendKey(id)
 	blob, err := s.backend.Get(ctx, key)
 	if errors.Is(err, ErrNotFound) {
-		return true, false, nil
+		return true, false, "", nil
 	}
 	if err != nil {
-		return false, false, fmt.Errorf("session: save: %w", err)
+		return false, false, "", fmt.Errorf("session: save: %w", err)
 	}
 	plain, keyIndex, err := s.sealer.openIndex(key, blob)
 	if err != nil {
-		return false, false, nil // unreadable: ours replaces it
+		return false, false, "", nil // unreadable: ours replaces it
 	}
 	var stored Data
 	if err := json.Unmarshal(plain, &stored); err != nil {
-		return false, false, nil
+		return false, false, "", nil
 	}
 	if d.tokens().equal(loaded.tokens) && !stored.tokens().equal(loaded.tokens) {
 		d.setTokens(stored.tokens())
 	}
 	if keyIndex != 0 || s.now().Sub(stored.LastSeen) >= s.idle/60 {
-		return false, false, nil
+		return false, false, "", nil
 	}
 	same := *d
 	same.LastSeen = stored.LastSeen
 	mine, err := json.Marshal(&same)
-	return false, err == nil && bytes.Equal(mine, plain), nil
+	if err != nil || !bytes.Equal(mine, plain) {
+		return false, false, "", nil
+	}
+	return false, true, versionTag(blob), nil
 }
 
 // end deletes the stored session and expires its cookie; the session is left without an ID, so a later
@@ -421,6 +465,54 @@ func newID() string {
 	b := make([]byte, idBytes)
 	rand.Read(b) // never fails (Go 1.24+)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// versionTag names one stored version of a session: the first tagBytes of the SHA-256 of its sealed
+// value, base64url. It says nothing about the session's contents (the value hashed is encrypted) and
+// is not a credential; a collision could only make a page view use a local copy that is stale by the
+// store's invalidation delay.
+func versionTag(sealed []byte) string {
+	sum := sha256.Sum256(sealed)
+	return base64.RawURLEncoding.EncodeToString(sum[:tagBytes])
+}
+
+// cookieValue is the session cookie's value: the ID, a dot and the version tag of the session as last
+// written for this browser (see Store.read).
+func cookieValue(id, tag string) string {
+	if tag == "" {
+		return id
+	}
+	return id + "." + tag
+}
+
+// parseCookie splits a session cookie's value into the ID and the version tag. ok is false when the
+// ID is not one; a cookie without a valid tag (set before tags existed) still names its session, and
+// the page view then reads the store itself.
+func parseCookie(v string) (id, tag string, ok bool) {
+	id, tag, _ = strings.Cut(v, ".")
+	if !validID(id) {
+		return "", "", false
+	}
+	if !validTag(tag) {
+		tag = ""
+	}
+	return id, tag, true
+}
+
+// CookieID returns the session ID a session cookie's value carries, or "" if it carries none. The
+// value also names the session's version, which changes as the session is written; code that counts
+// per session (the per-session upstream limit) keys on the ID.
+func CookieID(v string) string {
+	id, _, _ := parseCookie(v)
+	return id
+}
+
+func validTag(tag string) bool {
+	if len(tag) != tagLen {
+		return false
+	}
+	_, err := base64.RawURLEncoding.Strict().DecodeString(tag)
+	return err == nil
 }
 
 func validID(id string) bool {

@@ -1,0 +1,240 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oscarconsole/oscar-console/web/session/redistest"
+)
+
+// Redis client-side caching of sessions (issue 22): a page view finds a session this replica already
+// holds without a round trip, sees its own writes at once and another replica's as soon as Redis's
+// invalidation arrives; Reload always asks Redis.
+
+// redisGets returns how many GET commands the Redis behind b has run.
+func redisGets(t *testing.T, b *RedisBackend) int {
+	t.Helper()
+	info, err := b.Client().Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^cmdstat_get:calls=(\d+),`).FindStringSubmatch(info)
+	if m == nil {
+		return 0
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// withQuery adds query to a redistest URL (which has none).
+func withQuery(url, query string) string { return url + "?" + query }
+
+func TestRedisClientCacheServesPageViews(t *testing.T) {
+	url, _, _ := startRedis(t)
+	for _, tt := range []struct {
+		name     string
+		url      string
+		wantGets func(loads int) int
+	}{
+		{"cache on (default)", url, func(int) int { return 0 }},
+		{"client_cache=off", withQuery(url, "client_cache=off"), func(loads int) int { return loads }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newRedisBackend(t, tt.url)
+			flush(t, b)
+			m := newManager(t, b, nil)
+			want := realisticData()
+			c := saveNew(t, m, want)
+			mustLoad(t, m, c) // the first page view after the save fills the client's cache
+			before := redisGets(t, b)
+			const loads = 20
+			for range loads {
+				s := mustLoad(t, m, c)
+				if s.IsNew() || s.Data.AccessToken != want.AccessToken {
+					t.Fatalf("load: new %v, token kept %v", s.IsNew(), s.Data.AccessToken == want.AccessToken)
+				}
+			}
+			if got, want := redisGets(t, b)-before, tt.wantGets(loads); got != want {
+				t.Errorf("%d page views sent %d GETs to Redis, want %d", loads, got, want)
+			}
+			// Reload always asks Redis, cache or not.
+			before = redisGets(t, b)
+			if err := m.Reload(context.Background(), mustLoad(t, m, c)); err != nil {
+				t.Fatal(err)
+			}
+			if got := redisGets(t, b) - before - tt.wantGets(1); got != 1 {
+				t.Errorf("Reload sent %d GETs to Redis, want 1", got)
+			}
+		})
+	}
+}
+
+// TestRedisClientCacheReadsOwnWrites: a change saved by this replica, or its sign-out, is what the
+// very next page view sees, although Redis's invalidation of the cached copy may not have arrived.
+func TestRedisClientCacheReadsOwnWrites(t *testing.T) {
+	url, _, _ := startRedis(t)
+	b := newRedisBackend(t, url)
+	m := newManager(t, b, nil)
+	c := saveNew(t, m, realisticData())
+	mustLoad(t, m, c)
+	for i := range 50 {
+		s := mustLoad(t, m, c)
+		name := fmt.Sprintf("change %d", i)
+		s.Data.Name = name
+		if err := m.Save(httptest.NewRecorder(), newRequest(c), s); err != nil {
+			t.Fatal(err)
+		}
+		if got := mustLoad(t, m, c); got.Data.Name != name {
+			t.Fatalf("page view right after saving %q saw %q", name, got.Data.Name)
+		}
+	}
+	s := mustLoad(t, m, c)
+	if err := m.Destroy(httptest.NewRecorder(), newRequest(c), s); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustLoad(t, m, c); !got.IsNew() {
+		t.Fatal("page view right after sign-out still has the session")
+	}
+}
+
+// TestRedisClientCacheSeesOtherReplicas: a change or sign-out made through another replica reaches
+// this one's page views by Redis's invalidation, well before the cache's staleness bound, and at once
+// for Reload.
+func TestRedisClientCacheSeesOtherReplicas(t *testing.T) {
+	url, _, _ := startRedis(t)
+	keys := [][]byte{testKey(t)}
+	m1 := newManager(t, newRedisBackend(t, url), nil, keys...)
+	m2 := newManager(t, newRedisBackend(t, url), nil, keys...)
+	c := saveNew(t, m1, realisticData())
+	for range 3 {
+		mustLoad(t, m1, c) // held and cached by replica 1
+	}
+	// within waits for replica 1's page view to satisfy ok, for far less than cacheMaxStaleness: the
+	// change must come by invalidation, not by the cached copy running out.
+	within := func(what string, ok func(*Session) bool) {
+		t.Helper()
+		deadline := time.Now().Add(cacheMaxStaleness / 5)
+		for !ok(mustLoad(t, m1, c)) {
+			if time.Now().After(deadline) {
+				t.Fatalf("replica 1 did not see %s within %v", what, cacheMaxStaleness/5)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+
+	s2 := mustLoad(t, m2, c)
+	s2.Data.Name = "renamed on replica 2"
+	if err := m2.Save(httptest.NewRecorder(), newRequest(c), s2); err != nil {
+		t.Fatal(err)
+	}
+	s1 := &Session{}
+	*s1 = *mustLoad(t, m1, c)
+	if err := m1.Reload(context.Background(), s1); err != nil || s1.Data.Name != "renamed on replica 2" {
+		t.Fatalf("Reload on replica 1 right after replica 2's save: name %q, err %v", s1.Data.Name, err)
+	}
+	within("replica 2's change", func(s *Session) bool { return s.Data.Name == "renamed on replica 2" })
+
+	if err := m2.Destroy(httptest.NewRecorder(), newRequest(c), mustLoad(t, m2, c)); err != nil {
+		t.Fatal(err)
+	}
+	within("the sign-out on replica 2", (*Session).IsNew)
+}
+
+// TestRedisClientCacheRefused: a Redis that refuses the cache's CLIENT TRACKING (an ACL here; an old
+// server or a proxy elsewhere) still serves every page view, uncached and fresh (go-redis turns its
+// cache off).
+func TestRedisClientCacheRefused(t *testing.T) {
+	url, _, _ := startRedis(t)
+	admin := newRedisBackend(t, url)
+	if err := admin.Client().Do(context.Background(), "ACL", "SETUSER", "console", "on", ">s3cret", "~*", "+@all", "-client").Err(); err != nil {
+		t.Fatal(err)
+	}
+	limited := strings.Replace(url, "redis://", "redis://console:s3cret@", 1)
+	keys := [][]byte{testKey(t)}
+	b := newRedisBackend(t, limited)
+	m := newManager(t, b, nil, keys...)
+	other := newManager(t, admin, nil, keys...)
+	c := saveNew(t, m, realisticData())
+	for i := range 5 {
+		s := mustLoad(t, other, c)
+		s.Data.Name = fmt.Sprintf("change %d", i)
+		if err := other.Save(httptest.NewRecorder(), newRequest(c), s); err != nil {
+			t.Fatal(err)
+		}
+		// No cache, so no invalidation delay: each page view sees the other replica's change.
+		if got := mustLoad(t, m, c); got.IsNew() || got.Data.Name != s.Data.Name {
+			t.Fatalf("page view on the limited client: new %v, name %q; want %q", got.IsNew(), got.Data.Name, s.Data.Name)
+		}
+	}
+}
+
+// TestRedisCachedSessionDuringPause: with Redis hung, a session this replica holds still serves page
+// views from the cached copy, but for no longer than cacheMaxStaleness after it was read; then the
+// page view fails with ErrUnavailable (the 503 page), as without the cache (TestRedisPausedFailsFast).
+func TestRedisCachedSessionDuringPause(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the cache's staleness bound")
+	}
+	rs := redistest.New(t)
+	m := newManager(t, newRedisBackend(t, rs.URL()), nil)
+	want := realisticData()
+	c := saveNew(t, m, want)
+	mustLoad(t, m, c)
+	read := time.Now()
+	mustLoad(t, m, c) // read into the client cache
+	rs.Pause()
+	defer rs.Resume()
+	if got, err := m.Load(newRequest(c)); err != nil || got.Data.AccessToken != want.AccessToken {
+		t.Fatalf("page view from the cached copy with Redis paused: err %v", err)
+	}
+	time.Sleep(time.Until(read.Add(cacheMaxStaleness + 100*time.Millisecond)))
+	if _, err := m.Load(newRequest(c)); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("page view %v after the cached copy was read, Redis paused: err %v, want ErrUnavailable", cacheMaxStaleness, err)
+	}
+}
+
+func TestRedisClientCacheOption(t *testing.T) {
+	for _, tt := range []struct {
+		url       string
+		wantCache bool
+		wantRead  time.Duration
+	}{
+		{"redis://127.0.0.1:1/0", true, time.Second},
+		{"redis://127.0.0.1:1", true, time.Second},
+		{"redis://127.0.0.1:1/0?client_cache=on&read_timeout=3s", true, 3 * time.Second},
+		{"redis://127.0.0.1:1/0?client_cache=off", false, time.Second},
+		{"redis://127.0.0.1:1/0?read_timeout=2s&client_cache=false", false, 2 * time.Second},
+		{"redis://127.0.0.1:1/1", false, time.Second}, // go-redis caches database 0 only
+	} {
+		b, err := NewRedisBackend(tt.url)
+		if err != nil {
+			t.Fatalf("NewRedisBackend(%q): %v", tt.url, err)
+		}
+		if got := b.cached != nil; got != tt.wantCache {
+			t.Errorf("%q: client cache %v, want %v", tt.url, got, tt.wantCache)
+		}
+		if got := b.Client().Options().ReadTimeout; got != tt.wantRead {
+			t.Errorf("%q: read timeout %v, want %v (other options kept)", tt.url, got, tt.wantRead)
+		}
+		if b.cached != nil {
+			if o := b.cached.Options(); o.Protocol != 3 || o.ReadTimeout != tt.wantRead || o.ClientSideCacheConfig == nil {
+				t.Errorf("%q: cached client protocol %d, read timeout %v, cache config %v", tt.url, o.Protocol, o.ReadTimeout, o.ClientSideCacheConfig)
+			}
+		}
+		_ = b.Close()
+	}
+	_, err := NewRedisBackend("redis://user:pa55word@127.0.0.1:1/0?client_cache=maybe")
+	if err == nil || !strings.Contains(err.Error(), "client_cache must be on or off") || strings.Contains(err.Error(), "pa55word") {
+		t.Errorf("bad client_cache: err %v, want a message naming the option and not the password", err)
+	}
+}
