@@ -38,10 +38,10 @@ type decodedCache struct {
 type decodedEntry struct {
 	key  string
 	sum  uint64
-	size int   // length of the sealed value
-	cost int   // length of its JSON, counted against decodedBytes
+	size int    // length of the sealed value
+	cost int    // length of its JSON, counted against decodedBytes
 	tag  string // its versionTag
-	data *Data // read-only
+	data *Data  // read-only
 	// current is true when the value was sealed with the primary key (a value sealed with an older
 	// key is written again under the primary key on the next save).
 	current bool
