@@ -48,6 +48,15 @@ type cachingBackend interface {
 	GetCached(ctx context.Context, key string) ([]byte, error)
 }
 
+// generational is a Backend that no other process writes (FileBackend: one replica, in-process locks)
+// and that can say, without reading the store, whether a key may have changed: Generation returns a
+// number (never 0) that stays the same until the key is written or removed through the backend. A
+// session decoded at a generation that is still current then needs no read at all (see Store.read).
+type generational interface {
+	Backend
+	Generation(key string) uint64
+}
+
 // OpenBackend opens the store selected by spec (CONSOLE_SESSION_STORE):
 //
 //	""  or "file:"        files in dataDir/sessions

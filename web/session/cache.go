@@ -41,6 +41,7 @@ type decodedEntry struct {
 	size int    // length of the sealed value
 	cost int    // length of its JSON, counted against decodedBytes
 	tag  string // its versionTag
+	gen  uint64 // the generational backend's generation it is valid at (0: none known)
 	data *Data  // read-only
 	// current is true when the value was sealed with the primary key (a value sealed with an older
 	// key is written again under the primary key on the next save).
@@ -52,8 +53,9 @@ func newDecodedCache() *decodedCache {
 }
 
 // get returns the decoded Data of the value sealed, read from the backend under key, if it is the
-// value the cached entry was decoded from.
-func (c *decodedCache) get(key string, sealed []byte) (data *Data, current, ok bool) {
+// value the cached entry was decoded from. A non-zero gen is the backend's generation taken before
+// the read, which the entry is then known to be valid at.
+func (c *decodedCache) get(key string, sealed []byte, gen uint64) (data *Data, current, ok bool) {
 	sum := maphash.Bytes(c.seed, sealed)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -64,6 +66,9 @@ func (c *decodedCache) get(key string, sealed []byte) (data *Data, current, ok b
 	e := el.Value.(*decodedEntry)
 	if e.sum != sum || e.size != len(sealed) {
 		return nil, false, false
+	}
+	if gen != 0 {
+		e.gen = gen
 	}
 	c.lru.MoveToFront(el)
 	return e.data, e.current, true
@@ -77,13 +82,34 @@ func (c *decodedCache) tagged(key, tag string) bool {
 	return ok && el.Value.(*decodedEntry).tag == tag
 }
 
+// getAt returns the decoded Data held for key if it was decoded at the backend's generation gen (see
+// the generational interface; 0 is no generation).
+func (c *decodedCache) getAt(key string, gen uint64) (data *Data, current, ok bool) {
+	if gen == 0 {
+		return nil, false, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, found := c.byKey[key]
+	if !found {
+		return nil, false, false
+	}
+	e := el.Value.(*decodedEntry)
+	if e.gen != gen {
+		return nil, false, false
+	}
+	c.lru.MoveToFront(el)
+	return e.data, e.current, true
+}
+
 // put remembers data (which the caller no longer changes) as the decoding of sealed, stored under
-// key; plainLen is the length of its JSON.
-func (c *decodedCache) put(key string, sealed []byte, tag string, data *Data, current bool, plainLen int) {
+// key, whose versionTag is tag, read at the backend's generation gen (0 for none); plainLen is the
+// length of its JSON.
+func (c *decodedCache) put(key string, sealed []byte, tag string, gen uint64, data *Data, current bool, plainLen int) {
 	if plainLen > decodedBytes/16 {
 		return // an unusually large session (many drafts) is decoded each time
 	}
-	e := &decodedEntry{key: key, sum: maphash.Bytes(c.seed, sealed), size: len(sealed), cost: plainLen, tag: tag, data: data, current: current}
+	e := &decodedEntry{key: key, sum: maphash.Bytes(c.seed, sealed), size: len(sealed), cost: plainLen, tag: tag, gen: gen, data: data, current: current}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.removeLocked(key)

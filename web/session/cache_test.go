@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -162,29 +164,133 @@ func TestDecodedCacheBounds(t *testing.T) {
 	c := newDecodedCache()
 	d := fullData()
 	for i := range decodedEntries + 100 {
-		c.put(fmt.Sprint(i), []byte(fmt.Sprint(i)), "", d, true, 10)
+		c.put(fmt.Sprint(i), []byte(fmt.Sprint(i)), "", 0, d, true, 10)
 	}
 	if n, b := c.len(); n != decodedEntries || b != 10*decodedEntries {
 		t.Errorf("cache holds %d entries, %d bytes; want %d, %d", n, b, decodedEntries, 10*decodedEntries)
 	}
-	if _, _, ok := c.get("0", []byte("0")); ok {
+	if _, _, ok := c.get("0", []byte("0"), 0); ok {
 		t.Error("the oldest entry was kept")
 	}
-	if _, _, ok := c.get(fmt.Sprint(decodedEntries+99), []byte(fmt.Sprint(decodedEntries+99))); !ok {
+	if _, _, ok := c.get(fmt.Sprint(decodedEntries+99), []byte(fmt.Sprint(decodedEntries+99)), 0); !ok {
 		t.Error("the newest entry was dropped")
 	}
 	big := decodedBytes / 16
 	for i := range 20 {
-		c.put(fmt.Sprint("big", i), []byte{1}, "", d, true, big)
+		c.put(fmt.Sprint("big", i), []byte{1}, "", 0, d, true, big)
 	}
 	if _, b := c.len(); b > decodedBytes {
 		t.Errorf("cache holds %d bytes, over %d", b, decodedBytes)
 	}
-	c.put("huge", []byte{1}, "", d, true, big+1)
-	if _, _, ok := c.get("huge", []byte{1}); ok {
+	c.put("huge", []byte{1}, "", 0, d, true, big+1)
+	if _, _, ok := c.get("huge", []byte{1}, 0); ok {
 		t.Error("an unusually large session was cached")
 	}
-	if _, _, ok := c.get("big19", []byte{2}); ok {
+	if _, _, ok := c.get("big19", []byte{2}, 0); ok {
 		t.Error("an entry served a different value")
+	}
+}
+
+// The file store is written by this process only, so a session decoded at the key's current
+// generation needs no read: a page view of a session held costs no file access. Writes and deletions
+// through the backend (any Store over it) end the generation and are seen at once.
+func TestFileStoreGenerations(t *testing.T) {
+	fb, err := NewFileBackend(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fb.Close() })
+	ctx := context.Background()
+	g1 := fb.Generation("k")
+	if g1 == 0 || fb.Generation("k") != g1 {
+		t.Fatalf("generation %d then %d: want the same non-zero number", g1, fb.Generation("k"))
+	}
+	if err := fb.Set(ctx, "k", []byte("v"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	g2 := fb.Generation("k")
+	if g2 == g1 {
+		t.Error("a write kept the generation")
+	}
+	if err := fb.Delete(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if g3 := fb.Generation("k"); g3 == g2 || g3 == g1 {
+		t.Error("a deletion kept the generation (or brought back an old one)")
+	}
+	for i := range maxGenerations + 1 {
+		fb.Generation(fmt.Sprint("other", i))
+	}
+	if n := len(fb.gens); n > maxGenerations {
+		t.Errorf("%d generations held, want at most %d", n, maxGenerations)
+	}
+
+	key := testKey(t)
+	m := newManager(t, fb, nil, key)
+	c := saveNew(t, m, realisticData())
+	// Through the backend, a change is seen at once, by every Store over it.
+	other := newManager(t, fb, nil, key)
+	s := mustLoad(t, other, c)
+	s.Data.Name = "changed by another store"
+	if err := other.Save(httptest.NewRecorder(), newRequest(c), s); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustLoad(t, m, c).Data.Name; got != "changed by another store" {
+		t.Errorf("after another store's write: name %q", got)
+	}
+	// Now held at the current generation: the next page views do not open the file, so even a file
+	// removed by hand (not through the store) goes unnoticed until the session changes.
+	if err := os.Remove(filepath.Join(fb.Dir(), backendKey(CookieID(c.Value))+fileSuffix)); err != nil {
+		t.Fatal(err)
+	}
+	if s := mustLoad(t, m, c); s.IsNew() {
+		t.Fatal("a session held at the current generation was read again")
+	}
+	if err := fb.Delete(ctx, backendKey(CookieID(c.Value))); err != nil {
+		t.Fatal(err)
+	}
+	if s := mustLoad(t, m, c); !s.IsNew() {
+		t.Error("a session deleted through the backend still loads")
+	}
+}
+
+// Writes by one Store race page views by another over the same file store: once the writes end, the
+// next view sees the last one (a reader that took the generation before a write and read the old file
+// must not keep it).
+func TestFileStoreGenerationsUnderConcurrentWrites(t *testing.T) {
+	fb, err := NewFileBackend(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fb.Close() })
+	key := testKey(t)
+	writer, reader := newManager(t, fb, nil, key), newManager(t, fb, nil, key)
+	c := saveNew(t, writer, realisticData())
+	for round := range 20 {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for i := range 10 {
+				s := mustLoad(t, writer, c)
+				s.Data.Name = fmt.Sprintf("round %d write %d", round, i)
+				if err := writer.Save(httptest.NewRecorder(), newRequest(c), s); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+		for {
+			mustLoad(t, reader, c)
+			select {
+			case <-done:
+			default:
+				continue
+			}
+			break
+		}
+		want := fmt.Sprintf("round %d write 9", round)
+		if got := mustLoad(t, reader, c).Data.Name; got != want {
+			t.Fatalf("after the writes: %q, want %q", got, want)
+		}
 	}
 }

@@ -29,6 +29,7 @@ const (
 	maxKeyLen           = 128
 	fileStripes         = 64
 	lockPollMax         = 100 * time.Millisecond
+	maxGenerations      = 4 * decodedEntries
 	fileBackendDirMode  = 0o700
 	fileBackendFileMode = 0o600
 )
@@ -50,9 +51,40 @@ type FileBackend struct {
 	locks     map[string]*fileLock
 	nextToken uint64
 
+	// gens hold the keys' generations (see Generation), at most maxGenerations of them.
+	genMu   sync.Mutex
+	gens    map[string]uint64
+	genLast uint64
+
 	runMu  sync.Mutex
 	cancel context.CancelFunc
 	done   chan struct{}
+}
+
+// Generation returns the current generation of key (see the generational interface): a number that
+// changes once the key's file has been written or removed through b. The store is written by this
+// process only (it suits a single replica), so an unchanged generation means an unchanged file.
+func (b *FileBackend) Generation(key string) uint64 {
+	b.genMu.Lock()
+	defer b.genMu.Unlock()
+	g, ok := b.gens[key]
+	if !ok {
+		if len(b.gens) >= maxGenerations {
+			clear(b.gens) // every holder then reads its session once more
+		}
+		b.genLast++
+		g = b.genLast
+		b.gens[key] = g
+	}
+	return g
+}
+
+// changed ends key's generation. It is called after the file changed, so that a reader that took the
+// generation before the change, and may have read the old file, sees a new one.
+func (b *FileBackend) changed(key string) {
+	b.genMu.Lock()
+	defer b.genMu.Unlock()
+	delete(b.gens, key)
 }
 
 // fileLock is one held in-process lock.
@@ -84,6 +116,7 @@ func NewFileBackend(dir string, log *slog.Logger) (*FileBackend, error) {
 		now:        time.Now,
 		sweepEvery: defaultSweepEvery,
 		locks:      make(map[string]*fileLock),
+		gens:       make(map[string]uint64),
 	}, nil
 }
 
@@ -181,7 +214,9 @@ func (b *FileBackend) Set(ctx context.Context, key string, val []byte, ttl time.
 		_ = os.Remove(tmp)
 		return unavailable("write", err)
 	}
-	if err := os.Rename(tmp, p); err != nil {
+	err = os.Rename(tmp, p)
+	b.changed(key) // even if the rename failed: it may have happened
+	if err != nil {
 		_ = os.Remove(tmp)
 		return unavailable("write", err)
 	}
@@ -197,7 +232,9 @@ func (b *FileBackend) Delete(ctx context.Context, key string) error {
 	mu := b.stripe(key)
 	mu.Lock()
 	defer mu.Unlock()
-	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	err = os.Remove(p)
+	b.changed(key)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return unavailable("delete", err)
 	}
 	return nil
@@ -213,7 +250,9 @@ func (b *FileBackend) removeIfExpired(key, p string) bool {
 	if err != nil || (ok && b.now().Before(exp)) {
 		return false
 	}
-	if err := os.Remove(p); err != nil {
+	err = os.Remove(p)
+	b.changed(key)
+	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			b.log.Warn("session: file store: remove expired session", "err", err)
 		}

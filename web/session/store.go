@@ -208,7 +208,7 @@ func (s *Store) newSession(name string) *sessions.Session {
 // read); Reload, which must see every change made elsewhere, passes "".
 func (s *Store) load(ctx context.Context, id, tag string) (d, orig *Data, err error) {
 	key := backendKey(id)
-	blob, stored, current, ok, err := s.read(ctx, key, tag)
+	blob, stored, current, ok, gen, err := s.read(ctx, key, tag)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -226,7 +226,7 @@ func (s *Store) load(ctx context.Context, id, tag string) (d, orig *Data, err er
 		}
 		current = keyIndex == 0
 		if !s.expired(stored) {
-			s.decoded.put(key, blob, versionTag(blob), stored, current, len(plain))
+			s.decoded.put(key, blob, versionTag(blob), gen, stored, current, len(plain))
 		}
 	}
 	if s.expired(stored) {
@@ -252,23 +252,34 @@ func (s *Store) load(ctx context.Context, id, tag string) (d, orig *Data, err er
 // So a browser sees its own changes and sign-out at once, through whichever replica it reaches, and
 // changes made without it (another browser's sign-out of the same session cannot happen; an expiry,
 // a deletion by an administrator) within the store's invalidation delay.
-func (s *Store) read(ctx context.Context, key, tag string) (blob []byte, stored *Data, current, ok bool, err error) {
+//
+// With a store only this process writes (the file store), a session decoded at the key's current
+// generation (taken before the read it was decoded from) is used without reading the store at all.
+func (s *Store) read(ctx context.Context, key, tag string) (blob []byte, stored *Data, current, ok bool, gen uint64, err error) {
+	if gb, isGen := s.backend.(generational); isGen {
+		// Only this process writes the store: a session decoded at the key's current generation is
+		// what the store holds (load still checks its expiry).
+		gen = gb.Generation(key)
+		if stored, current, ok = s.decoded.getAt(key, gen); ok {
+			return nil, stored, current, true, gen, nil
+		}
+	}
 	if cb, caching := s.backend.(cachingBackend); caching && tag != "" && s.decoded.tagged(key, tag) {
 		blob, err = cb.GetCached(ctx, key)
 		switch {
 		case err == nil:
-			if stored, current, ok = s.decoded.get(key, blob); ok {
-				return blob, stored, current, true, nil
+			if stored, current, ok = s.decoded.get(key, blob, 0); ok {
+				return blob, stored, current, true, 0, nil
 			}
 		case !errors.Is(err, ErrNotFound):
-			return nil, nil, false, false, err // GetCached has asked the store itself already
+			return nil, nil, false, false, 0, err // GetCached has asked the store itself already
 		}
 	}
 	if blob, err = s.backend.Get(ctx, key); err != nil {
-		return nil, nil, false, false, err
+		return nil, nil, false, false, 0, err
 	}
-	stored, current, ok = s.decoded.get(key, blob)
-	return blob, stored, current, ok, nil
+	stored, current, ok = s.decoded.get(key, blob, gen)
+	return blob, stored, current, ok, gen, nil
 }
 
 // expired reports whether d has passed its idle timeout or absolute lifetime.
@@ -348,7 +359,7 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 		return fmt.Errorf("session: save: %w", err)
 	}
 	tag := versionTag(sealed)
-	s.decoded.put(key, sealed, tag, d.clone(), true, len(plain))
+	s.decoded.put(key, sealed, tag, 0, d.clone(), true, len(plain)) // generation unknown: read once more
 	sess.IsNew = false
 	sess.Values[loadedKey] = loadedState{tokens: d.tokens()}
 	opts := *sess.Options
