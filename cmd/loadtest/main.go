@@ -371,6 +371,13 @@ func runLoad(ctx context.Context, c *config, out io.Writer) error {
 	}
 
 	d = newDriver(base, hc, users, cookies, up, mix, c.think)
+	if up.cache && up.fake != nil {
+		n, err := d.prime(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "primed the fake OSCAR's memo: loaded each of the %d pages the users can ask for once\n", n)
+	}
 	var observed *samples
 	if con != nil {
 		observed = con.observed
