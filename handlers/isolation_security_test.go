@@ -129,15 +129,16 @@ func TestIsolation_SessionsNeverShareDraftEndpointOrToken(t *testing.T) {
 		}
 	}
 
-	// Bob cannot switch to Alice's session by presenting anything but his own cookie: a cookie
-	// value he makes up, or one differing from Alice's in one character, is a fresh anonymous visit.
+	// Bob cannot switch to Alice's session by presenting anything but her session ID: a cookie
+	// value he makes up, one whose ID differs from hers in one character, or hers with anything
+	// added, is a fresh anonymous visit. (The version tag after the ID is not a credential.)
 	ac := alice.cookie()
 	repl := "A"
-	if ac[len(ac)-1] == 'A' {
+	if ac[0] == 'A' {
 		repl = "B"
 	}
-	forged := ac[:len(ac)-1] + repl
-	for _, c := range []string{forged, strings.Repeat("A", len(ac)), "../" + ac, ac + "x"} {
+	forged := repl + ac[1:]
+	for _, c := range []string{forged, strings.Repeat("A", len(ac)), "../" + ac, ac + "x", ac + ".x", session.CookieID(ac) + "..", session.CookieID(ac) + "x"} {
 		if resp := bob.getWithCookie("/token", c); resp.StatusCode != http.StatusSeeOther {
 			t.Errorf("cookie %q: status %d, want the sign-in redirect", c, resp.StatusCode)
 		}

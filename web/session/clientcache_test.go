@@ -238,3 +238,58 @@ func TestRedisClientCacheOption(t *testing.T) {
 		t.Errorf("bad client_cache: err %v, want a message naming the option and not the password", err)
 	}
 }
+
+// A session cookie is an ID alone (set before version tags) or an ID, a dot and a well-formed tag;
+// anything else names no session.
+func TestParseCookie(t *testing.T) {
+	id := newID()
+	tag := versionTag([]byte("sealed"))
+	for _, tt := range []struct {
+		value   string
+		ok      bool
+		wantTag string
+	}{
+		{id, true, ""},
+		{id + "." + tag, true, tag},
+		{cookieValue(id, tag), true, tag},
+		{id + ".", false, ""},
+		{id + "." + tag[:len(tag)-1], false, ""},
+		{id + "." + tag + "x", false, ""},
+		{id + "." + tag + "." + tag, false, ""},
+		{id + "x", false, ""},
+		{"x" + id, false, ""},
+		{id + ".!!!!!!!!!!!!", false, ""},
+		{"", false, ""},
+	} {
+		gotID, gotTag, ok := parseCookie(tt.value)
+		if ok != tt.ok || (ok && (gotID != id || gotTag != tt.wantTag)) {
+			t.Errorf("parseCookie(%q) = %q, %q, %v; want ok %v, tag %q", tt.value, gotID, gotTag, ok, tt.ok, tt.wantTag)
+		}
+		if want := map[bool]string{true: id, false: ""}[tt.ok]; CookieID(tt.value) != want {
+			t.Errorf("CookieID(%q) = %q, want %q", tt.value, CookieID(tt.value), want)
+		}
+	}
+}
+
+// FuzzParseCookie: any cookie value either names no session or is exactly the ID and tag it was
+// parsed into, put back together.
+func FuzzParseCookie(f *testing.F) {
+	id := newID()
+	f.Add(id)
+	f.Add(id + "." + versionTag([]byte("v")))
+	f.Add(id + ".")
+	f.Add(id + "..")
+	f.Add("." + id)
+	f.Fuzz(func(t *testing.T, v string) {
+		gotID, tag, ok := parseCookie(v)
+		if !ok {
+			if gotID != "" || tag != "" || CookieID(v) != "" {
+				t.Fatalf("refused %q but returned %q, %q", v, gotID, tag)
+			}
+			return
+		}
+		if !validID(gotID) || (tag != "" && !validTag(tag)) || cookieValue(gotID, tag) != v || CookieID(v) != gotID {
+			t.Fatalf("parseCookie(%q) = %q, %q", v, gotID, tag)
+		}
+	})
+}

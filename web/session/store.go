@@ -496,16 +496,13 @@ func cookieValue(id, tag string) string {
 	return id + "." + tag
 }
 
-// parseCookie splits a session cookie's value into the ID and the version tag. ok is false when the
-// ID is not one; a cookie without a valid tag (set before tags existed) still names its session, and
-// the page view then reads the store itself.
+// parseCookie splits a session cookie's value into the ID and the version tag. ok is false unless the
+// value is an ID alone (a cookie set before tags existed: the page view then reads the store itself)
+// or an ID, a dot and a well-formed tag: anything else is a fresh anonymous visit.
 func parseCookie(v string) (id, tag string, ok bool) {
-	id, tag, _ = strings.Cut(v, ".")
-	if !validID(id) {
+	id, tag, dotted := strings.Cut(v, ".")
+	if !validID(id) || dotted && !validTag(tag) {
 		return "", "", false
-	}
-	if !validTag(tag) {
-		tag = ""
 	}
 	return id, tag, true
 }
