@@ -11,19 +11,24 @@ import (
 )
 
 // Bounds of the decoded-session cache: at most decodedEntries sessions and about decodedBytes of
-// their stored JSON (a session is about 4 KB; the cache then holds some 1,000 busy sessions and
-// adds a few MiB at most).
+// their stored JSON (a session is about 4 KB). A held session costs far more memory than its JSON
+// (its decoded strings, scattered over the heap: `loadtest -sessions 10000` measured about 13 KB each),
+// so the bound is the few hundred sessions in use at once, which keeps 10,000 stored sessions within
+// issue 22's 50 MiB (2,048 entries took 66 MiB, 256 take 46 MiB); a replica serving more active
+// sessions than that decodes the others on each view, as before the cache.
 const (
-	decodedEntries = 2048
-	decodedBytes   = 4 << 20
+	decodedEntries = 256
+	decodedBytes   = 1 << 20
 )
 
 // decodedCache keeps the decoded Data of recently loaded sessions, by backend key, with a hash of
-// the sealed value they were decoded from. The backend is still read on every load, and stays the
-// only source of truth: an entry is used only when the value just read is the very value it was
-// decoded from (same length, same hash under a seed chosen at start), so a change made by another
-// request or replica, a sign-out or an expiry is seen at once. What the cache saves is decrypting
-// and decoding the same bytes again on every page view.
+// the sealed value they were decoded from, its version tag and, for the file store, the generation
+// it was read at. The store stays the only source of truth: an entry is used when the value just
+// read is the very value it was decoded from (same length, same hash under a seed chosen at start),
+// or, without a read, when the store says nothing changed since (Store.read: the file store's
+// generation; Redis's client-side cache, whose copy must still match). What the cache saves is
+// decrypting and decoding the same bytes again on every page view, and, where the store can tell,
+// the read itself.
 //
 // Entries are never handed out to be changed: Store.load gives each request a deep copy (Data.clone).
 type decodedCache struct {
