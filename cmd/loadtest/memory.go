@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -115,7 +116,7 @@ func runMemory(ctx context.Context, c *config, out io.Writer) error {
 	}
 	var rdb *redis.Client
 	if redisURL != "" {
-		opt, err := redis.ParseURL(redisURL)
+		opt, err := redis.ParseURL(withoutConsoleParams(redisURL))
 		if err != nil {
 			return fmt.Errorf("loadtest: redis URL: %w", err)
 		}
@@ -327,4 +328,17 @@ func redisUsedMemory(ctx context.Context, rdb *redis.Client) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("loadtest: redis INFO memory: no used_memory")
+}
+
+// withoutConsoleParams removes the console's own parameters (client_cache) from a Redis URL, which
+// go-redis, reading it here for DBSIZE and INFO, would refuse.
+func withoutConsoleParams(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || !u.Query().Has("client_cache") {
+		return raw
+	}
+	q := u.Query()
+	q.Del("client_cache")
+	u.RawQuery = q.Encode()
+	return u.String()
 }

@@ -12,13 +12,14 @@ import (
 
 // Bounds of the decoded-session cache: at most decodedEntries sessions and about decodedBytes of
 // their stored JSON (a session is about 4 KB). A held session costs far more memory than its JSON
-// (its decoded strings, scattered over the heap: `loadtest -sessions 10000` measured about 13 KB each),
-// so the bound is the few hundred sessions in use at once, which keeps 10,000 stored sessions within
-// issue 22's 50 MiB (2,048 entries took 66 MiB, 256 take 46 MiB); a replica serving more active
-// sessions than that decodes the others on each view, as before the cache.
+// (its decoded strings, scattered over the heap), so the bound is the sessions in use at once, small
+// enough that 10,000 stored sessions stay within issue 22's 50 MiB: `loadtest -sessions 10000` grew
+// the process by 66 MiB with 2,048 entries (file sessions), by 43.5 MiB with 128 (47.0 MiB with
+// Redis, whose client cache holds as many). A replica with more sessions active at once decodes the
+// others on each view, as before the cache.
 const (
-	decodedEntries = 256
-	decodedBytes   = 1 << 20
+	decodedEntries = 128
+	decodedBytes   = 512 << 10
 )
 
 // decodedCache keeps the decoded Data of recently loaded sessions, by backend key, with a hash of

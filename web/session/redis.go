@@ -47,6 +47,7 @@ const (
 	cacheBytes        = 8 << 20
 	cacheMaxStaleness = 5 * time.Second
 	cacheRetryAfter   = 30 * time.Second
+	cachePoolSize     = 4
 	// clientCacheParam is the console's own URL query parameter (removed before go-redis sees the URL):
 	// client_cache=off turns client-side caching off, for a Redis (or a proxy in front of it) without
 	// RESP3 CLIENT TRACKING.
@@ -134,6 +135,9 @@ func NewRedisBackend(rawURL string) (*RedisBackend, error) {
 	if useCache && opt.DB == 0 {
 		copt := *opt
 		copt.Protocol = 3 // invalidations are RESP3 push messages
+		// It only reads, and only on a miss: a few connections (each with its buffers and Redis's
+		// tracking state) are enough.
+		copt.PoolSize = cachePoolSize
 		copt.ClientSideCacheConfig = &redis.ClientSideCacheConfig{
 			MaxEntries:     cacheEntries,
 			MaxMemoryBytes: cacheBytes,
