@@ -118,7 +118,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.services, "services", 100, "services in the fake OSCAR (all public)")
 	fs.IntVar(&c.jobs, "jobs", 5, "jobs per user in each of its 5 services")
 	fs.DurationVar(&c.latency, "latency", 5*time.Millisecond, "fixed latency of every fake OSCAR answer")
-	fs.BoolVar(&c.cache, "cache", true, "replay the fake OSCAR's answers after the first (its contract validation then costs no CPU during the run)")
+	fs.BoolVar(&c.cache, "cache", true, "replay the fake OSCAR's answers after the first, loading every page each user can ask for once before the run (its contract validation then costs no CPU during the run)")
 	fs.StringVar(&c.upstreamAddr, "upstream-addr", "127.0.0.1:0", "loopback address for the fake OSCAR")
 	fs.IntVar(&c.sessions, "sessions", 0, "memory mode: create this many signed-in sessions, load two pages with each, report memory and bytes per session")
 	fs.StringVar(&c.metrics, "metrics", "http://127.0.0.1:9090", "memory mode with -target: base URL of the console's metrics listener (its CONSOLE_METRICS_ADDR)")
