@@ -65,18 +65,13 @@ func (c *decodedCache) get(key string, sealed []byte, gen uint64) (data *Data, c
 	sum := maphash.Bytes(c.seed, sealed)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, found := c.byKey[key]
-	if !found {
-		return nil, false, false
-	}
-	e := el.Value.(*decodedEntry)
-	if e.sum != sum || e.size != len(sealed) {
+	e := c.findLocked(key, func(e *decodedEntry) bool { return e.sum == sum && e.size == len(sealed) })
+	if e == nil {
 		return nil, false, false
 	}
 	if gen != 0 {
 		e.gen = gen
 	}
-	c.lru.MoveToFront(el)
 	return e.data, e.current, true
 }
 
@@ -84,8 +79,7 @@ func (c *decodedCache) get(key string, sealed []byte, gen uint64) (data *Data, c
 func (c *decodedCache) tagged(key, tag string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, ok := c.byKey[key]
-	return ok && el.Value.(*decodedEntry).tag == tag
+	return c.findLocked(key, func(e *decodedEntry) bool { return e.tag == tag }) != nil
 }
 
 // getAt returns the decoded Data held for key if it was decoded at the backend's generation gen (see
@@ -96,16 +90,21 @@ func (c *decodedCache) getAt(key string, gen uint64) (data *Data, current, ok bo
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, found := c.byKey[key]
-	if !found {
+	e := c.findLocked(key, func(e *decodedEntry) bool { return e.gen == gen })
+	if e == nil {
 		return nil, false, false
 	}
-	e := el.Value.(*decodedEntry)
-	if e.gen != gen {
-		return nil, false, false
+	return e.data, e.current, true
+}
+
+// findLocked returns the entry held for key if match accepts it, as the most recently used, or nil.
+func (c *decodedCache) findLocked(key string, match func(*decodedEntry) bool) *decodedEntry {
+	el, ok := c.byKey[key]
+	if !ok || !match(el.Value.(*decodedEntry)) {
+		return nil
 	}
 	c.lru.MoveToFront(el)
-	return e.data, e.current, true
+	return el.Value.(*decodedEntry)
 }
 
 // put remembers data (which the caller no longer changes) as the decoding of sealed, stored under

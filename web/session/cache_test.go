@@ -66,13 +66,9 @@ func TestCloneCopiesEveryField(t *testing.T) {
 // The cache saves decoding, never a read: a value another replica (another Manager over the same
 // store) wrote, or a session it ended, is seen on the next load.
 func TestDecodedCacheSeesOtherWriters(t *testing.T) {
-	fb, err := NewFileBackend(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fb.Close() })
 	key := testKey(t)
-	a, b := newManager(t, fb, nil, key), newManager(t, fb, nil, key)
+	a, fb := newFileManager(t, nil, key)
+	b := newManager(t, fb, nil, key)
 	c := saveNew(t, a, realisticData())
 
 	if got := mustLoad(t, a, c).Data.Endpoint; got != "https://oscar.example.org" {
@@ -195,11 +191,8 @@ func TestDecodedCacheBounds(t *testing.T) {
 // generation needs no read: a page view of a session held costs no file access. Writes and deletions
 // through the backend (any Store over it) end the generation and are seen at once.
 func TestFileStoreGenerations(t *testing.T) {
-	fb, err := NewFileBackend(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fb.Close() })
+	key := testKey(t)
+	m, fb := newFileManager(t, nil, key)
 	ctx := context.Background()
 	g1 := fb.Generation("k")
 	if g1 == 0 || fb.Generation("k") != g1 {
@@ -225,8 +218,6 @@ func TestFileStoreGenerations(t *testing.T) {
 		t.Errorf("%d generations held, want at most %d", n, maxGenerations)
 	}
 
-	key := testKey(t)
-	m := newManager(t, fb, nil, key)
 	c := saveNew(t, m, realisticData())
 	// Through the backend, a change is seen at once, by every Store over it.
 	other := newManager(t, fb, nil, key)
@@ -258,13 +249,9 @@ func TestFileStoreGenerations(t *testing.T) {
 // next view sees the last one (a reader that took the generation before a write and read the old file
 // must not keep it).
 func TestFileStoreGenerationsUnderConcurrentWrites(t *testing.T) {
-	fb, err := NewFileBackend(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fb.Close() })
 	key := testKey(t)
-	writer, reader := newManager(t, fb, nil, key), newManager(t, fb, nil, key)
+	writer, fb := newFileManager(t, nil, key)
+	reader := newManager(t, fb, nil, key)
 	c := saveNew(t, writer, realisticData())
 	for round := range 20 {
 		done := make(chan struct{})
