@@ -204,8 +204,9 @@ func (s *Store) newSession(name string) *sessions.Session {
 // missing, undecryptable or expired session, deleting an expired one. d is the caller's own copy; orig
 // is the session as stored (read-only), or nil when an older key sealed it (the next save seals it
 // again). A value read before is not decrypted and decoded again (decodedCache). tag is the version of
-// the session named by the browser's cookie, which lets a page view use the backend's local copy (see
-// read); Reload, which must see every change made elsewhere, passes "".
+// the session named by the browser's cookie, which lets a page view use a caching backend's local copy
+// (see read); Reload, which must see every change made elsewhere, passes "" and so never uses a copy
+// that may lag (a file store's generation cannot lag: every write through the backend changes it).
 func (s *Store) load(ctx context.Context, id, tag string) (d, orig *Data, err error) {
 	key := backendKey(id)
 	blob, stored, current, ok, gen, err := s.read(ctx, key, tag)
