@@ -1,13 +1,14 @@
 package session
 
 import (
-	"container/list"
 	"encoding/json"
 	"hash/maphash"
 	"maps"
 	"reflect"
 	"slices"
-	"sync"
+	"sync/atomic"
+
+	"github.com/oscarconsole/oscar-console/web/lru"
 )
 
 // Bounds of the decoded-session cache: at most decodedEntries sessions and about decodedBytes of
@@ -33,53 +34,44 @@ const (
 //
 // Entries are never handed out to be changed: Store.load gives each request a deep copy (Data.clone).
 type decodedCache struct {
-	seed maphash.Seed
-
-	mu    sync.Mutex
-	byKey map[string]*list.Element // of *decodedEntry
-	lru   *list.List               // most recently used first
-	bytes int
+	seed    maphash.Seed
+	entries *lru.Cache[*decodedEntry] // cost: the length of the stored JSON
 }
 
 type decodedEntry struct {
-	key  string
 	sum  uint64
 	size int    // length of the sealed value
-	cost int    // length of its JSON, counted against decodedBytes
 	tag  string // its versionTag
-	gen  uint64 // the generational backend's generation it is valid at (0: none known)
 	data *Data  // read-only
 	// current is true when the value was sealed with the primary key (a value sealed with an older
 	// key is written again under the primary key on the next save).
 	current bool
+	// gen is the generational backend's generation the entry is known to be valid at (0: none).
+	gen atomic.Uint64
 }
 
 func newDecodedCache() *decodedCache {
-	return &decodedCache{seed: maphash.MakeSeed(), byKey: map[string]*list.Element{}, lru: list.New()}
+	return &decodedCache{seed: maphash.MakeSeed(), entries: lru.New[*decodedEntry](decodedEntries, decodedBytes)}
 }
 
 // get returns the decoded Data of the value sealed, read from the backend under key, if it is the
 // value the cached entry was decoded from. A non-zero gen is the backend's generation taken before
 // the read, which the entry is then known to be valid at.
 func (c *decodedCache) get(key string, sealed []byte, gen uint64) (data *Data, current, ok bool) {
-	sum := maphash.Bytes(c.seed, sealed)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := c.findLocked(key, func(e *decodedEntry) bool { return e.sum == sum && e.size == len(sealed) })
-	if e == nil {
+	e, ok := c.entries.Get(key)
+	if !ok || e.sum != maphash.Bytes(c.seed, sealed) || e.size != len(sealed) {
 		return nil, false, false
 	}
 	if gen != 0 {
-		e.gen = gen
+		e.gen.Store(gen)
 	}
 	return e.data, e.current, true
 }
 
 // tagged reports whether the entry held for key is the version named tag.
 func (c *decodedCache) tagged(key, tag string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.findLocked(key, func(e *decodedEntry) bool { return e.tag == tag }) != nil
+	e, ok := c.entries.Get(key)
+	return ok && e.tag == tag
 }
 
 // getAt returns the decoded Data held for key if it was decoded at the backend's generation gen (see
@@ -88,23 +80,11 @@ func (c *decodedCache) getAt(key string, gen uint64) (data *Data, current, ok bo
 	if gen == 0 {
 		return nil, false, false
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := c.findLocked(key, func(e *decodedEntry) bool { return e.gen == gen })
-	if e == nil {
+	e, ok := c.entries.Get(key)
+	if !ok || e.gen.Load() != gen {
 		return nil, false, false
 	}
 	return e.data, e.current, true
-}
-
-// findLocked returns the entry held for key if match accepts it, as the most recently used, or nil.
-func (c *decodedCache) findLocked(key string, match func(*decodedEntry) bool) *decodedEntry {
-	el, ok := c.byKey[key]
-	if !ok || !match(el.Value.(*decodedEntry)) {
-		return nil
-	}
-	c.lru.MoveToFront(el)
-	return el.Value.(*decodedEntry)
 }
 
 // put remembers data (which the caller no longer changes) as the decoding of sealed, stored under
@@ -112,39 +92,21 @@ func (c *decodedCache) findLocked(key string, match func(*decodedEntry) bool) *d
 // length of its JSON.
 func (c *decodedCache) put(key string, sealed []byte, tag string, gen uint64, data *Data, current bool, plainLen int) {
 	if plainLen > decodedBytes/16 {
+		c.entries.Drop(key)
 		return // an unusually large session (many drafts) is decoded each time
 	}
-	e := &decodedEntry{key: key, sum: maphash.Bytes(c.seed, sealed), size: len(sealed), cost: plainLen, tag: tag, gen: gen, data: data, current: current}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.removeLocked(key)
-	c.byKey[key] = c.lru.PushFront(e)
-	c.bytes += e.cost
-	for c.lru.Len() > decodedEntries || c.bytes > decodedBytes {
-		c.removeLocked(c.lru.Back().Value.(*decodedEntry).key)
-	}
+	e := &decodedEntry{sum: maphash.Bytes(c.seed, sealed), size: len(sealed), tag: tag, data: data, current: current}
+	e.gen.Store(gen)
+	c.entries.Put(key, e, int64(plainLen))
 }
 
 // drop forgets the session stored under key (deleted, ended or renewed).
-func (c *decodedCache) drop(key string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.removeLocked(key)
-}
-
-func (c *decodedCache) removeLocked(key string) {
-	if el, ok := c.byKey[key]; ok {
-		c.bytes -= el.Value.(*decodedEntry).cost
-		c.lru.Remove(el)
-		delete(c.byKey, key)
-	}
-}
+func (c *decodedCache) drop(key string) { c.entries.Drop(key) }
 
 // len returns the entries and JSON bytes held (tests).
 func (c *decodedCache) len() (entries, bytes int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.lru.Len(), c.bytes
+	n, cost := c.entries.Len()
+	return n, int(cost)
 }
 
 // clone returns a deep copy of d: no slice, map or raw JSON of the copy shares memory with d.
