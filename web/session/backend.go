@@ -42,10 +42,11 @@ type Backend interface {
 // cachingBackend is a Backend that can also answer Get from a local copy which the store keeps coherent
 // by telling it of changes (RedisBackend, with Redis client-side caching). The copy may lag a change
 // made elsewhere by the store's invalidation delay, so the Store uses it only for page views, and only
-// to confirm a value this replica has itself read or written (see Store.read).
+// to confirm a value this replica has itself read or written (see Store.read). fresh reports that the
+// answer came from the store itself (no cache, or the cache turned off), so it needs no confirming.
 type cachingBackend interface {
 	Backend
-	GetCached(ctx context.Context, key string) ([]byte, error)
+	GetCached(ctx context.Context, key string) (val []byte, fresh bool, err error)
 }
 
 // generational is a Backend that no other process writes (FileBackend: one replica, in-process locks)

@@ -293,3 +293,27 @@ func FuzzParseCookie(f *testing.F) {
 		}
 	})
 }
+
+// With the client cache off, the page view's read is Redis's own answer: a change made through another
+// replica costs that view one GET, not a second to confirm it.
+func TestRedisClientCacheOffReadsOnce(t *testing.T) {
+	url, _, _ := startRedis(t)
+	keys := [][]byte{testKey(t)}
+	off := newRedisBackend(t, withQuery(url, "client_cache=off"))
+	m1 := newManager(t, off, nil, keys...)
+	m2 := newManager(t, newRedisBackend(t, url), nil, keys...)
+	c := saveNew(t, m1, realisticData())
+	mustLoad(t, m1, c)
+	s := mustLoad(t, m2, c)
+	s.Data.Name = "changed on replica 2"
+	if err := m2.Save(httptest.NewRecorder(), newRequest(c), s); err != nil {
+		t.Fatal(err)
+	}
+	before := redisGets(t, off)
+	if got := mustLoad(t, m1, c).Data.Name; got != "changed on replica 2" {
+		t.Fatalf("name %q after replica 2's change", got)
+	}
+	if n := redisGets(t, off) - before; n != 1 {
+		t.Errorf("the view after another replica's change sent %d GETs, want 1", n)
+	}
+}

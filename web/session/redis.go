@@ -213,19 +213,21 @@ func (b *RedisBackend) Get(ctx context.Context, key string) ([]byte, error) {
 // it holds the key: no round trip. The copy may lag a change made by another client until Redis's
 // invalidation arrives (milliseconds; at most cacheMaxStaleness if one is lost), so the Store uses
 // it only to confirm a value it has read or written itself, for page views (never for Reload or a
-// save's merge). Without the cache, or for cacheRetryAfter after a cached read failed, it is Get.
-func (b *RedisBackend) GetCached(ctx context.Context, key string) ([]byte, error) {
+// save's merge). Without the cache, or for cacheRetryAfter after a cached read failed, it is Get, and
+// fresh is true.
+func (b *RedisBackend) GetCached(ctx context.Context, key string) (val []byte, fresh bool, err error) {
 	if b.cached == nil || time.Now().UnixNano() < b.cachedOffUntil.Load() {
-		return b.Get(ctx, key)
+		val, err = b.Get(ctx, key)
+		return val, true, err
 	}
 	octx, cancel := b.opContext(ctx)
 	defer cancel()
-	val, err := b.cached.Get(octx, redisSessionKey+key).Bytes()
+	val, err = b.cached.Get(octx, redisSessionKey+key).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return nil, ErrNotFound
+		return nil, false, ErrNotFound
 	}
 	if err == nil {
-		return val, nil
+		return val, false, nil
 	}
 	if ctx.Err() == nil {
 		// Redis down or hung, or refusing HELLO 3 or CLIENT TRACKING (an old server, a proxy): use
@@ -234,10 +236,11 @@ func (b *RedisBackend) GetCached(ctx context.Context, key string) ([]byte, error
 	}
 	if rerr := redis.Error(nil); errors.As(err, &rerr) {
 		// Redis answered, with an error: the cached client is refused, not the store.
-		return b.Get(ctx, key)
+		val, err = b.Get(ctx, key)
+		return val, true, err
 	}
 	// Redis did not answer: asking again would only double the wait for the 503.
-	return nil, redisErr(ctx, "get", err)
+	return nil, true, redisErr(ctx, "get", err)
 }
 
 // Set implements Backend. The value and its expiry are written by one SET, so a reader sees either the

@@ -266,14 +266,16 @@ func (s *Store) read(ctx context.Context, key, tag string) (blob []byte, stored 
 		}
 	}
 	if cb, caching := s.backend.(cachingBackend); caching && tag != "" && s.decoded.tagged(key, tag) {
-		blob, err = cb.GetCached(ctx, key)
+		var fresh bool
+		blob, fresh, err = cb.GetCached(ctx, key)
 		switch {
 		case err == nil:
-			if stored, current, ok = s.decoded.get(key, blob, 0); ok {
-				return blob, stored, current, true, 0, nil
+			// A fresh answer is the store's own: decoded or not, no need to read it again.
+			if stored, current, ok = s.decoded.get(key, blob, 0); ok || fresh {
+				return blob, stored, current, ok, 0, nil
 			}
-		case !errors.Is(err, ErrNotFound):
-			return nil, nil, false, false, 0, err // GetCached has asked the store itself already
+		case fresh || !errors.Is(err, ErrNotFound):
+			return nil, nil, false, false, 0, err // the store's own answer, or it did not answer
 		}
 	}
 	if blob, err = s.backend.Get(ctx, key); err != nil {
