@@ -63,12 +63,10 @@ func TestCloneCopiesEveryField(t *testing.T) {
 	}
 }
 
-// The cache saves decoding, never a read: a value another replica (another Manager over the same
-// store) wrote, or a session it ended, is seen on the next load.
+// A value another Store over the same backend wrote, or a session it ended, is seen on the next load,
+// decoded sessions or not.
 func TestDecodedCacheSeesOtherWriters(t *testing.T) {
-	key := testKey(t)
-	a, fb := newFileManager(t, nil, key)
-	b := newManager(t, fb, nil, key)
+	a, b, _ := twoFileManagers(t)
 	c := saveNew(t, a, realisticData())
 
 	if got := mustLoad(t, a, c).Data.Endpoint; got != "https://oscar.example.org" {
@@ -191,8 +189,7 @@ func TestDecodedCacheBounds(t *testing.T) {
 // generation needs no read: a page view of a session held costs no file access. Writes and deletions
 // through the backend (any Store over it) end the generation and are seen at once.
 func TestFileStoreGenerations(t *testing.T) {
-	key := testKey(t)
-	m, fb := newFileManager(t, nil, key)
+	m, other, fb := twoFileManagers(t)
 	ctx := context.Background()
 	g1 := fb.Generation("k")
 	if g1 == 0 || fb.Generation("k") != g1 {
@@ -220,7 +217,6 @@ func TestFileStoreGenerations(t *testing.T) {
 
 	c := saveNew(t, m, realisticData())
 	// Through the backend, a change is seen at once, by every Store over it.
-	other := newManager(t, fb, nil, key)
 	s := mustLoad(t, other, c)
 	s.Data.Name = "changed by another store"
 	if err := other.Save(httptest.NewRecorder(), newRequest(c), s); err != nil {
@@ -249,9 +245,7 @@ func TestFileStoreGenerations(t *testing.T) {
 // next view sees the last one (a reader that took the generation before a write and read the old file
 // must not keep it).
 func TestFileStoreGenerationsUnderConcurrentWrites(t *testing.T) {
-	key := testKey(t)
-	writer, fb := newFileManager(t, nil, key)
-	reader := newManager(t, fb, nil, key)
+	writer, reader, _ := twoFileManagers(t)
 	c := saveNew(t, writer, realisticData())
 	for round := range 20 {
 		done := make(chan struct{})

@@ -113,6 +113,15 @@ func newFileManager(t testing.TB, clock *fakeClock, keys ...[]byte) (*Manager, *
 	return newManager(t, b, clock, keys...), b
 }
 
+// twoFileManagers returns two Managers (two replicas' Stores, as it were) over one file backend, with
+// the same key.
+func twoFileManagers(t testing.TB) (a, b *Manager, fb *FileBackend) {
+	t.Helper()
+	key := testKey(t)
+	a, fb = newFileManager(t, nil, key)
+	return a, newManager(t, fb, nil, key), fb
+}
+
 // newRedisBackend connects to url and empties the database, so every test starts clean.
 func newRedisBackend(t testing.TB, url string) *RedisBackend {
 	t.Helper()
