@@ -121,7 +121,7 @@ func settings() []setting {
 		{"CONSOLE_TLS_CERT_FILE", "tls-cert-file", "", "serve HTTPS directly with this certificate (PEM); needs the key file too", str(func(c *config) *string { return &c.TLSCert })},
 		{"CONSOLE_TLS_KEY_FILE", "tls-key-file", "", "private key (PEM) for the certificate", str(func(c *config) *string { return &c.TLSKey })},
 		{"CONSOLE_SESSION_KEY_FILE", "session-key-file", "", "file with 32 or more random bytes that encrypt sessions; several keys, one per line, rotate them (first encrypts). Default: generated once into the data dir", str(func(c *config) *string { return &c.SessionKeyFile })},
-		{"CONSOLE_SESSION_STORE", "session-store", "file:", "session store: file: (in the data dir), file:/path, or redis://[user:pass@]host:port/db (rediss:// for TLS)", str(func(c *config) *string { return &c.SessionStore })},
+		{"CONSOLE_SESSION_STORE", "session-store", "file:", "session store: file: (in the data dir), file:/path, or redis://[user:pass@]host:port/db (rediss:// for TLS; ?client_cache=off turns off Redis client-side caching of page views)", str(func(c *config) *string { return &c.SessionStore })},
 		{"CONSOLE_SESSION_IDLE", "session-idle", "1h", "sign out after this long without activity", duration(func(c *config) *time.Duration { return &c.SessionIdle })},
 		{"CONSOLE_SESSION_MAX", "session-max", "12h", "sign out this long after sign-in, whatever the activity", duration(func(c *config) *time.Duration { return &c.SessionMax })},
 	}
