@@ -41,7 +41,7 @@ func (p *Pages) listQuotas(w http.ResponseWriter, r *http.Request) error {
 	ep, cr := p.creds(r)
 	var (
 		byUser   *oscar.MetricsBreakdown
-		services []oscar.Service
+		services []oscar.ServiceSummary
 	)
 	eg, ctx := errgroup.WithContext(r.Context())
 	eg.Go(func() (err error) {

@@ -94,7 +94,7 @@ func (p *Pages) listApps(w http.ResponseWriter, r *http.Request) error {
 	ep, cr := p.creds(r)
 	kinds := p.appKinds()
 	tmpls := make([]appTemplate, len(kinds))
-	var all []oscar.Service
+	var all []oscar.ServiceSummary
 	g, ctx := errgroup.WithContext(r.Context())
 	g.Go(func() (err error) { all, err = p.oscar.ServiceSummaries(ctx, ep, cr, true); return err })
 	for i, k := range kinds {
@@ -104,34 +104,43 @@ func (p *Pages) listApps(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("handlers: list apps: %w", err)
 	}
 	me := &p.session(r).Data
-	var mine []*oscar.Service
-	var kindOf []apps.Kind
+	type app struct {
+		name  string
+		kind  apps.Kind
+		state *oscar.DeploymentSummary // nil: not known
+	}
+	var mine []app
 	for i := range all {
 		s := &all[i]
-		if k, ok := apps.KindOf(s); ok && ownerIsMe(me, s.Owner) {
-			mine, kindOf = append(mine, s), append(kindOf, k)
+		if k, ok := apps.KindOfSummary(s); ok && ownerIsMe(me, s.Owner) {
+			a := app{name: s.Name, kind: k}
+			if d, ok := s.Deployment(); ok {
+				a.state = &d
+			}
+			mine = append(mine, a)
 		}
 	}
 	sg, sctx := errgroup.WithContext(r.Context())
 	sg.SetLimit(maxStateCalls)
-	for _, s := range mine {
-		if s.Deployment != nil {
+	for i := range mine {
+		a := &mine[i]
+		if a.state != nil {
 			continue
 		}
 		sg.Go(func() error {
-			st, err := p.oscar.Deployment(sctx, ep, cr, s.Name)
+			st, err := p.oscar.Deployment(sctx, ep, cr, a.name)
 			if err != nil {
-				p.log.InfoContext(sctx, "apps: state unknown", "service", s.Name, "err", err)
+				p.log.InfoContext(sctx, "apps: state unknown", "service", a.name, "err", err)
 				return nil // one app's state missing does not hide the others
 			}
-			s.Deployment = &oscar.DeploymentSummary{State: st.State, Reason: st.Reason}
+			a.state = &oscar.DeploymentSummary{State: st.State, Reason: st.Reason}
 			return nil
 		})
 	}
 	_ = sg.Wait()
 	props := templates.AppsProps{}
-	for i, s := range mine {
-		props.Rows = append(props.Rows, appRow(ep, s.Name, kindOf[i], s.Deployment))
+	for _, a := range mine {
+		props.Rows = append(props.Rows, appRow(ep, a.name, a.kind, a.state))
 	}
 	slices.SortFunc(props.Rows, func(a, b templates.AppRow) int { return strings.Compare(a.Name, b.Name) })
 	for _, t := range tmpls {

@@ -284,7 +284,7 @@ func (p *Pages) renderCrate(w http.ResponseWriter, r *http.Request, status int, 
 func (p *Pages) crateProps(r *http.Request, lc *loadedCrate) (templates.CrateProps, error) {
 	c, slug := lc.crate, lc.src.slug
 	var readme, fdlText, script []byte
-	var services []oscar.Service
+	var services []oscar.ServiceSummary
 	g, ctx := errgroup.WithContext(r.Context())
 	if c.Readme == "" {
 		// Crates often leave their README out of hasPart.
@@ -355,7 +355,7 @@ func (p *Pages) crateProps(r *http.Request, lc *loadedCrate) (templates.CratePro
 	}
 	props.Params = hub.RequiredParams(svc)
 	props.ServiceName = hub.UniqueName(svc.Name, func(n string) bool {
-		return slices.ContainsFunc(services, func(s oscar.Service) bool { return s.Name == n })
+		return slices.ContainsFunc(services, func(s oscar.ServiceSummary) bool { return s.Name == n })
 	})
 	props.SampleService = svc.Name
 	if _, _, err := hub.SampleTarget(svc); err != nil {

@@ -97,9 +97,9 @@ func (p *Pages) listServices(w http.ResponseWriter, r *http.Request) error {
 }
 
 // buildServicesList filters, sorts and pages the services for the list page.
-func buildServicesList(all []oscar.Service, q serviceQuery, me *session.Data) templates.ServicesProps {
+func buildServicesList(all []oscar.ServiceSummary, q serviceQuery, me *session.Data) templates.ServicesProps {
 	needle := strings.ToLower(q.q)
-	rows := make([]*oscar.Service, 0, len(all))
+	rows := make([]*oscar.ServiceSummary, 0, len(all))
 	for i := range all {
 		s := &all[i]
 		if q.mine && !ownerIsMe(me, s.Owner) {
@@ -120,7 +120,7 @@ func buildServicesList(all []oscar.Service, q serviceQuery, me *session.Data) te
 		props.Kinds = append(props.Kinds, templates.KindChoice{Value: k, Label: serviceKindLabel(k), Selected: k == q.kind})
 	}
 	for _, s := range rows {
-		if s.Deployment != nil && s.Deployment.State == "stopped" {
+		if d, ok := s.Deployment(); ok && d.State == "stopped" {
 			props.Stopped++
 		}
 	}
@@ -166,11 +166,11 @@ func buildServicesList(all []oscar.Service, q serviceQuery, me *session.Data) te
 			Name: s.Name, URL: servicePath(s.Name), Image: s.Image, CPU: s.CPU, Memory: s.Memory,
 			Visibility: cmp.Or(s.Visibility, "private"), Owner: s.Owner, Mine: ownerIsMe(me, s.Owner),
 		}
-		if d := s.Deployment; d != nil {
+		if d, ok := s.Deployment(); ok {
 			row.State, row.StateClass, row.Reason = d.State, stateClass(d.State), d.Reason
 			row.Stopped = d.State == "stopped"
 		}
-		if k, ok := apps.KindOf(s); ok {
+		if k, ok := apps.KindOfSummary(s); ok {
 			row.App = k.Title
 		}
 		switch serviceKind(s) {
@@ -186,11 +186,11 @@ func buildServicesList(all []oscar.Service, q serviceQuery, me *session.Data) te
 
 // serviceKind sorts a service into the list's kinds: "kserve" (it has a kserve member), "exposed"
 // (a non-zero first api_port) or "event" (run as jobs, invoked or triggered by its input bucket).
-func serviceKind(s *oscar.Service) string {
+func serviceKind(s *oscar.ServiceSummary) string {
 	switch {
-	case s.Kserve != nil:
+	case s.KServe():
 		return "kserve"
-	case s.Expose.Exposed():
+	case s.Exposed():
 		return "exposed"
 	}
 	return "event"
@@ -203,7 +203,7 @@ func serviceKindLabel(kind string) string {
 
 // serviceMatches reports whether a lower-cased needle is in the service's name, image, owner,
 // visibility or VO.
-func serviceMatches(s *oscar.Service, needle string) bool {
+func serviceMatches(s *oscar.ServiceSummary, needle string) bool {
 	for _, f := range []string{s.Name, s.Image, s.Owner, s.Visibility, s.VO} {
 		if strings.Contains(strings.ToLower(f), needle) {
 			return true
@@ -214,9 +214,9 @@ func serviceMatches(s *oscar.Service, needle string) bool {
 
 // sortServices sorts in place by a column; ties are broken by name so pages are stable. Numeric
 // columns are parsed once per service, not once per comparison, and compared exactly.
-func sortServices(rows []*oscar.Service, key string, desc bool) {
+func sortServices(rows []*oscar.ServiceSummary, key string, desc bool) {
 	type keyed struct {
-		s   *oscar.Service
+		s   *oscar.ServiceSummary
 		str string
 		num *big.Rat // nil: not a quantity
 	}
@@ -235,8 +235,8 @@ func sortServices(rows []*oscar.Service, key string, desc bool) {
 		case "owner":
 			k.str = s.Owner
 		case "state":
-			if s.Deployment != nil {
-				k.str = s.Deployment.State
+			if d, ok := s.Deployment(); ok {
+				k.str = d.State
 			}
 		}
 		ks[i] = k

@@ -519,11 +519,11 @@ func TestServiceDeleteRequiresPost(t *testing.T) {
 func BenchmarkServicesPage(b *testing.B) {
 	for _, n := range []int{10, 100, 1000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			all := make([]oscar.Service, n)
+			all := make([]oscar.ServiceSummary, n)
 			for i := range all {
-				all[i] = oscar.Service{Name: fmt.Sprintf("service-%04d", n-i), Image: "ghcr.io/grycap/imagemagick:" + fmt.Sprint(i%7),
+				all[i] = oscar.SummaryOf(&oscar.Service{Name: fmt.Sprintf("service-%04d", n-i), Image: "ghcr.io/grycap/imagemagick:" + fmt.Sprint(i%7),
 					CPU: fmt.Sprintf("%d.%d", i%4, i%10), Memory: fmt.Sprintf("%dMi", 128+i%512), Visibility: "private",
-					Owner: "cluster_admin", Deployment: &oscar.DeploymentSummary{State: "ready"}}
+					Owner: "cluster_admin", Deployment: &oscar.DeploymentSummary{State: "ready"}})
 			}
 			me := &session.Data{Kind: session.KindBasic, BasicUser: "oscar"}
 			l := templates.Layout{Title: "Services", Nav: "services", SignedIn: true}

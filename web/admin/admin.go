@@ -22,7 +22,7 @@ func IsAdmin(kind string) bool { return kind == "basic" }
 
 // Users lists the users whose quotas the admin sees: those with requests in the metrics breakdown
 // by user and the owners of services, without OSCAR's own account, sorted and without repeats.
-func Users(byUser *oscar.MetricsBreakdown, services []oscar.Service) []string {
+func Users(byUser *oscar.MetricsBreakdown, services []oscar.ServiceSummary) []string {
 	var out []string
 	if byUser != nil {
 		for _, it := range byUser.Items {

@@ -18,7 +18,7 @@ func TestIsAdmin(t *testing.T) {
 
 func TestUsers(t *testing.T) {
 	bd := &oscar.MetricsBreakdown{Items: []oscar.BreakdownItem{{Key: "bob@egi.eu"}, {Key: "alice@egi.eu"}, {Key: ""}, {Key: "../x"}, {Key: "a b"}}}
-	svcs := []oscar.Service{{Owner: "alice@egi.eu"}, {Owner: "cluster_admin"}, {Owner: "carol@egi.eu"}, {Owner: ""}}
+	svcs := []oscar.ServiceSummary{{Owner: "alice@egi.eu"}, {Owner: "cluster_admin"}, {Owner: "carol@egi.eu"}, {Owner: ""}}
 	if got, want := Users(bd, svcs), []string{"alice@egi.eu", "bob@egi.eu", "carol@egi.eu"}; !slices.Equal(got, want) {
 		t.Errorf("Users = %v, want %v", got, want)
 	}

@@ -129,11 +129,20 @@ func Lookup(id string) (Kind, bool) {
 
 // KindOf recognises an app among services by the label its template sets.
 func KindOf(s *oscar.Service) (Kind, bool) {
-	if len(s.Labels) == 0 {
+	return kindOf(len(s.Labels) > 0, func(l string) string { return s.Labels[l] })
+}
+
+// KindOfSummary is KindOf for a service of a list.
+func KindOfSummary(s *oscar.ServiceSummary) (Kind, bool) {
+	return kindOf(s.HasLabels(), s.Label)
+}
+
+func kindOf(hasLabels bool, label func(string) string) (Kind, bool) {
+	if !hasLabels {
 		return Kind{}, false // most services: no table to build
 	}
-	for i, label := range kindLabels {
-		if strings.EqualFold(strings.TrimSpace(s.Labels[label]), "true") {
+	for i, l := range kindLabels {
+		if strings.EqualFold(strings.TrimSpace(label(l)), "true") {
 			return Kinds()[i], true
 		}
 	}

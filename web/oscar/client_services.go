@@ -143,18 +143,66 @@ type kserveSummary struct {
 	Type string `json:"type"`
 }
 
+// ServiceSummary is one service of a list as ServiceSummaries returns it: what pages that list
+// services read of it. It is a small value (about 150 bytes). Its labels and deployment summary are
+// shared with other calls' summaries of the same answer, so they are reachable only through methods
+// that read them: no page can change what another session will see.
+type ServiceSummary struct {
+	Name       string
+	Image      string
+	Memory     string
+	CPU        string
+	VO         string
+	Owner      string
+	Visibility string
+	labels     map[string]string
+	deployment *DeploymentSummary
+	apiPort    int  // the first API port of an exposed service; 0 for none
+	kserve     bool // the service has a kserve member
+}
+
+// SummaryOf is the summary of a whole service, as ServiceSummaries would give it.
+func SummaryOf(s *Service) ServiceSummary {
+	out := ServiceSummary{Name: s.Name, Image: s.Image, Memory: s.Memory, CPU: s.CPU, VO: s.VO, Owner: s.Owner,
+		Visibility: s.Visibility, labels: maps.Clone(s.Labels), deployment: s.Deployment.clone(), kserve: s.Kserve != nil}
+	if s.Expose != nil && len(s.Expose.APIPort) > 0 {
+		out.apiPort = s.Expose.APIPort[0]
+	}
+	return out
+}
+
+// Label is the value of one of the service's labels ("" if it does not have it).
+func (s *ServiceSummary) Label(key string) string { return s.labels[key] }
+
+// HasLabels reports whether the service has any label.
+func (s *ServiceSummary) HasLabels() bool { return len(s.labels) > 0 }
+
+// Deployment is the service's deployment summary, and whether OSCAR gave one.
+func (s *ServiceSummary) Deployment() (DeploymentSummary, bool) {
+	if s.deployment == nil {
+		return DeploymentSummary{}, false
+	}
+	return *s.deployment, true
+}
+
+// Exposed reports whether the service is an exposed one (a non-zero first API port, as
+// Expose.Exposed).
+func (s *ServiceSummary) Exposed() bool { return s.apiPort != 0 }
+
+// KServe reports whether the service serves a KServe model.
+func (s *ServiceSummary) KServe() bool { return s.kserve }
+
 // ServiceSummaries returns GET /system/services (with each service's deployment state when
 // includeDeployment is set), keeping only what pages that list services read (the services list,
-// the Apps, the Hub's free-name check, the quota page's users): name, image, memory, CPU,
-// VO, owner, visibility, labels, the API port of an exposed service, whether it is a KServe model
-// and its deployment summary. The other members are left empty: never send these back to OSCAR.
+// the Apps, the Hub's free-name check, the quota page's users): see ServiceSummary.
 //
 // Every call asks OSCAR and reads its whole answer. An answer identical to one read recently (the
 // usual case: a cluster's services change far less often than people look at them) is not decoded
 // again: the summaries decoded from it are kept, under a keyed hash of the answer's bytes, in a
-// small bounded cache (listCache).
-func (c *Client) ServiceSummaries(ctx context.Context, ep Endpoint, cr Creds, includeDeployment bool) ([]Service, error) {
-	var list []serviceSummary
+// small bounded cache (listCache). Each call gets a slice of its own; the labels and deployment
+// summaries in it are shared, read only.
+func (c *Client) ServiceSummaries(ctx context.Context, ep Endpoint, cr Creds, includeDeployment bool) ([]ServiceSummary, error) {
+	var list []ServiceSummary
 	_, err := c.do(ctx, ep, call{op: "list services", method: http.MethodGet, path: []string{"system", "services"},
 		query: includeQuery(includeDeployment), auth: cr.authorization(), accept: "application/json",
 		stream: func(r io.Reader) error {
@@ -175,23 +223,20 @@ func (c *Client) ServiceSummaries(ctx context.Context, ep Endpoint, cr Creds, in
 			if err != nil {
 				return err
 			}
-			c.lists.put(key, decoded)
-			list = decoded
+			list = make([]ServiceSummary, len(decoded))
+			for i, s := range decoded {
+				list[i] = ServiceSummary{Name: s.Name, Image: s.Image, Memory: s.Memory, CPU: s.CPU, VO: s.VO,
+					Owner: s.Owner, Visibility: s.Visibility, labels: s.Labels, deployment: s.Deployment,
+					kserve: s.Kserve != nil}
+				if s.Expose != nil && len(s.Expose.APIPort) > 0 {
+					list[i].apiPort = s.Expose.APIPort[0]
+				}
+			}
+			c.lists.put(key, list)
 			return nil
 		}})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Service, len(list))
-	for i, s := range list {
-		out[i] = Service{Name: s.Name, Image: s.Image, Memory: s.Memory, CPU: s.CPU, VO: s.VO, Owner: s.Owner,
-			Visibility: s.Visibility, Labels: maps.Clone(s.Labels), Deployment: s.Deployment.clone()}
-		if s.Expose != nil {
-			out[i].Expose = &Expose{APIPort: slices.Clone(s.Expose.APIPort)}
-		}
-		if s.Kserve != nil {
-			out[i].Kserve = &Kserve{Type: s.Kserve.Type}
-		}
-	}
-	return out, nil
+	return slices.Clone(list), nil
 }

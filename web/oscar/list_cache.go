@@ -36,32 +36,33 @@ type listKey struct {
 
 // listCache keeps the summaries decoded from recent service lists, by answer. Two callers that
 // received the same bytes get the same summaries, which is no more than each of them read; the
-// summaries are never handed out to be changed (ServiceSummaries copies them into fresh Services).
+// summaries are never handed out to be changed (ServiceSummaries copies the slice, and what the
+// copies share, labels and deployment summaries, is read through methods only).
 type listCache struct {
 	seed maphash.Seed
 
 	mu       sync.Mutex
-	entries  map[listKey][]serviceSummary
+	entries  map[listKey][]ServiceSummary
 	order    []listKey // oldest first
 	services int
 }
 
 func newListCache() *listCache {
-	return &listCache{seed: maphash.MakeSeed(), entries: map[listKey][]serviceSummary{}}
+	return &listCache{seed: maphash.MakeSeed(), entries: map[listKey][]ServiceSummary{}}
 }
 
 func (c *listCache) key(b []byte) listKey {
 	return listKey{sum: maphash.Bytes(c.seed, b), size: len(b)}
 }
 
-func (c *listCache) get(k listKey) ([]serviceSummary, bool) {
+func (c *listCache) get(k listKey) ([]ServiceSummary, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	v, ok := c.entries[k]
 	return v, ok
 }
 
-func (c *listCache) put(k listKey, v []serviceSummary) {
+func (c *listCache) put(k listKey, v []ServiceSummary) {
 	if len(v) > listCacheServices {
 		return
 	}

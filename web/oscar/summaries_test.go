@@ -1,6 +1,7 @@
 package oscar_test
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/oscarconsole/oscar-console/web/oscar"
@@ -29,19 +30,21 @@ func TestServiceSummariesMatchTheFullList(t *testing.T) {
 	if len(sums) != len(full) || len(sums) != 2 {
 		t.Fatalf("%d summaries, %d services", len(sums), len(full))
 	}
-	for i, f := range full {
-		s := sums[i]
-		if s.Name != f.Name || s.Image != f.Image || s.CPU != f.CPU || s.Memory != f.Memory || s.Visibility != f.Visibility ||
-			s.VO != f.VO || s.Owner != f.Owner || s.Expose.Exposed() != f.Expose.Exposed() || (s.Kserve == nil) != (f.Kserve == nil) ||
-			len(s.Labels) != len(f.Labels) || (s.Deployment == nil) != (f.Deployment == nil) {
-			t.Errorf("summary %+v differs from %+v", s, f)
+	for i := range full {
+		f := &full[i]
+		if want := oscar.SummaryOf(f); !reflect.DeepEqual(sums[i], want) {
+			t.Errorf("summary %+v, want %+v", sums[i], want)
 		}
-		if s.Deployment != nil && s.Deployment.State != f.Deployment.State {
-			t.Errorf("%s: deployment state %q, want %q", s.Name, s.Deployment.State, f.Deployment.State)
+		d, ok := sums[i].Deployment()
+		if !ok || d.State != f.Deployment.State {
+			t.Errorf("%s: deployment %+v (%v), want state %q", f.Name, d, ok, f.Deployment.State)
 		}
-		if s.Script != "" || s.Environment != nil || s.Token != "" {
-			t.Errorf("%s: a summary carries more than the list shows", s.Name)
+		if sums[i].Exposed() != f.Expose.Exposed() || sums[i].KServe() != (f.Kserve != nil) {
+			t.Errorf("%s: exposed %v, kserve %v", f.Name, sums[i].Exposed(), sums[i].KServe())
 		}
+	}
+	if got := sums[0].Label("app"); got != "x" || !sums[0].HasLabels() || sums[1].HasLabels() {
+		t.Errorf("labels: app=%q, has %v and %v", got, sums[0].HasLabels(), sums[1].HasLabels())
 	}
 }
 
@@ -64,15 +67,17 @@ func TestServiceSummariesOfAnUnchangedList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first[0].Labels["app"] = "changed by the caller"
-	first[0].Deployment.State = "changed by the caller"
-	first[0].Expose.APIPort[0] = 1
+	// What a caller can change of its summaries: the slice and the copies Deployment returns.
+	first[0].Name = "changed by the caller"
+	d, _ := first[0].Deployment()
+	d.State = "changed by the caller"
+	first = append(first[:0], oscar.ServiceSummary{Name: "another"})
 	second, err := e.c.ServiceSummaries(e.ctx, e.ep, admin(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second[0].Labels["app"] != "x" || second[0].Deployment.State == "changed by the caller" || second[0].Expose.APIPort[0] != 8080 {
-		t.Errorf("a caller's change reached the next call: %+v %+v %v", second[0].Labels, second[0].Deployment, second[0].Expose.APIPort)
+	if d2, _ := second[0].Deployment(); second[0].Name != "web" || second[0].Label("app") != "x" || d2.State == "changed by the caller" || !second[0].Exposed() {
+		t.Errorf("a caller's change reached the next call: %+v, %+v", second[0], d2)
 	}
 	if n := len(e.srv.Requests()); n != 2 {
 		t.Errorf("%d requests to OSCAR, want one per call", n)
@@ -82,7 +87,7 @@ func TestServiceSummariesOfAnUnchangedList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if third[0].Deployment == nil || third[0].Deployment.State != "stopped" {
-		t.Errorf("a changed list came back as before: %+v", third[0].Deployment)
+	if d, ok := third[0].Deployment(); !ok || d.State != "stopped" {
+		t.Errorf("a changed list came back as before: %+v", d)
 	}
 }
