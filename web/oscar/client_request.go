@@ -91,20 +91,26 @@ func queryIf(on bool, key, value string) url.Values {
 	return url.Values{key: {value}}
 }
 
-// buildURL joins the endpoint and the (already escaped) segments.
-func buildURL(ep Endpoint, segs []string, q url.Values) (*url.URL, error) {
-	s, err := url.JoinPath(string(ep), segs...)
-	if err != nil {
-		return nil, err
+// buildURL joins the endpoint (normalised: no trailing slash, no query) and the segments, each a
+// constant or a name that segment validated and escaped, so the path cannot climb out of the
+// endpoint's prefix. It returns a string: http.NewRequestWithContext parses it once.
+func buildURL(ep Endpoint, segs []string, q url.Values) string {
+	var b strings.Builder
+	n := len(ep)
+	for _, s := range segs {
+		n += 1 + len(s)
 	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return nil, err
+	b.Grow(n)
+	b.WriteString(string(ep))
+	for _, s := range segs {
+		b.WriteByte('/')
+		b.WriteString(s)
 	}
 	if len(q) > 0 {
-		u.RawQuery = q.Encode()
+		b.WriteByte('?')
+		b.WriteString(q.Encode())
 	}
-	return u, nil
+	return b.String()
 }
 
 // do performs a call against ep and buffers the response (at most
@@ -136,10 +142,6 @@ func (c *Client) do(ctx context.Context, ep Endpoint, k call) (*response, error)
 // failed connection or a redirect becomes an *Error; any other status is
 // returned for the caller to judge.
 func (c *Client) exchange(ctx context.Context, ep Endpoint, k call) (*response, error) {
-	u, err := buildURL(ep, k.path, k.query)
-	if err != nil {
-		return nil, &Error{Op: k.op, Kind: Refused, Host: ep.Host(), Message: "the request URL could not be built", Err: err}
-	}
 	timeout, hc := c.timeout, c.fast
 	if k.slow {
 		timeout, hc = c.slowTimeout, c.slow
@@ -152,7 +154,7 @@ func (c *Client) exchange(ctx context.Context, ep Endpoint, k call) (*response, 
 	if k.body != nil {
 		body = bytes.NewReader(k.body)
 	}
-	req, err := http.NewRequestWithContext(ctx, k.method, u.String(), body)
+	req, err := http.NewRequestWithContext(ctx, k.method, buildURL(ep, k.path, k.query), body)
 	if err != nil {
 		return nil, &Error{Op: k.op, Kind: Refused, Host: ep.Host(), Message: "the request could not be built", Err: err}
 	}
@@ -169,7 +171,7 @@ func (c *Client) exchange(ctx context.Context, ep Endpoint, k call) (*response, 
 	if k.stream != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return c.decodeStream(ctx, ep, k, req, resp, start)
 	}
-	data, tooLarge, rerr := readCapped(resp.Body, c.maxBody)
+	data, tooLarge, rerr := readCappedSized(resp.Body, resp.ContentLength, c.maxBody)
 	c.record(ctx, ep, k.op, req, resp.StatusCode, start)
 	if rerr != nil {
 		return nil, transportError(k.op, ep.Host(), rerr)
@@ -247,7 +249,20 @@ func (c *Client) record(ctx context.Context, ep Endpoint, op string, req *http.R
 // readCapped reads at most limit bytes; tooLarge reports that more were
 // available.
 func readCapped(r io.Reader, limit int64) (data []byte, tooLarge bool, err error) {
-	data, err = io.ReadAll(io.LimitReader(r, limit+1))
+	return readCappedSized(r, -1, limit)
+}
+
+// readCappedSized is readCapped for an answer that says its length (size, -1 if it does not): a
+// length within the limit is read into one buffer of that size instead of a growing one. The
+// length is only a hint; what arrives is still capped at limit.
+func readCappedSized(r io.Reader, size, limit int64) (data []byte, tooLarge bool, err error) {
+	if size < 0 || size > limit {
+		data, err = io.ReadAll(io.LimitReader(r, limit+1))
+	} else {
+		buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+		_, err = buf.ReadFrom(io.LimitReader(r, limit+1))
+		data = buf.Bytes()
+	}
 	if int64(len(data)) > limit {
 		return data[:limit], true, err
 	}

@@ -235,3 +235,26 @@ func TestExtraRoundTrip(t *testing.T) {
 		t.Errorf("Marshal = %s", got)
 	}
 }
+
+// readCappedSized caps what it reads whatever length the answer announced.
+func TestReadCappedSized(t *testing.T) {
+	body := strings.Repeat("x", 100)
+	for _, tt := range []struct {
+		size, limit int64
+		want        int
+		tooLarge    bool
+	}{
+		{100, 1000, 100, false},  // honest length
+		{-1, 1000, 100, false},   // no length
+		{10, 1000, 100, false},   // a length that lies low: all is read, within the cap
+		{5000, 1000, 100, false}, // a length over the cap: read as with none
+		{100, 100, 100, false},   // exactly the cap
+		{100, 99, 99, true},      // one byte over
+		{-1, 50, 50, true},
+	} {
+		data, tooLarge, err := readCappedSized(strings.NewReader(body), tt.size, tt.limit)
+		if err != nil || len(data) != tt.want || tooLarge != tt.tooLarge {
+			t.Errorf("size %d limit %d: %d bytes, tooLarge %v, %v; want %d, %v", tt.size, tt.limit, len(data), tooLarge, err, tt.want, tt.tooLarge)
+		}
+	}
+}
