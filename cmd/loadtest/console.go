@@ -13,7 +13,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oscarconsole/oscar-console/web/oscar"
@@ -30,12 +32,73 @@ type console struct {
 	built    *server.Console
 	srv      *http.Server
 	dir      string // temporary file-store directory, removed on close
+	handled  *handlerMeter
+}
+
+// userHeader names the simulated user of a request, for the in-process console's handlerMeter. The
+// console does not read it.
+const userHeader = "X-Loadtest-User"
+
+// handlerMeter takes, per simulated user, how long the console's handler (every middleware, the
+// session, the OSCAR calls, rendering) took for the user's last request: the part of a page view
+// spent inside the console, beside its latency at the load generator.
+type handlerMeter struct {
+	mu    sync.Mutex
+	slots map[int]chan time.Duration
+}
+
+// slot is user i's channel (capacity 1: a user makes one request at a time).
+func (m *handlerMeter) slot(i int) chan time.Duration {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := m.slots[i]
+	if c == nil {
+		c = make(chan time.Duration, 1)
+		m.slots[i] = c
+	}
+	return c
+}
+
+// wrap times h for requests that name their user.
+func (m *handlerMeter) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		h.ServeHTTP(w, r)
+		d := time.Since(start)
+		if i, err := strconv.Atoi(r.Header.Get(userHeader)); err == nil && i >= 0 {
+			select {
+			case m.slot(i) <- d:
+			default: // a value nobody took (a priming request): keep the older one, dropped by forget
+			}
+		}
+	})
+}
+
+// forget drops user i's value, before the user's next request.
+func (m *handlerMeter) forget(i int) {
+	select {
+	case <-m.slot(i):
+	default:
+	}
+}
+
+// take waits for the handler time of user i's request whose answer the load generator has read: the
+// handler may return a moment after the last byte left (ok is false after a second without it).
+func (m *handlerMeter) take(i int) (time.Duration, bool) {
+	t := time.NewTimer(time.Second)
+	defer t.Stop()
+	select {
+	case d := <-m.slot(i):
+		return d, true
+	case <-t.C:
+		return 0, false
+	}
 }
 
 // newConsole builds and starts a console. storeSpec is "file:" (a temporary directory) or a Redis URL.
 // log receives the console's own log (access log included), as in production.
 func newConsole(storeSpec string, log *slog.Logger) (*console, error) {
-	c := &console{observed: newSamples()}
+	c := &console{observed: newSamples(), handled: &handlerMeter{slots: map[int]chan time.Duration{}}}
 	if storeSpec == "file:" {
 		dir, err := os.MkdirTemp("", "loadtest-sessions-")
 		if err != nil {
@@ -72,6 +135,7 @@ func newConsole(storeSpec string, log *slog.Logger) (*console, error) {
 	}
 	c.sessions = c.built.Sessions
 	c.srv = c.built.HTTPServer(log) // the same server limits as cmd/oscar-console
+	c.srv.Handler = c.handled.wrap(c.srv.Handler)
 	go func() { _ = c.srv.Serve(ln) }()
 	return c, nil
 }

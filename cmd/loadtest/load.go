@@ -111,13 +111,16 @@ type kindStats struct {
 	upstream *samples // upstream time of the page view: the critical path of its calls
 	sum      *samples // the sum of its calls' times (equal to upstream when they run one at a time)
 	added    *samples // latency minus upstream time (critical path), per page view
+	inside   *samples // in-process console: handler time minus upstream time, per page view
+	outside  *samples // in-process console: latency minus handler time, per page view
 	views    atomic.Int64
 	calls    atomic.Int64
 	bytes    atomic.Int64
 }
 
 func newKindStats() *kindStats {
-	return &kindStats{latency: newSamples(), upstream: newSamples(), sum: newSamples(), added: newSamples()}
+	return &kindStats{latency: newSamples(), upstream: newSamples(), sum: newSamples(), added: newSamples(),
+		inside: newSamples(), outside: newSamples()}
 }
 
 // driver runs the simulated users against a console.
@@ -129,6 +132,7 @@ type driver struct {
 	up      *upstream
 	mix     []mixEntry
 	think   time.Duration
+	handled *handlerMeter // the in-process console's handler times; nil for -target
 
 	recording atomic.Bool
 	all       *kindStats
@@ -171,6 +175,7 @@ func (d *driver) get(ctx context.Context, i int, path string, keep bool) (int, i
 		return 0, 0, nil, err
 	}
 	req.Header.Set("Cookie", d.cookies[i])
+	req.Header.Set(userHeader, strconv.Itoa(i))
 	resp, err := d.hc.Do(req)
 	if err != nil {
 		return 0, 0, nil, err
@@ -252,15 +257,24 @@ func (d *driver) user(ctx context.Context, i int, maxRequests int64, stop func()
 		// Only page views that start and end while recording count: one that straddles the start
 		// would have part of its upstream time reset away.
 		recorded := d.recording.Load()
+		if d.handled != nil {
+			d.handled.forget(i)
+		}
 		start := time.Now()
 		status, n, _, err := d.get(ctx, i, pagePath(kind, u, rnd), false)
 		lat := time.Since(start)
 		calls, upTime, upSum := d.up.take(i)
+		handler := time.Duration(-1)
+		if d.handled != nil && err == nil {
+			if h, ok := d.handled.take(i); ok {
+				handler = h
+			}
+		}
 		if ctx.Err() != nil {
 			return // stopped mid-request: not a page view
 		}
 		if recorded && d.recording.Load() {
-			d.note(kind, status, n, err, lat, calls, upTime, upSum)
+			d.note(kind, status, n, err, lat, calls, upTime, upSum, handler)
 			if maxRequests > 0 && d.requests.Add(1) >= maxRequests {
 				stop()
 				return
@@ -278,7 +292,8 @@ func (d *driver) user(ctx context.Context, i int, maxRequests int64, stop func()
 	}
 }
 
-func (d *driver) note(kind string, status int, n int64, err error, lat time.Duration, calls int64, upTime, upSum time.Duration) {
+// note records one page view; handler is the console's handler time, or negative if not known.
+func (d *driver) note(kind string, status int, n int64, err error, lat time.Duration, calls int64, upTime, upSum, handler time.Duration) {
 	if err != nil || status != http.StatusOK {
 		what := kind + ": "
 		if err != nil {
@@ -296,6 +311,10 @@ func (d *driver) note(kind string, status int, n int64, err error, lat time.Dura
 		s.upstream.add(upTime)
 		s.sum.add(upSum)
 		s.added.add(lat - upTime)
+		if handler >= 0 {
+			s.inside.add(handler - upTime)
+			s.outside.add(lat - handler)
+		}
 		s.views.Add(1)
 		s.calls.Add(calls)
 		s.bytes.Add(n)
@@ -325,13 +344,15 @@ type pageResult struct {
 	UpstreamTime  dist // the critical path of the view's upstream calls
 	UpstreamSum   dist // the sum of their times
 	Added         dist
+	Inside        dist    // handler time minus upstream time (in-process console only)
+	Outside       dist    // latency minus handler time (in-process console only)
 	RatioOfMedian float64 // median page latency / median upstream time
 }
 
 func (s *kindStats) result() pageResult {
 	r := pageResult{Views: s.views.Load(), Latency: summarize(s.latency.snapshot()),
 		UpstreamTime: summarize(s.upstream.snapshot()), UpstreamSum: summarize(s.sum.snapshot()),
-		Added: summarize(s.added.snapshot())}
+		Added: summarize(s.added.snapshot()), Inside: summarize(s.inside.snapshot()), Outside: summarize(s.outside.snapshot())}
 	if r.Views > 0 {
 		r.CallsPerView = float64(s.calls.Load()) / float64(r.Views)
 		r.BytesPerView = float64(s.bytes.Load()) / float64(r.Views)
@@ -438,6 +459,10 @@ func (r loadResult) print(w io.Writer, users int, mix []mixEntry, inProcess bool
 		fmt.Fprintf(w, "   upstream critical path/view: %s\n", p.UpstreamTime)
 		fmt.Fprintf(w, "   upstream sum of calls/view:  %s\n", p.UpstreamSum)
 		fmt.Fprintf(w, "   console added/view:          %s\n", p.Added)
+		if p.Inside.N > 0 {
+			fmt.Fprintf(w, "     in its handler:            %s\n", p.Inside)
+			fmt.Fprintf(w, "     HTTP to and from it:       %s\n", p.Outside)
+		}
 		if p.RatioOfMedian > 0 {
 			fmt.Fprintf(w, "   ratio page p50 / upstream p50: %.2f\n", p.RatioOfMedian)
 		}

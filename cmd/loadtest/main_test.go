@@ -258,6 +258,7 @@ func TestLoadAgainstInProcessConsole(t *testing.T) {
 					}
 				}
 			}
+			d.handled = con.handled
 			w, err := d.pageWeight(ctx, 0, "/services")
 			if err != nil {
 				t.Fatal(err)
@@ -278,10 +279,25 @@ func TestLoadAgainstInProcessConsole(t *testing.T) {
 			if got := res.ByKind[pageServices].CallsPerView; res.ByKind[pageServices].Views > 0 && got != 1 {
 				t.Errorf("services list: %.2f upstream calls per view, want 1", got)
 			}
+			// The console's handler time splits each view's added time in two: in the handler
+			// beyond the upstream calls, and the HTTP exchange with the load generator.
+			a := res.All
+			if a.Inside.N != int(a.Views) || a.Outside.N != int(a.Views) {
+				t.Errorf("handler times for %d and %d of %d views", a.Inside.N, a.Outside.N, a.Views)
+			}
+			if a.Inside.P50 <= 0 || a.Outside.P50 <= 0 {
+				t.Errorf("in the handler %v, outside it %v: want both positive", a.Inside, a.Outside)
+			}
+			if diff := a.Inside.Mean + a.Outside.Mean - a.Added.Mean; diff < -2 || diff > 2 {
+				t.Errorf("in the handler %v + outside %v != added %v", a.Inside.Mean, a.Outside.Mean, a.Added.Mean)
+			}
 			var buf bytes.Buffer
 			res.print(&buf, len(users), mix, true)
 			if !regexp.MustCompile(`page views: \d+ \([0-9.]+/s\), errors: 0`).Match(buf.Bytes()) {
 				t.Errorf("report lacks the page-view line:\n%s", buf.String())
+			}
+			if !strings.Contains(buf.String(), "in its handler:") || !strings.Contains(buf.String(), "HTTP to and from it:") {
+				t.Errorf("report lacks the split of the added time:\n%s", buf.String())
 			}
 		})
 	}
