@@ -39,15 +39,11 @@ const (
 	// item 8). It also bounds the release of a lock once the request that held it has gone.
 	redisOpTimeout = time.Second
 
-	// Client-side caching (GetCached). The cache serves the Store's decoded cache (a copy the Store
-	// cannot match is never used), so it must hold a copy of each of its decodedEntries sessions.
-	// go-redis splits a cache of 64 entries or more into 16 shards by key hash, each with a 16th of
-	// the entries: at 128 entries, 8 a shard, 128 held sessions (8 a shard on average) overflowed
-	// some shards and were read from Redis again. Three times as many entries (24 a shard) hold 128
-	// random keys with a chance of overflow under one in 10^4 (TestRedisClientCacheHoldsTheStoresSessions).
-	// An entry is served for at most cacheMaxStaleness after it was read even if Redis's invalidation
-	// is lost; a failed cached read turns the cache off for cacheRetryAfter.
-	cacheEntries      = 3 * decodedEntries
+	// Client-side caching (GetCached). The cache holds at most as many sessions as the Store's decoded
+	// cache, whose entries it serves (a copy the Store cannot match is never used); an entry is
+	// served for at most cacheMaxStaleness after it was read even if Redis's invalidation is lost; a
+	// failed cached read turns the cache off for cacheRetryAfter.
+	cacheEntries      = decodedEntries
 	cacheBytes        = 8 << 20
 	cacheMaxStaleness = 5 * time.Second
 	cacheRetryAfter   = 30 * time.Second
