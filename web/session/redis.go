@@ -39,10 +39,14 @@ const (
 	// item 8). It also bounds the release of a lock once the request that held it has gone.
 	redisOpTimeout = time.Second
 
-	// Client-side caching (GetCached). The cache holds at most as many sessions as the Store's decoded
-	// cache, whose entries it serves (a copy the Store cannot match is never used); an entry is
-	// served for at most cacheMaxStaleness after it was read even if Redis's invalidation is lost; a
-	// failed cached read turns the cache off for cacheRetryAfter.
+	// Client-side caching (GetCached). The cache has as many entries as the Store's decoded cache,
+	// whose entries it serves (a copy the Store cannot match is never used). go-redis splits it into
+	// 16 shards by key hash with 8 entries each, so a shard that more of the held sessions hash to
+	// reads some of them from Redis again; more entries would hold them all but cost some 12 KB of
+	// heap each, which the memory target (10,000 sessions within 50 MiB) does not leave room for
+	// (docs/performance.md §0.7). An entry is served for at most cacheMaxStaleness after it was read
+	// even if Redis's invalidation is lost; a failed cached read turns the cache off for
+	// cacheRetryAfter.
 	cacheEntries      = decodedEntries
 	cacheBytes        = 8 << 20
 	cacheMaxStaleness = 5 * time.Second
