@@ -16,8 +16,8 @@ import (
 // (its decoded strings, scattered over the heap), so the bound is the sessions in use at once, small
 // enough that 10,000 stored sessions stay within issue 22's 50 MiB: `loadtest -sessions 10000` grew
 // the process by 66 MiB with 2,048 entries (file sessions), by 43.5 MiB with 128 (47.0 MiB with
-// Redis, whose client cache holds as many). A replica with more sessions active at once decodes the
-// others on each view, as before the cache.
+// Redis, whose client cache has as many entries, see redis.go). A replica with more sessions active
+// at once decodes the others on each view, as before the cache.
 const (
 	decodedEntries = 128
 	decodedBytes   = 512 << 10
