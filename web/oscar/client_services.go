@@ -163,10 +163,23 @@ type ServiceSummary struct {
 
 // SummaryOf is the summary of a whole service, as ServiceSummaries would give it.
 func SummaryOf(s *Service) ServiceSummary {
-	out := ServiceSummary{Name: s.Name, Image: s.Image, Memory: s.Memory, CPU: s.CPU, VO: s.VO, Owner: s.Owner,
-		Visibility: s.Visibility, labels: maps.Clone(s.Labels), deployment: s.Deployment.clone(), kserve: s.Kserve != nil}
-	if s.Expose != nil && len(s.Expose.APIPort) > 0 {
-		out.apiPort = s.Expose.APIPort[0]
+	d := serviceSummary{Name: s.Name, Image: s.Image, Memory: s.Memory, CPU: s.CPU, VO: s.VO, Owner: s.Owner,
+		Visibility: s.Visibility, Labels: maps.Clone(s.Labels), Deployment: s.Deployment.clone()}
+	if s.Expose != nil {
+		d.Expose = &exposeSummary{APIPort: s.Expose.APIPort}
+	}
+	if s.Kserve != nil {
+		d.Kserve = &kserveSummary{Type: s.Kserve.Type}
+	}
+	return d.summary()
+}
+
+// summary is the ServiceSummary of a decoded list member; it shares d's labels and deployment.
+func (d *serviceSummary) summary() ServiceSummary {
+	out := ServiceSummary{Name: d.Name, Image: d.Image, Memory: d.Memory, CPU: d.CPU, VO: d.VO, Owner: d.Owner,
+		Visibility: d.Visibility, labels: d.Labels, deployment: d.Deployment, kserve: d.Kserve != nil}
+	if d.Expose != nil && len(d.Expose.APIPort) > 0 {
+		out.apiPort = d.Expose.APIPort[0]
 	}
 	return out
 }
@@ -224,13 +237,8 @@ func (c *Client) ServiceSummaries(ctx context.Context, ep Endpoint, cr Creds, in
 				return err
 			}
 			list = make([]ServiceSummary, len(decoded))
-			for i, s := range decoded {
-				list[i] = ServiceSummary{Name: s.Name, Image: s.Image, Memory: s.Memory, CPU: s.CPU, VO: s.VO,
-					Owner: s.Owner, Visibility: s.Visibility, labels: s.Labels, deployment: s.Deployment,
-					kserve: s.Kserve != nil}
-				if s.Expose != nil && len(s.Expose.APIPort) > 0 {
-					list[i].apiPort = s.Expose.APIPort[0]
-				}
+			for i := range decoded {
+				list[i] = decoded[i].summary()
 			}
 			c.lists.put(key, list)
 			return nil
