@@ -42,7 +42,7 @@ const (
 	// Client-side caching (GetCached). The cache has as many entries as the Store's decoded cache,
 	// whose entries it serves (a copy the Store cannot match is never used). go-redis splits it into
 	// 16 shards by key hash with 8 entries each, so a shard that more of the held sessions hash to
-	// reads some of them from Redis again; more entries would hold them all but cost some 12 KB of
+	// reads some of them from Redis again; more entries would hold them all but cost some 20 KB of
 	// heap each, which the memory target (10,000 sessions within 50 MiB) does not leave room for
 	// (docs/performance.md §0.7). An entry is served for at most cacheMaxStaleness after it was read
 	// even if Redis's invalidation is lost; a failed cached read turns the cache off for
