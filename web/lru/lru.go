@@ -1,6 +1,7 @@
 // Package lru is a least-recently-used map bounded both in entries and in a cost (usually bytes) the
 // caller states for each entry, safe for concurrent use. It serves the console's in-memory caches:
-// the files fetched from catalogues (web/remote) and the decoded sessions (web/session).
+// the files fetched from catalogues (web/remote), the decoded sessions (web/session) and the summaries
+// of recent service lists (web/oscar).
 package lru
 
 import (

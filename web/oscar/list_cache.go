@@ -2,13 +2,16 @@ package oscar
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"hash/maphash"
 	"sync"
+
+	"github.com/oscarconsole/oscar-console/web/lru"
 )
 
 // Bounds of the list cache: at most listCacheEntries answers and listCacheServices summaries in
-// all (a few MiB at most); the oldest answer goes first.
+// all (a few MiB at most); the least recently used answer goes first.
 const (
 	listCacheEntries  = 64
 	listCacheServices = 20000
@@ -29,62 +32,36 @@ func putListBuffer(b *bytes.Buffer) {
 
 // listKey names one answer by its length and a hash keyed with a seed chosen at start, so that
 // nobody outside the process can make two different answers collide.
-type listKey struct {
-	sum  uint64
-	size int
-}
+type listKey string
 
-// listCache keeps the summaries decoded from recent service lists, by answer. Two callers that
-// received the same bytes get the same summaries, which is no more than each of them read; the
-// summaries are never handed out to be changed (ServiceSummaries copies the slice, and what the
-// copies share, labels and deployment summaries, is read through methods only).
+// listCache keeps the summaries decoded from recent service lists, by answer, in a web/lru cache
+// whose cost is the number of summaries. Two callers that received the same bytes get the same
+// summaries, which is no more than each of them read; the summaries are never handed out to be
+// changed (ServiceSummaries copies the slice, and what the copies share, labels and deployment
+// summaries, is read through methods only).
 type listCache struct {
-	seed maphash.Seed
-
-	mu       sync.Mutex
-	entries  map[listKey][]ServiceSummary
-	order    []listKey // oldest first
-	services int
+	seed    maphash.Seed
+	entries *lru.Cache[[]ServiceSummary]
 }
 
 func newListCache() *listCache {
-	return &listCache{seed: maphash.MakeSeed(), entries: map[listKey][]ServiceSummary{}}
+	return &listCache{seed: maphash.MakeSeed(), entries: lru.New[[]ServiceSummary](listCacheEntries, listCacheServices)}
 }
 
 func (c *listCache) key(b []byte) listKey {
-	return listKey{sum: maphash.Bytes(c.seed, b), size: len(b)}
+	var k [16]byte
+	binary.LittleEndian.PutUint64(k[:8], maphash.Bytes(c.seed, b))
+	binary.LittleEndian.PutUint64(k[8:], uint64(len(b)))
+	return listKey(k[:])
 }
 
-func (c *listCache) get(k listKey) ([]ServiceSummary, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, ok := c.entries[k]
-	return v, ok
-}
+func (c *listCache) get(k listKey) ([]ServiceSummary, bool) { return c.entries.Get(string(k)) }
 
-func (c *listCache) put(k listKey, v []ServiceSummary) {
-	if len(v) > listCacheServices {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.entries[k]; ok {
-		return
-	}
-	c.entries[k] = v
-	c.order = append(c.order, k)
-	c.services += len(v)
-	for len(c.order) > listCacheEntries || c.services > listCacheServices {
-		old := c.order[0]
-		c.order = c.order[1:]
-		c.services -= len(c.entries[old])
-		delete(c.entries, old)
-	}
-}
+// put keeps v; a list of more than listCacheServices summaries is not kept.
+func (c *listCache) put(k listKey, v []ServiceSummary) { c.entries.Put(string(k), v, int64(len(v))) }
 
 // size returns the entries and summaries held (tests).
 func (c *listCache) size() (int, int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.entries), c.services
+	n, cost := c.entries.Len()
+	return n, int(cost)
 }
