@@ -139,9 +139,8 @@ type exposeSummary struct {
 	APIPort []int `json:"api_port"`
 }
 
-type kserveSummary struct {
-	Type string `json:"type"`
-}
+// kserveSummary only says that the service has a kserve member (its members are skipped).
+type kserveSummary struct{}
 
 // ServiceSummary is one service of a list as ServiceSummaries returns it: what pages that list
 // services read of it. It is a small value (about 150 bytes). Its labels and deployment summary are
@@ -169,7 +168,7 @@ func SummaryOf(s *Service) ServiceSummary {
 		d.Expose = &exposeSummary{APIPort: s.Expose.APIPort}
 	}
 	if s.Kserve != nil {
-		d.Kserve = &kserveSummary{Type: s.Kserve.Type}
+		d.Kserve = &kserveSummary{}
 	}
 	return d.summary()
 }

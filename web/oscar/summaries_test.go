@@ -1,6 +1,7 @@
 package oscar_test
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -14,6 +15,7 @@ func TestServiceSummariesMatchTheFullList(t *testing.T) {
 	for _, def := range []string{
 		`{"name":"plain","image":"ghcr.io/a/b:1","script":"echo","cpu":"0.5","memory":"512Mi","visibility":"public","vo":"vo.example.eu","labels":{"app":"x"},"environment":{"variables":{"K":"v"}}}`,
 		`{"name":"web","image":"nginx","script":"echo","cpu":"1","memory":"1Gi","expose":{"api_port":[8080],"min_scale":1,"max_scale":1}}`,
+		`{"name":"model","image":"kserve","script":"echo","kserve":{"type":"inference","storage_uri":"s3://models/m","inference":{"model_format":"onnx"}}}`,
 	} {
 		if err := e.srv.PutService(def); err != nil {
 			t.Fatal(err)
@@ -27,7 +29,7 @@ func TestServiceSummariesMatchTheFullList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sums) != len(full) || len(sums) != 2 {
+	if len(sums) != len(full) || len(sums) != 3 {
 		t.Fatalf("%d summaries, %d services", len(sums), len(full))
 	}
 	for i := range full {
@@ -43,8 +45,19 @@ func TestServiceSummariesMatchTheFullList(t *testing.T) {
 			t.Errorf("%s: exposed %v, kserve %v", f.Name, sums[i].Exposed(), sums[i].KServe())
 		}
 	}
-	if got := sums[0].Label("app"); got != "x" || !sums[0].HasLabels() || sums[1].HasLabels() {
-		t.Errorf("labels: app=%q, has %v and %v", got, sums[0].HasLabels(), sums[1].HasLabels())
+	kinds := map[string]string{}
+	for i := range sums {
+		kinds[sums[i].Name] = fmt.Sprint(sums[i].Exposed(), sums[i].KServe())
+	}
+	if want := map[string]string{"plain": "false false", "web": "true false", "model": "false true"}; !reflect.DeepEqual(kinds, want) {
+		t.Errorf("exposed and KServe by service: %v, want %v", kinds, want)
+	}
+	byName := map[string]*oscar.ServiceSummary{}
+	for i := range sums {
+		byName[sums[i].Name] = &sums[i]
+	}
+	if p, w := byName["plain"], byName["web"]; p.Label("app") != "x" || !p.HasLabels() || w.HasLabels() {
+		t.Errorf("labels: app=%q, has %v and %v", p.Label("app"), p.HasLabels(), w.HasLabels())
 	}
 }
 
