@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/oscarconsole/oscar-console/web/oscar"
@@ -33,7 +34,13 @@ type console struct {
 	srv      *http.Server
 	dir      string // temporary file-store directory, removed on close
 	handled  *handlerMeter
+	// serving is the handler behind the handler meter: the console's own, or with -floor, after
+	// learning, the bare floor handler.
+	serving atomic.Pointer[http.Handler]
 }
+
+// replace puts h behind the handler meter in place of the console's handler.
+func (c *console) replace(h http.Handler) { c.serving.Store(&h) }
 
 // userHeader names the simulated user of a request, for the in-process console's handlerMeter. The
 // console does not read it.
@@ -135,7 +142,10 @@ func newConsole(storeSpec string, log *slog.Logger) (*console, error) {
 	}
 	c.sessions = c.built.Sessions
 	c.srv = c.built.HTTPServer(log) // the same server limits as cmd/oscar-console
-	c.srv.Handler = c.handled.wrap(c.srv.Handler)
+	c.replace(c.srv.Handler)
+	c.srv.Handler = c.handled.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(*c.serving.Load()).ServeHTTP(w, r)
+	}))
 	go func() { _ = c.srv.Serve(ln) }()
 	return c, nil
 }

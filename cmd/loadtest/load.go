@@ -193,6 +193,26 @@ func (d *driver) get(ctx context.Context, i int, path string, keep bool) (int, i
 	return resp.StatusCode, n, nil, err
 }
 
+// pagesOf returns every page of the mix user i can ask for.
+func (d *driver) pagesOf(i int) []string {
+	homes := d.users[i].home
+	if len(homes) == 0 {
+		homes = []string{serviceName(0)}
+	}
+	var paths []string
+	for _, m := range d.mix {
+		switch m.kind {
+		case pageService, pageJobs:
+			for _, svc := range homes {
+				paths = append(paths, pagePath(m.kind, simUser{home: []string{svc}}, nil))
+			}
+		default:
+			paths = append(paths, pagePath(m.kind, simUser{}, nil)) // no service in the path
+		}
+	}
+	return paths
+}
+
 // prime loads every page the users can ask for once (not recorded), so that with -cache the fake
 // OSCAR has checked and memoised each answer before the run: otherwise the first views of each user's
 // services, spread over the measured part, would spend CPU on the fake's contract validation, next to
@@ -203,20 +223,9 @@ func (d *driver) prime(ctx context.Context) (int, error) {
 		path string
 	}
 	var jobs []job
-	for i, u := range d.users {
-		homes := u.home
-		if len(homes) == 0 {
-			homes = []string{serviceName(0)}
-		}
-		for _, m := range d.mix {
-			switch m.kind {
-			case pageService, pageJobs:
-				for _, svc := range homes {
-					jobs = append(jobs, job{i, pagePath(m.kind, simUser{home: []string{svc}}, nil)})
-				}
-			default:
-				jobs = append(jobs, job{i, pagePath(m.kind, simUser{}, nil)}) // no service in the path
-			}
+	for i := range d.users {
+		for _, path := range d.pagesOf(i) {
+			jobs = append(jobs, job{i, path})
 		}
 	}
 	work := make(chan job)

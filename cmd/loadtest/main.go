@@ -25,6 +25,12 @@
 // beside the pages'. The endpoint must be on this machine unless -allow-remote is given, and such a
 // run is bounded: 10 users and 1,000 page views by default, at most 50 and 20,000.
 //
+// With -floor, after the console has served every page once, a bare handler stands in for it for the
+// measured run: for each user's page it makes the OSCAR calls the console made (learned from the
+// upstream's view of them) and writes a page of the same size, with none of the console's own work.
+// Its "console added" is what this machine costs a page (loopback HTTP, goroutine hand-offs, waking
+// idle CPUs), the floor under the console's figure.
+//
 // Run "go run ./cmd/loadtest -h" for the flags; docs/performance.md has the commands and figures.
 package main
 
@@ -88,6 +94,7 @@ type config struct {
 	metrics        string // memory mode with -target: the console's metrics listener
 	concurrency    int
 	weight         bool
+	floor          bool // -floor: measure the bare floor handler in place of the console
 	cpuprofile     string
 	oscar          string // a real OSCAR's base URL (read-only load through the console)
 	oscarUser      string
@@ -127,6 +134,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.metrics, "metrics", "http://127.0.0.1:9090", "memory mode with -target: base URL of the console's metrics listener (its CONSOLE_METRICS_ADDR)")
 	fs.IntVar(&c.consolePID, "console-pid", 0, "memory mode with -target: the console's process ID, to read VmRSS and VmHWM from /proc/<pid>/status")
 	fs.IntVar(&c.concurrency, "concurrency", 100, "memory mode: concurrent page loads while activating the sessions")
+	fs.BoolVar(&c.floor, "floor", false, "in-process console: after learning the OSCAR calls and page size of every page, measure a bare handler that makes the same calls and writes pages of the same size in its place: what this machine costs a page before the console's own work")
 	fs.BoolVar(&c.weight, "weight", true, "report the page weight of the services page (first view, empty cache)")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the measured load (in-process console: the console's code is in it)")
 	fs.StringVar(&c.oscar, "oscar", "", "a real OSCAR's base URL: the console in this process calls it (read-only: GET only) with -user's account, and the report gives OSCAR's own latency per call beside the pages'")
@@ -229,6 +237,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 	} else if c.oscarUser != "" || c.passwordFile != "" || c.allowRemote {
 		problems = append(problems, "-user, -password-file and -allow-remote go with -oscar")
+	}
+	if c.floor && (c.target != "" || c.sessions > 0 || c.oscar != "") {
+		problems = append(problems, "-floor replaces the console in this process in front of the fake OSCAR: no -target, -sessions or -oscar")
 	}
 	if c.redis != "" {
 		if _, err := checkLoopbackURL("-redis", c.redis, "redis"); err != nil {
@@ -383,6 +394,16 @@ func runLoad(ctx context.Context, c *config, out io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(out, "primed the fake OSCAR's memo: loaded each of the %d pages the users can ask for once\n", n)
+	}
+	if c.floor {
+		pages, err := d.learnFloor(ctx)
+		if err != nil {
+			return err
+		}
+		f := newFloorHandler(pages, up.url)
+		defer f.close()
+		con.replace(f)
+		fmt.Fprintf(out, "FLOOR: learned the OSCAR calls and page size of %d pages; a bare handler that makes the same calls and writes pages of the same size now stands in for the console, so \"console added\" below is what this machine costs a page before the console's own work\n", len(pages))
 	}
 	var observed *samples
 	if con != nil {

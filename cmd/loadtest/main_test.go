@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -126,6 +127,8 @@ func TestParseFlagsRefuses(t *testing.T) {
 		{"oscar with oidc", []string{"-oscar", "http://127.0.0.1:1", "-login", "oidc"}, "-login basic"},
 		{"oscar with target", []string{"-oscar", "http://127.0.0.1:1", "-target", "http://127.0.0.1:8080", "-login", "basic"}, "-target"},
 		{"user without oscar", []string{"-user", "x"}, "-oscar"},
+		{"floor with target", []string{"-floor", "-target", "http://127.0.0.1:8080", "-login", "form"}, "-floor"},
+		{"floor in memory mode", []string{"-floor", "-sessions", "10"}, "-floor"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -300,6 +303,106 @@ func TestLoadAgainstInProcessConsole(t *testing.T) {
 				t.Errorf("report lacks the split of the added time:\n%s", buf.String())
 			}
 		})
+	}
+}
+
+// TestFloorReplaysTheConsolesCalls learns the floor from the in-process console and checks that the
+// bare handler standing in for it makes, for every page, exactly the OSCAR calls the console made (by
+// method, path and query, and credentials) and answers a page of the console's size; a page it did
+// not learn is a 404, and a short run through it has no errors.
+func TestFloorReplaysTheConsolesCalls(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	users := newUsers(3, 9, now)
+	up, err := newUpstream("127.0.0.1:0", time.Millisecond, true, tokensOf(users), len(users))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.close()
+	if err := seedServices(up.fake, 9); err != nil {
+		t.Fatal(err)
+	}
+	seedJobs(up.fake, users, 2, now)
+	ep, err := oscar.ParseEndpoint(up.url, oscar.Policy{AllowPrivate: true, AllowHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	con, err := newConsole("file:", discardLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer con.close()
+	cookies, err := storeSessions(ctx, con.sessions, users, "oidc", string(ep), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mix, _ := parseMix("services=1,service=1,jobs=1,token=1")
+	hc := newHTTPClient(len(users))
+	defer hc.CloseIdleConnections()
+	d := newDriver(con.url, hc, users, cookies, up, mix, 0)
+	d.handled = con.handled
+	if _, err := d.prime(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pages, err := d.learnFloor(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for i := range users {
+		want += len(d.pagesOf(i))
+	}
+	if len(pages) != want {
+		t.Fatalf("learned %d pages, want %d", len(pages), want)
+	}
+	wantCalls := map[string]int{pageServices: 1, pageService: 4, pageJobs: 1, pageToken: 0}
+	for k, p := range pages {
+		kind := pageServices
+		switch {
+		case k.uri == "/token":
+			kind = pageToken
+		case strings.HasSuffix(k.uri, "/jobs"):
+			kind = pageJobs
+		case strings.HasPrefix(k.uri, "/services/"):
+			kind = pageService
+		}
+		if len(p.calls) != wantCalls[kind] || p.size < 1000 {
+			t.Errorf("user %d, %s: learned %d calls and %d bytes; want %d calls and a page", k.user, k.uri, len(p.calls), p.size, wantCalls[kind])
+		}
+	}
+
+	f := newFloorHandler(pages, up.url)
+	defer f.close()
+	con.replace(f)
+	up.recording.Store(true)
+	for k, p := range pages {
+		up.takeSeen(k.user)
+		up.take(k.user)
+		status, n, _, err := d.get(ctx, k.user, k.uri, false)
+		if err != nil || status != http.StatusOK || n != int64(p.size) {
+			t.Errorf("floor: user %d, %s: %d, %d bytes, %v; want 200 and %d bytes", k.user, k.uri, status, n, err, p.size)
+		}
+		seen := up.takeSeen(k.user)
+		slices.SortFunc(seen, func(a, b floorCall) int { return strings.Compare(a.uri, b.uri) })
+		learned := slices.SortedFunc(slices.Values(p.calls), func(a, b floorCall) int { return strings.Compare(a.uri, b.uri) })
+		if !slices.Equal(seen, learned) {
+			t.Errorf("floor: user %d, %s: calls %v, want the console's %v", k.user, k.uri, seen, learned)
+		}
+	}
+	up.recording.Store(false)
+	if status, _, _, _ := d.get(ctx, 0, "/services?page=2", false); status != http.StatusNotFound {
+		t.Errorf("floor: a page it did not learn answers %d, want 404", status)
+	}
+
+	res, err := d.run(ctx, 0, time.Minute, 30, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.errorCount() != 0 || res.Views < 20 {
+		t.Errorf("run through the floor: %d views, errors %v", res.Views, res.Errors)
+	}
+	if got := res.ByKind[pageService]; got.Views > 0 && got.CallsPerView != 4 {
+		t.Errorf("service page through the floor: %.2f calls per view, want 4", got.CallsPerView)
 	}
 }
 

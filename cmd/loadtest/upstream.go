@@ -45,10 +45,12 @@ type upstream struct {
 	memoMu sync.RWMutex
 	memo   map[string]*memoAnswer
 
-	calls   atomic.Int64
-	conns   atomic.Int64 // connections opened by the console
-	byUser  []userMeter
-	samples *samples // every call's upstream time
+	calls atomic.Int64
+	conns atomic.Int64 // connections opened by the console
+	// recording makes each user's meter also keep the calls themselves (learnFloor).
+	recording atomic.Bool
+	byUser    []userMeter
+	samples   *samples // every call's upstream time
 
 	opsMu sync.Mutex
 	ops   map[string]*samples // upstream time per operation (opName)
@@ -61,7 +63,8 @@ type upstream struct {
 type userMeter struct {
 	mu    sync.Mutex
 	spans []span
-	_     [40]byte // keep meters of different users off one cache line
+	seen  []floorCall // while recording: the calls, as the console made them
+	_     [40]byte    // keep meters of different users off one cache line
 }
 
 // span is one upstream call, from its arrival to its last byte.
@@ -220,6 +223,9 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m := &u.byUser[user]
 		m.mu.Lock()
 		m.spans = append(m.spans, span{start, end})
+		if u.recording.Load() {
+			m.seen = append(m.seen, floorCall{method: r.Method, uri: r.URL.RequestURI(), auth: auth})
+		}
 		m.mu.Unlock()
 	}
 }
@@ -277,6 +283,16 @@ func (u *upstream) take(i int) (calls int64, critical, sum time.Duration) {
 	calls, critical = int64(len(m.spans)), covered(m.spans)
 	m.spans = m.spans[:0]
 	return calls, critical, sum
+}
+
+// takeSeen returns and clears the calls user i made while recording.
+func (u *upstream) takeSeen(i int) []floorCall {
+	m := &u.byUser[i]
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	seen := m.seen
+	m.seen = nil
+	return seen
 }
 
 // forget drops the fake's request log (it keeps every request; a long run would grow it without
