@@ -65,21 +65,23 @@ func (p *Pages) tokenProps(ctx context.Context, d *session.Data) (templates.Toke
 		props.MinutesLeft = max(0, int(left/time.Minute))
 	}
 
-	header, payload, err := auth.Claims(d.AccessToken)
+	// The token's parts are shown as the token has them, indented; only its issuer is decoded.
+	header, payload, err := auth.ClaimsJSON(d.AccessToken)
 	if err != nil {
 		props.ClaimsNote = "This access token is not a JWT, so there is nothing to decode: only the identity provider can read it."
 	} else {
-		props.HeaderJSON, props.PayloadJSON = prettyJSON(header), prettyJSON(payload)
-		if iss, ok := payload["iss"].(string); ok && iss != "" {
+		props.HeaderJSON, props.PayloadJSON = indentJSON(header), indentJSON(payload)
+		var claims struct {
+			Issuer any `json:"iss"`
+		}
+		_ = json.Unmarshal(payload, &claims) // valid JSON (ClaimsJSON checked); iss of any type
+		if iss, ok := claims.Issuer.(string); ok && iss != "" {
 			issuer = iss // the token's own issuer is what OSCAR checks
 		}
 	}
 	props.Issuer = issuer
 	if len(d.UserInfo) > 0 {
-		var buf bytes.Buffer
-		if json.Indent(&buf, d.UserInfo, "", "  ") == nil {
-			props.UserInfoJSON = buf.String()
-		}
+		props.UserInfoJSON = indentJSON(d.UserInfo)
 	}
 
 	// Which of the user's VOs the cluster accepts: its OIDC groups, when OSCAR tells them.
@@ -166,12 +168,14 @@ func clusterID(ep oscar.Endpoint) string {
 	return "oscar"
 }
 
-func prettyJSON(v any) string {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+// indentJSON indents a JSON value (valid: the caller checked) for display.
+func indentJSON(b []byte) string {
+	var buf bytes.Buffer
+	buf.Grow(len(b) + len(b)/4)
+	if json.Indent(&buf, b, "", "  ") != nil {
 		return ""
 	}
-	return string(b)
+	return buf.String()
 }
 
 // refreshToken handles "POST /token/refresh" ("Get a fresh token"): refresh now, then show the page

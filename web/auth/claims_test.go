@@ -94,3 +94,27 @@ func TestConfigDefaults(t *testing.T) {
 		t.Error("Ready before Discover")
 	}
 }
+
+// TestClaimsJSON: the parts come back as the token has them (key order and all), and anything that is
+// not one JSON object per part is refused, as Claims refuses it.
+func TestClaimsJSON(t *testing.T) {
+	payload := `{"sub":"abc@egi.eu","iss":"https://aai.egi.eu/auth/realms/egi","exp":1767225600}`
+	h, p, err := auth.ClaimsJSON(seg(` {"typ":"JWT","alg":"RS256"}`) + "." + seg(payload) + ".c2ln")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(h) != ` {"typ":"JWT","alg":"RS256"}` || string(p) != payload {
+		t.Errorf("ClaimsJSON = %s, %s", h, p)
+	}
+	for name, jwt := range map[string]string{
+		"opaque token":    "2YotnFZFEjr1zCsicMWpAA",
+		"payload not obj": seg(`{}`) + "." + seg(`[1,2]`) + ".x",
+		"payload null":    seg(`{}`) + "." + seg(`null`) + ".x",
+		"trailing data":   seg(`{}`) + "." + seg(`{} {}`) + ".x",
+		"broken json":     seg(`{"a":`) + "." + seg(`{}`) + ".x",
+	} {
+		if _, _, err := auth.ClaimsJSON(jwt); err == nil {
+			t.Errorf("%s: ClaimsJSON(%q): err = nil", name, jwt)
+		}
+	}
+}
