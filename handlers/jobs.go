@@ -3,7 +3,6 @@ package handlers
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -56,21 +55,28 @@ func (p *Pages) listJobs(w http.ResponseWriter, r *http.Request) error {
 
 // jobRows orders jobs newest first (by creation time, then name) and builds their rows.
 func jobRows(service string, jobs map[string]oscar.JobInfo) []templates.JobRow {
-	names := slices.Sorted(maps.Keys(jobs))
-	created := func(n string) time.Time {
-		t, _ := time.Parse(time.RFC3339, jobs[n].CreationTime)
-		return t
+	// Each creation time is read once, not in every comparison of the sort.
+	type job struct {
+		name    string
+		created time.Time
+		ok      bool
 	}
-	slices.SortStableFunc(names, func(a, b string) int {
-		return cmp.Or(created(b).Compare(created(a)), strings.Compare(a, b))
+	order := make([]job, 0, len(jobs))
+	for n, j := range jobs {
+		t, ok := parseTime(j.CreationTime)
+		order = append(order, job{n, t, ok})
+	}
+	slices.SortFunc(order, func(a, b job) int { // names are unique: a total order
+		return cmp.Or(b.created.Compare(a.created), strings.Compare(a.name, b.name))
 	})
-	rows := make([]templates.JobRow, 0, len(names))
-	for _, n := range names {
-		j := jobs[n]
+	rows := make([]templates.JobRow, 0, len(order))
+	for _, o := range order {
+		j := jobs[o.name]
+		status := cmp.Or(j.Status, "Unknown")
 		rows = append(rows, templates.JobRow{
-			Name: n, URL: servicePath(service, "jobs", n), DeleteURL: servicePath(service, "jobs", n, "delete"),
-			Status: cmp.Or(j.Status, "Unknown"), StatusClass: stateClass(cmp.Or(j.Status, "Unknown")),
-			Created: showTime(j.CreationTime), Started: showTime(j.StartTime), Finished: showTime(j.FinishTime),
+			Name: o.name, URL: servicePath(service, "jobs", o.name), DeleteURL: servicePath(service, "jobs", o.name, "delete"),
+			Status: status, StatusClass: stateClass(status),
+			Created: formatTime(o.created, o.ok, j.CreationTime), Started: showTime(j.StartTime), Finished: showTime(j.FinishTime),
 		})
 	}
 	return rows

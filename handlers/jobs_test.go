@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
 )
 
@@ -229,5 +231,28 @@ func TestJobDeletions(t *testing.T) {
 				t.Errorf("jobs left = %v, want %v", left, tt.wantLeft)
 			}
 		})
+	}
+}
+
+// TestJobRowsOrder: newest first whatever form OSCAR wrote the creation time in, equal times by name,
+// a time that does not read last (shown as it came).
+func TestJobRowsOrder(t *testing.T) {
+	jobs := map[string]oscar.JobInfo{
+		"b-old":     {Status: "Succeeded", CreationTime: "2026-12-01T10:00:00Z"},
+		"a-nano":    {Status: "Running", CreationTime: "2026-12-03T10:00:00.123456Z"},
+		"c-go-form": {Status: "Failed", CreationTime: "2026-12-02 10:00:00 +0000 UTC"},
+		"e-tie":     {CreationTime: "2026-12-01T10:00:00Z"},
+		"d-garbage": {Status: "Pending", CreationTime: "yesterday"},
+	}
+	rows := jobRows("svc", jobs)
+	var got []string
+	for _, r := range rows {
+		got = append(got, r.Name)
+	}
+	if want := []string{"a-nano", "c-go-form", "b-old", "e-tie", "d-garbage"}; !slices.Equal(got, want) {
+		t.Errorf("order %v, want %v", got, want)
+	}
+	if rows[1].Created != "2026-12-02 10:00:00 UTC" || rows[4].Created != "yesterday" || rows[3].Status != "Unknown" {
+		t.Errorf("rows: %+v", rows)
 	}
 }

@@ -87,15 +87,33 @@ func humanBytes(n int64) string {
 
 // showTime formats an OSCAR (Kubernetes) timestamp for people; anything unparsable is shown as is.
 func showTime(s string) string {
+	t, ok := parseTime(s)
+	return formatTime(t, ok, s)
+}
+
+// timeLayouts are the forms OSCAR and the storage providers write times in. RFC 3339 with or without
+// fractional seconds is the first (Parse accepts both with RFC3339Nano).
+var timeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05 -0700 MST", "2006-01-02T15:04:05"}
+
+// parseTime reads a time written in one of timeLayouts; ok is false for "" or any other form.
+func parseTime(s string) (time.Time, bool) {
 	if s == "" {
-		return ""
+		return time.Time{}, false
 	}
-	for _, layout := range []string{time.RFC3339Nano, time.RFC3339, "2006-01-02 15:04:05 -0700 MST", "2006-01-02T15:04:05"} {
+	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC().Format("2006-01-02 15:04:05 UTC")
+			return t, true
 		}
 	}
-	return s
+	return time.Time{}, false
+}
+
+// formatTime shows t (read from s by parseTime) in UTC; s as it is when it was not read.
+func formatTime(t time.Time, ok bool, s string) string {
+	if !ok {
+		return s
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
 // shellQuote quotes s for a POSIX shell snippet.
