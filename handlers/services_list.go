@@ -3,7 +3,6 @@ package handlers
 import (
 	"cmp"
 	"fmt"
-	"math/big"
 	"net/http"
 	"net/url"
 	"slices"
@@ -215,10 +214,14 @@ func serviceMatches(s *oscar.ServiceSummary, needle string) bool {
 // sortServices sorts in place by a column; ties are broken by name so pages are stable. Numeric
 // columns are parsed once per service, not once per comparison, and compared exactly.
 func sortServices(rows []*oscar.ServiceSummary, key string, desc bool) {
+	// Each key is read once. A quantity's key is its value as a float64: exact for any CPU or memory
+	// a cluster has (integers up to 2^53), and two values too close for a float64 to tell apart
+	// sort by name, as equal ones do.
 	type keyed struct {
 		s   *oscar.ServiceSummary
 		str string
-		num *big.Rat // nil: not a quantity
+		num float64
+		ok  bool // num holds a quantity
 	}
 	ks := make([]keyed, len(rows))
 	for i, s := range rows {
@@ -227,9 +230,9 @@ func sortServices(rows []*oscar.ServiceSummary, key string, desc bool) {
 		case "image":
 			k.str = s.Image
 		case "cpu":
-			k.num = quantity(s.CPU)
+			k.num, k.ok = quantity(s.CPU)
 		case "memory":
-			k.num = quantity(s.Memory)
+			k.num, k.ok = quantity(s.Memory)
 		case "visibility":
 			k.str = cmp.Or(s.Visibility, "private")
 		case "owner":
@@ -247,13 +250,13 @@ func sortServices(rows []*oscar.ServiceSummary, key string, desc bool) {
 		if numeric {
 			// Unknown quantities sort last whatever the direction.
 			switch {
-			case a.num == nil && b.num == nil:
-			case a.num == nil:
+			case !a.ok && !b.ok:
+			case !a.ok:
 				return 1
-			case b.num == nil:
+			case !b.ok:
 				return -1
 			default:
-				c = a.num.Cmp(b.num)
+				c = cmp.Compare(a.num, b.num)
 			}
 		} else {
 			c = strings.Compare(a.str, b.str)
@@ -274,12 +277,13 @@ func sortServices(rows []*oscar.ServiceSummary, key string, desc bool) {
 	}
 }
 
-// quantity reads a Kubernetes quantity of a service list ("0.5", "500m", "256Mi"); nil if it is
-// not one.
-func quantity(s string) *big.Rat {
-	v, err := oscar.ParseQuantity(strings.TrimSpace(s))
+// quantity reads a Kubernetes quantity of a service list ("0.5", "500m", "256Mi") as a float64; ok
+// is false if it is not one.
+func quantity(s string) (v float64, ok bool) {
+	q, err := oscar.ParseQuantity(strings.TrimSpace(s))
 	if err != nil {
-		return nil
+		return 0, false
 	}
-	return v
+	v, _ = q.Float64()
+	return v, true
 }

@@ -538,3 +538,38 @@ func BenchmarkServicesPage(b *testing.B) {
 		})
 	}
 }
+
+// TestSortServicesByQuantity: CPU and memory sort by value whatever the unit, unknown values last in
+// either direction, equal values by name.
+func TestSortServicesByQuantity(t *testing.T) {
+	mk := func(name, cpu, mem string) *oscar.ServiceSummary {
+		s := oscar.SummaryOf(&oscar.Service{Name: name, CPU: cpu, Memory: mem})
+		return &s
+	}
+	rows := []*oscar.ServiceSummary{
+		mk("a", "1", "1G"), mk("b", "500m", "1Gi"), mk("c", "bogus", "1000Mi"),
+		mk("d", "1.5", ""), mk("e", "1000m", "512Mi"), mk("f", "", "lots"),
+	}
+	names := func() string {
+		var n []string
+		for _, r := range rows {
+			n = append(n, r.Name)
+		}
+		return strings.Join(n, ",")
+	}
+	for _, tc := range []struct {
+		key  string
+		desc bool
+		want string
+	}{
+		{"memory", true, "b,c,a,e,d,f"},
+		{"memory", false, "e,a,c,b,d,f"},
+		{"cpu", false, "b,a,e,d,c,f"},
+		{"cpu", true, "d,a,e,b,c,f"},
+	} {
+		sortServices(rows, tc.key, tc.desc)
+		if got := names(); got != tc.want {
+			t.Errorf("sort by %s (desc %t): %s, want %s", tc.key, tc.desc, got, tc.want)
+		}
+	}
+}

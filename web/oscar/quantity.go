@@ -64,7 +64,7 @@ func ParseQuantity(s string) (*big.Rat, error) {
 	if !ok {
 		return nil, errQuantity
 	}
-	v := new(big.Rat).SetFrac(num, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(len(frac))), nil))
+	v := new(big.Rat).SetFrac(num, powersOfTen[len(frac)]) // SetFrac copies the denominator
 	mult, err := suffixValue(s[i:])
 	if err != nil {
 		return nil, err
@@ -76,16 +76,38 @@ func ParseQuantity(s string) (*big.Rat, error) {
 	return v, nil
 }
 
-// suffixValue is the multiplier a suffix stands for.
+// powersOfTen[n] is 10^n, for n up to maxQuantityLen (the most fraction digits a quantity can have).
+// Shared: read only.
+var powersOfTen = func() []*big.Int {
+	p := make([]*big.Int, maxQuantityLen+1)
+	for n := range p {
+		p[n] = new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
+	}
+	return p
+}()
+
+// siMultipliers are the multipliers of the binary and decimal SI suffixes (suffixPower), computed
+// once. Shared: read only (ParseQuantity multiplies by them into a value of its own).
+var siMultipliers = func() map[string]*big.Rat {
+	m := map[string]*big.Rat{}
+	for _, suf := range []string{"", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "k", "M", "G", "T", "P", "E", "m", "u", "n"} {
+		base, exp, _ := suffixPower(suf)
+		r := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(base), big.NewInt(max(exp, -exp)), nil))
+		if exp < 0 {
+			r.Inv(r)
+		}
+		m[suf] = r
+	}
+	return m
+}()
+
+// suffixValue is the multiplier a suffix stands for. A SI suffix's is shared (siMultipliers): the
+// caller must not change it.
 func suffixValue(suf string) (*big.Rat, error) {
 	pow := func(base, exp int64) *big.Rat {
 		return new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(base), big.NewInt(exp), nil))
 	}
-	if base, exp, ok := suffixPower(suf); ok {
-		m := pow(base, max(exp, -exp))
-		if exp < 0 {
-			m.Inv(m)
-		}
+	if m, ok := siMultipliers[suf]; ok {
 		return m, nil
 	}
 	if suf[0] != 'e' && suf[0] != 'E' {
