@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -239,8 +240,10 @@ func setHeaders(req *http.Request, auth, accept, contentType string) {
 // without the query string (presigned URLs carry signatures there).
 func (c *Client) record(ctx context.Context, ep Endpoint, op string, req *http.Request, status int, start time.Time) {
 	d := c.now().Sub(start)
-	c.log.DebugContext(ctx, "oscar request", "host", req.URL.Host, "method", req.Method,
-		"path", req.URL.EscapedPath(), "op", op, "status", status, "duration", d)
+	if c.log.Enabled(ctx, slog.LevelDebug) { // the arguments cost allocations even when not logged
+		c.log.DebugContext(ctx, "oscar request", "host", req.URL.Host, "method", req.Method,
+			"path", req.URL.EscapedPath(), "op", op, "status", status, "duration", d)
+	}
 	if c.observe != nil {
 		c.observe(string(ep), op, status, d)
 	}
