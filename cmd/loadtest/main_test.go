@@ -208,22 +208,22 @@ func TestUpstreamChargesCallsToUsers(t *testing.T) {
 	}
 }
 
-// TestLoadAgainstInProcessConsole runs the whole tool briefly: users sign in, every page of the mix
-// answers 200, the services list costs one upstream call, and the run records page views without
-// errors.
-func TestLoadAgainstInProcessConsole(t *testing.T) {
-	ctx := context.Background()
+// inProcessRig starts what a load run against the in-process console needs: nUsers users with
+// nServices services in the fake OSCAR (memoised, 1 ms latency) and jobs of each, and a console with
+// file sessions. Both stop when the test ends.
+func inProcessRig(t *testing.T, nUsers, nServices, jobs int) ([]simUser, *upstream, oscar.Endpoint, *console) {
+	t.Helper()
 	now := time.Now()
-	users := newUsers(4, 12, now)
+	users := newUsers(nUsers, nServices, now)
 	up, err := newUpstream("127.0.0.1:0", time.Millisecond, true, tokensOf(users), len(users))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer up.close()
-	if err := seedServices(up.fake, 12); err != nil {
+	t.Cleanup(up.close)
+	if err := seedServices(up.fake, nServices); err != nil {
 		t.Fatal(err)
 	}
-	seedJobs(up.fake, users, 3, now)
+	seedJobs(up.fake, users, jobs, now)
 	ep, err := oscar.ParseEndpoint(up.url, oscar.Policy{AllowPrivate: true, AllowHTTP: true})
 	if err != nil {
 		t.Fatal(err)
@@ -232,7 +232,16 @@ func TestLoadAgainstInProcessConsole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer con.close()
+	t.Cleanup(con.close)
+	return users, up, ep, con
+}
+
+// TestLoadAgainstInProcessConsole runs the whole tool briefly: users sign in, every page of the mix
+// answers 200, the services list costs one upstream call, and the run records page views without
+// errors.
+func TestLoadAgainstInProcessConsole(t *testing.T) {
+	ctx := context.Background()
+	users, up, ep, con := inProcessRig(t, 4, 12, 3)
 
 	for _, kind := range []string{"oidc", "basic"} {
 		t.Run(kind, func(t *testing.T) {
@@ -312,26 +321,7 @@ func TestLoadAgainstInProcessConsole(t *testing.T) {
 // not learn is a 404, and a short run through it has no errors.
 func TestFloorReplaysTheConsolesCalls(t *testing.T) {
 	ctx := context.Background()
-	now := time.Now()
-	users := newUsers(3, 9, now)
-	up, err := newUpstream("127.0.0.1:0", time.Millisecond, true, tokensOf(users), len(users))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer up.close()
-	if err := seedServices(up.fake, 9); err != nil {
-		t.Fatal(err)
-	}
-	seedJobs(up.fake, users, 2, now)
-	ep, err := oscar.ParseEndpoint(up.url, oscar.Policy{AllowPrivate: true, AllowHTTP: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	con, err := newConsole("file:", discardLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer con.close()
+	users, up, ep, con := inProcessRig(t, 3, 9, 2)
 	cookies, err := storeSessions(ctx, con.sessions, users, "oidc", string(ep), 2)
 	if err != nil {
 		t.Fatal(err)
