@@ -42,55 +42,30 @@ type floorPage struct {
 func (d *driver) learnFloor(ctx context.Context) (map[floorKey]floorPage, error) {
 	d.up.recording.Store(true)
 	defer d.up.recording.Store(false)
-	var (
-		mu       sync.Mutex
-		pages    = map[floorKey]floorPage{}
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	work := make(chan int)
-	for range 8 {
-		wg.Go(func() {
-			for i := range work {
-				for _, path := range d.pagesOf(i) {
-					d.up.takeSeen(i)
-					d.up.take(i)
-					status, n, _, err := d.get(ctx, i, path, false)
-					calls := d.up.takeSeen(i)
-					if err == nil && status != http.StatusOK {
-						err = fmt.Errorf("loadtest: floor: %s for user %d: status %d", path, i, status)
-					}
-					for _, c := range calls {
-						if err == nil && c.method != http.MethodGet {
-							err = fmt.Errorf("loadtest: floor: %s for user %d made a %s call; only GETs can be replayed", path, i, c.method)
-						}
-					}
-					mu.Lock()
-					if err != nil {
-						if firstErr == nil {
-							firstErr = err
-						}
-					} else {
-						pages[floorKey{i, path}] = floorPage{calls: calls, size: int(n)}
-					}
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	for i := range d.users {
-		if ctx.Err() != nil {
-			break
+	var mu sync.Mutex
+	pages := map[floorKey]floorPage{}
+	err := d.eachPage(ctx, func(i int, path string) error {
+		d.up.takeSeen(i)
+		d.up.take(i)
+		status, n, _, err := d.get(ctx, i, path, false)
+		calls := d.up.takeSeen(i)
+		if err != nil {
+			return err
 		}
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	d.up.forget()
-	if firstErr == nil {
-		firstErr = ctx.Err()
-	}
-	return pages, firstErr
+		if status != http.StatusOK {
+			return fmt.Errorf("loadtest: floor: %s for user %d: status %d", path, i, status)
+		}
+		for _, c := range calls {
+			if c.method != http.MethodGet {
+				return fmt.Errorf("loadtest: floor: %s for user %d made a %s call; only GETs can be replayed", path, i, c.method)
+			}
+		}
+		mu.Lock()
+		pages[floorKey{i, path}] = floorPage{calls: calls, size: int(n)}
+		mu.Unlock()
+		return nil
+	})
+	return pages, err
 }
 
 // floorHandler serves the learned pages (see the comment at the top of this file).

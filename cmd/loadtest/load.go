@@ -218,17 +218,25 @@ func (d *driver) pagesOf(i int) []string {
 // services, spread over the measured part, would spend CPU on the fake's contract validation, next to
 // the console it measures. It returns how many pages it loaded.
 func (d *driver) prime(ctx context.Context) (int, error) {
-	type job struct {
-		i    int
-		path string
-	}
-	var jobs []job
+	n := 0
 	for i := range d.users {
-		for _, path := range d.pagesOf(i) {
-			jobs = append(jobs, job{i, path})
-		}
+		n += len(d.pagesOf(i))
 	}
-	work := make(chan job)
+	err := d.eachPage(ctx, func(i int, path string) error {
+		status, _, _, err := d.get(ctx, i, path, false)
+		if err == nil && status != http.StatusOK {
+			err = fmt.Errorf("loadtest: priming %s for user %d: status %d", path, i, status)
+		}
+		return err
+	})
+	return n, err
+}
+
+// eachPage calls fn for every page of the mix of every user (pagesOf), eight users at a time and
+// each user's pages one after another, then clears the upstream's meters and samples (these loads
+// are not measured). It returns the first error fn returned, or the context's.
+func (d *driver) eachPage(ctx context.Context, fn func(i int, path string) error) error {
+	work := make(chan int)
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
@@ -236,29 +244,27 @@ func (d *driver) prime(ctx context.Context) (int, error) {
 	)
 	for range 8 {
 		wg.Go(func() {
-			for j := range work {
-				status, _, _, err := d.get(ctx, j.i, j.path, false)
-				if err == nil && status != http.StatusOK {
-					err = fmt.Errorf("loadtest: priming %s for user %d: status %d", j.path, j.i, status)
-				}
-				if err != nil {
-					mu.Lock()
-					firstErr = cmp.Or(firstErr, err)
-					mu.Unlock()
+			for i := range work {
+				for _, path := range d.pagesOf(i) {
+					if err := fn(i, path); err != nil {
+						mu.Lock()
+						firstErr = cmp.Or(firstErr, err)
+						mu.Unlock()
+					}
 				}
 			}
 		})
 	}
-	for _, j := range jobs {
+	for i := range d.users {
 		if ctx.Err() != nil {
 			break
 		}
-		work <- j
+		work <- i
 	}
 	close(work)
 	wg.Wait()
 	d.up.forget()
-	return len(jobs), cmp.Or(firstErr, ctx.Err())
+	return cmp.Or(firstErr, ctx.Err())
 }
 
 // user is one simulated user's loop: pick a page, load it, note what it cost, think, repeat.
