@@ -16,6 +16,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/oscarconsole/oscar-console/web/session"
 )
 
 // Page kinds of the mix.
@@ -144,6 +146,9 @@ type driver struct {
 	// onMeasure and onMeasured, if set, run when the measured part starts and ends (a CPU profile).
 	onMeasure  func() error
 	onMeasured func()
+	// sessionCache, if set, reads the Redis session store's client-side cache counts (in-process
+	// console with -redis); the run reports how they moved while measured.
+	sessionCache func() (session.CacheStats, bool)
 }
 
 // newHTTPClient is the load generator's client: keep-alive connections for every user, no redirects
@@ -352,6 +357,8 @@ type loadResult struct {
 	Conns       int64 // connections the console opened to the upstream
 	Observed    dist  // every upstream call, timed by the console's OSCAR client (in-process only)
 	CPU         time.Duration
+	// SessionCache is how the Redis session cache's counts moved while measured (nil: no such cache).
+	SessionCache *session.CacheStats
 }
 
 // pageResult summarises one page kind.
@@ -400,6 +407,11 @@ func (d *driver) run(ctx context.Context, warmup, duration time.Duration, maxReq
 	if d.onMeasure != nil {
 		measureErr = d.onMeasure()
 	}
+	var cache0 session.CacheStats
+	cacheOn := false
+	if d.sessionCache != nil {
+		cache0, cacheOn = d.sessionCache()
+	}
 	cpu0 := processCPU()
 	start := time.Now()
 	d.recording.Store(true)
@@ -407,6 +419,11 @@ func (d *driver) run(ctx context.Context, warmup, duration time.Duration, maxReq
 	d.recording.Store(false)
 	elapsed := time.Since(start)
 	cpu := processCPU() - cpu0
+	var cacheMoved *session.CacheStats
+	if cacheOn {
+		c1, _ := d.sessionCache()
+		cacheMoved = &session.CacheStats{Hits: c1.Hits - cache0.Hits, Misses: c1.Misses - cache0.Misses, Refreshes: c1.Refreshes - cache0.Refreshes}
+	}
 	calls, conns := d.up.calls.Load(), d.up.conns.Load()
 	if d.onMeasured != nil && measureErr == nil {
 		d.onMeasured()
@@ -415,7 +432,7 @@ func (d *driver) run(ctx context.Context, warmup, duration time.Duration, maxReq
 	wg.Wait()
 
 	res := loadResult{Elapsed: elapsed, Views: d.all.views.Load(), Errors: d.errs, All: d.all.result(),
-		ByKind: map[string]pageResult{}, UpstreamRaw: summarize(d.up.samples.snapshot()), CPU: cpu, Calls: calls, Conns: conns}
+		ByKind: map[string]pageResult{}, UpstreamRaw: summarize(d.up.samples.snapshot()), CPU: cpu, Calls: calls, Conns: conns, SessionCache: cacheMoved}
 	for k, s := range d.byKind {
 		res.ByKind[k] = s.result()
 	}
@@ -468,6 +485,10 @@ func (r loadResult) print(w io.Writer, users int, mix []mixEntry, inProcess bool
 			r.CPU.Seconds(), 100*r.CPU.Seconds()/secs, float64(r.CPU)/float64(time.Millisecond)/float64(r.Views), who)
 	}
 	fmt.Fprintf(w, "upstream: %d calls on %d new connections from the console\n", r.Calls, r.Conns)
+	if c := r.SessionCache; c != nil {
+		fmt.Fprintf(w, "session reads of page views (Redis client-side cache): %d from the cached copy, %d from Redis; %d copies read again in the background\n",
+			c.Hits, c.Misses, c.Refreshes)
+	}
 	fmt.Fprintf(w, "upstream calls, timed at the upstream:            %s\n", r.UpstreamRaw)
 	if r.Observed.N > 0 {
 		fmt.Fprintf(w, "upstream calls, timed by the console's client:    %s\n", r.Observed)

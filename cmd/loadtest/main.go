@@ -408,6 +408,9 @@ func runLoad(ctx context.Context, c *config, out io.Writer) error {
 	var observed *samples
 	if con != nil {
 		observed = con.observed
+		if rb, ok := con.sessions.Backend().(*session.RedisBackend); ok {
+			d.sessionCache = rb.CacheStats
+		}
 	}
 	if c.cpuprofile != "" {
 		f, err := os.Create(c.cpuprofile)

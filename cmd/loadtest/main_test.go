@@ -18,6 +18,7 @@ import (
 
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/oscar/oscartest"
+	"github.com/oscarconsole/oscar-console/web/session/redistest"
 )
 
 func TestParseMix(t *testing.T) {
@@ -526,5 +527,24 @@ func TestOpName(t *testing.T) {
 		if got := opName("GET", in); got != want {
 			t.Errorf("opName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// With -redis the report says how page views read their sessions: from the client-side cache, once
+// every page has been loaded before the run.
+func TestLoadWithRedisReportsSessionReads(t *testing.T) {
+	url, _, _ := redistest.Start(t)
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"-redis", url, "-users", "3", "-services", "5", "-jobs", "2",
+		"-latency", "1ms", "-think", "20ms", "-warmup", "100ms", "-duration", "1s", "-weight=false"}, &out, io.Discard)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	m := regexp.MustCompile(`session reads of page views \(Redis client-side cache\): (\d+) from the cached copy, (\d+) from Redis; (\d+) copies read again`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("report lacks the session reads:\n%s", out.String())
+	}
+	if hits, _ := strconv.Atoi(m[1]); hits < 10 || m[2] != "0" {
+		t.Errorf("session reads: %s from the copy, %s from Redis; want every page view's from the copy", m[1], m[2])
 	}
 }

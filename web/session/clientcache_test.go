@@ -227,8 +227,8 @@ func TestRedisClientCacheOption(t *testing.T) {
 			t.Errorf("%q: read timeout %v, want %v (other options kept)", tt.url, got, tt.wantRead)
 		}
 		if b.cached != nil {
-			if o := b.cached.Options(); o.Protocol != 3 || o.ReadTimeout != tt.wantRead || o.ClientSideCacheConfig == nil {
-				t.Errorf("%q: cached client protocol %d, read timeout %v, cache config %v", tt.url, o.Protocol, o.ReadTimeout, o.ClientSideCacheConfig)
+			if o := b.cached.Options(); o.Protocol != 3 || o.ReadTimeout != tt.wantRead || o.ClientSideCache != b.cache || b.cache == nil {
+				t.Errorf("%q: cached client protocol %d, read timeout %v, cache %v", tt.url, o.Protocol, o.ReadTimeout, o.ClientSideCache)
 			}
 		}
 		_ = b.Close()
@@ -315,5 +315,36 @@ func TestRedisClientCacheOffReadsOnce(t *testing.T) {
 	}
 	if n := redisGets(t, off) - before; n != 1 {
 		t.Errorf("the view after another replica's change sent %d GETs, want 1", n)
+	}
+}
+
+// TestRedisClientCacheRefreshesAhead: a session in use is read again in the background before its
+// copy runs out, so its page views never wait for Redis after the first (bounds shortened here: a
+// copy runs out 600 ms after it was read, and is due for a refresh after 150 ms).
+func TestRedisClientCacheRefreshesAhead(t *testing.T) {
+	url, _, _ := startRedis(t)
+	b := newRedisBackend(t, url)
+	b.cache.maxStale, b.cache.refreshAfter = 600*time.Millisecond, 150*time.Millisecond
+	m := newManager(t, b, nil)
+	want := realisticData()
+	c := saveNew(t, m, want)
+	mustLoad(t, m, c) // the first view reads Redis and fills the cache
+	st0, ok := b.CacheStats()
+	if !ok {
+		t.Fatal("no client-side cache")
+	}
+	gets0 := redisGets(t, b)
+	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(40 * time.Millisecond) {
+		if s := mustLoad(t, m, c); s.IsNew() || s.Data.AccessToken != want.AccessToken {
+			t.Fatal("page view lost the session")
+		}
+	}
+	st, _ := b.CacheStats()
+	if n := st.Misses - st0.Misses; n != 0 {
+		t.Errorf("%d page views read Redis in 2 s of views every 40 ms; a copy refreshed ahead should never run out", n)
+	}
+	refreshes, gets := st.Refreshes-st0.Refreshes, redisGets(t, b)-gets0
+	if refreshes < 3 || gets < 3 || gets > int(refreshes) {
+		t.Errorf("%d refreshes, %d GETs to Redis in 2 s: want a background read every ~150 ms, and no GET of a page view", refreshes, gets)
 	}
 }

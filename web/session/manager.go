@@ -49,6 +49,9 @@ func NewManager(b Backend, o Options) (*Manager, error) {
 // Store returns the gorilla/sessions store under the Manager.
 func (m *Manager) Store() *Store { return m.store }
 
+// Backend returns the backend the sessions are kept in.
+func (m *Manager) Backend() Backend { return m.store.backend }
+
 // CookieName returns the name of the session cookie.
 func (m *Manager) CookieName() string { return m.store.name }
 

@@ -39,17 +39,17 @@ const (
 	// item 8). It also bounds the release of a lock once the request that held it has gone.
 	redisOpTimeout = time.Second
 
-	// Client-side caching (GetCached). The cache has as many entries as the Store's decoded cache,
-	// whose entries it serves (a copy the Store cannot match is never used). go-redis splits it into
-	// 16 shards by key hash with 8 entries each, so a shard that more of the held sessions hash to
-	// reads some of them from Redis again; more entries would hold them all but cost some 20 KB of
-	// heap each, which the memory target (10,000 sessions within 50 MiB) does not leave room for
-	// (docs/performance.md §0.7). An entry is served for at most cacheMaxStaleness after it was read
-	// even if Redis's invalidation is lost; a failed cached read turns the cache off for
-	// cacheRetryAfter.
+	// Client-side caching (GetCached, through sessionCache). The cache has as many entries as the
+	// Store's decoded cache, whose entries it serves (a copy the Store cannot match is never used).
+	// An entry is served for at most cacheMaxStaleness after it was read even if Redis's invalidation
+	// is lost; a page view that finds it older than cacheRefreshAfter has it read again in the
+	// background (at most cacheRefreshQueue waiting, one read at a time). A failed cached read turns
+	// the cache off for cacheRetryAfter.
 	cacheEntries      = decodedEntries
 	cacheBytes        = 8 << 20
 	cacheMaxStaleness = 5 * time.Second
+	cacheRefreshAfter = 3 * time.Second
+	cacheRefreshQueue = 64
 	cacheRetryAfter   = 30 * time.Second
 	cachePoolSize     = 4
 	// clientCacheParam is the console's own URL query parameter (removed before go-redis sees the URL):
@@ -75,6 +75,11 @@ type RedisBackend struct {
 	// view usually finds the session without a round trip (issue 22). nil when the cache is off
 	// (client_cache=off, or a database other than 0, which go-redis's cache does not support).
 	cached *redis.Client
+	// cache is cached's client-side cache; refreshes carries the keys it wants read again to the
+	// refresher goroutine, which stops when done is closed (Close).
+	cache     *sessionCache
+	refreshes chan string
+	done      chan struct{}
 	// cachedOffUntil (Unix nanoseconds) pauses cached reads after one failed: GetCached then answers
 	// from Redis itself.
 	cachedOffUntil atomic.Int64
@@ -142,14 +147,58 @@ func NewRedisBackend(rawURL string) (*RedisBackend, error) {
 		// It only reads, and only on a miss: a few connections (each with its buffers and Redis's
 		// tracking state) are enough.
 		copt.PoolSize = cachePoolSize
-		copt.ClientSideCacheConfig = &redis.ClientSideCacheConfig{
-			MaxEntries:     cacheEntries,
-			MaxMemoryBytes: cacheBytes,
-			MaxStaleness:   cacheMaxStaleness,
-		}
+		b.refreshes = make(chan string, cacheRefreshQueue)
+		b.done = make(chan struct{})
+		b.cache = newSessionCache(cacheEntries, cacheBytes, cacheMaxStaleness, cacheRefreshAfter, b.queueRefresh)
+		copt.ClientSideCache = b.cache
 		b.cached = redis.NewClient(&copt)
+		go b.refresher()
 	}
 	return b, nil
+}
+
+// CacheStats reports the client-side cache's counts; ok is false when the cache is off.
+func (b *RedisBackend) CacheStats() (st CacheStats, ok bool) {
+	if b.cache == nil {
+		return CacheStats{}, false
+	}
+	return CacheStats{Hits: b.cache.hits.Load(), Misses: b.cache.misses.Load(), Refreshes: b.cache.refreshes.Load()}, true
+}
+
+// queueRefresh asks the refresher to read a session key again; nsKey is the key as the cache names it
+// (go-redis's namespace, then the key). It never blocks: with the queue full the copy simply runs out
+// and the page view that finds it gone reads it.
+func (b *RedisBackend) queueRefresh(nsKey string) bool {
+	key := nsKey[strings.LastIndexByte(nsKey, 0)+1:]
+	if !strings.HasPrefix(key, redisSessionKey) {
+		return false
+	}
+	select {
+	case b.refreshes <- key:
+		return true
+	default:
+		return false
+	}
+}
+
+// refresher reads again, through the cached client, the session keys whose copies are due for it, one
+// at a time, until Close. The cache answers these reads with a miss (refreshKey), so each publishes
+// a new copy; a failed read leaves the copy as it was, to run out.
+func (b *RedisBackend) refresher() {
+	base := context.WithValue(context.Background(), refreshKey{}, true)
+	for {
+		select {
+		case <-b.done:
+			return
+		case key := <-b.refreshes:
+			if time.Now().UnixNano() < b.cachedOffUntil.Load() {
+				continue
+			}
+			ctx, cancel := b.opContext(base)
+			_ = b.cached.Get(ctx, key).Err()
+			cancel()
+		}
+	}
 }
 
 // clientCacheOption removes the console's client_cache parameter from rawURL and reports whether it
@@ -213,8 +262,8 @@ func (b *RedisBackend) Get(ctx context.Context, key string) ([]byte, error) {
 	return val, nil
 }
 
-// GetCached returns the value stored under key like Get, but from go-redis's client-side cache when
-// it holds the key: no round trip. The copy may lag a change made by another client until Redis's
+// GetCached returns the value stored under key like Get, but from the client-side cache
+// (sessionCache) when it holds the key: no round trip. The copy may lag a change made by another client until Redis's
 // invalidation arrives (milliseconds; at most cacheMaxStaleness if one is lost), so the Store uses
 // it only to confirm a value it has read or written itself, for page views (never for Reload or a
 // save's merge). Without the cache, or for cacheRetryAfter after a cached read failed, it is Get, and
@@ -343,6 +392,7 @@ func (b *RedisBackend) Close() error {
 	b.closed.Do(func() {
 		err = b.client.Close()
 		if b.cached != nil {
+			close(b.done)
 			err = errors.Join(err, b.cached.Close())
 		}
 	})
