@@ -279,8 +279,15 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, c tem
 	// The length is known: the page goes out in one piece, without chunked encoding.
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
-	return err
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return err
+	}
+	// Send what the server still buffers (the last few KB of a page) now rather than after the
+	// middleware's access log and metrics: the page is complete at the browser that much sooner.
+	if err := http.NewResponseController(w).Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return nil
 }
 
 // save writes the request's session back (and its cookie). An anonymous visitor with nothing to keep
