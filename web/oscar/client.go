@@ -26,6 +26,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/oscarconsole/oscar-console/web/lru"
 )
 
 // Creds are the credentials of one call: a bearer token (an EGI Check-in
@@ -81,6 +83,9 @@ func (c Creds) identity() string {
 	return "none"
 }
 
+// checkedEndpoints bounds the endpoints a Client remembers as checked.
+const checkedEndpoints = 256
+
 // Defaults for Options.
 const (
 	DefaultMaxBody        = 10 << 20
@@ -129,6 +134,9 @@ type Client struct {
 	s3URL       func(region string) string
 
 	lists *listCache // summaries of recent service lists (ServiceSummaries)
+	// checked holds endpoints that checkEndpoint found normalised and within the policy (which does
+	// not change), so that a call does not parse its endpoint again.
+	checked *lru.Cache[struct{}]
 
 	mu       sync.Mutex
 	features map[string]featuresEntry
@@ -166,6 +174,7 @@ func New(o Options) *Client {
 		now:         time.Now,
 		features:    make(map[string]featuresEntry),
 		lists:       newListCache(),
+		checked:     lru.New[struct{}](checkedEndpoints, checkedEndpoints),
 	}
 }
 

@@ -55,7 +55,7 @@ func (c *Client) Presign(ctx context.Context, ep Endpoint, cr Creds, bucket stri
 		return nil, err
 	}
 	var v PresignResponse
-	if err := decode(op, ep.Host(), r, &v); err != nil {
+	if err := decode(op, ep, r, &v); err != nil {
 		return nil, err
 	}
 	return &v, nil

@@ -86,7 +86,7 @@ func (c *Client) changeFederation(ctx context.Context, ep Endpoint, cr Creds, op
 	}
 	var f FederationInfo
 	if json.Valid(r.body) {
-		if err := decode(op, ep.Host(), r, &f); err != nil {
+		if err := decode(op, ep, r, &f); err != nil {
 			return nil, err
 		}
 	} else {

@@ -28,7 +28,7 @@ func (c *Client) Jobs(ctx context.Context, ep Endpoint, cr Creds, svc, page stri
 		return nil, &Error{Op: op, Kind: Forbidden, Status: r.status, Host: ep.Host(), Message: "you may not see the jobs of this service"}
 	}
 	var v JobsResponse
-	if err := decode(op, ep.Host(), r, &v); err != nil {
+	if err := decode(op, ep, r, &v); err != nil {
 		return nil, err
 	}
 	if v.Jobs == nil {

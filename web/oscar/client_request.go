@@ -48,6 +48,9 @@ type response struct {
 // checkEndpoint re-validates ep: an Endpoint built by conversion instead of
 // ParseEndpoint must not bypass the policy.
 func (c *Client) checkEndpoint(op string, ep Endpoint) error {
+	if _, ok := c.checked.Get(string(ep)); ok {
+		return nil
+	}
 	norm, err := ParseEndpoint(string(ep), c.policy)
 	if err != nil {
 		return &Error{Op: op, Kind: Refused, Host: ep.Host(), Message: strings.TrimPrefix(err.Error(), ErrEndpoint.Error()+": "), Err: err}
@@ -55,6 +58,7 @@ func (c *Client) checkEndpoint(op string, ep Endpoint) error {
 	if norm != ep {
 		return &Error{Op: op, Kind: Refused, Host: ep.Host(), Message: "the endpoint is not normalised (use ParseEndpoint)"}
 	}
+	c.checked.Put(string(ep), struct{}{}, 1)
 	return nil
 }
 
@@ -331,9 +335,10 @@ func redirectError(op, host string, resp *http.Response) *Error {
 }
 
 // decode unmarshals a JSON response body.
-func decode(op, host string, r *response, v any) error {
+func decode(op string, ep Endpoint, r *response, v any) error {
 	if err := json.Unmarshal(r.body, v); err != nil {
-		return &Error{Op: op, Kind: Garbage, Status: r.status, Host: host, Message: "the answer is not the expected JSON", Err: err}
+		// ep.Host parses the URL: only for the error.
+		return &Error{Op: op, Kind: Garbage, Status: r.status, Host: ep.Host(), Message: "the answer is not the expected JSON", Err: err}
 	}
 	return nil
 }
@@ -344,7 +349,7 @@ func (c *Client) getJSON(ctx context.Context, ep Endpoint, cr Creds, op string, 
 	if err != nil {
 		return err
 	}
-	return decode(op, ep.Host(), r, v)
+	return decode(op, ep, r, v)
 }
 
 // streamList performs a GET of a JSON array and decodes its elements one by one as they arrive, so

@@ -112,7 +112,7 @@ func (c *Client) ServiceAction(ctx context.Context, ep Endpoint, cr Creds, name,
 		return nil, err
 	}
 	var st DeploymentStatus
-	if err := decode(op, ep.Host(), r, &st); err != nil {
+	if err := decode(op, ep, r, &st); err != nil {
 		return nil, err
 	}
 	return &st, nil

@@ -258,3 +258,32 @@ func TestReadCappedSized(t *testing.T) {
 		}
 	}
 }
+
+// checkEndpoint remembers the endpoints it accepted, never one it refused: an endpoint outside the
+// policy, or not normalised, is refused on every call.
+func TestCheckEndpointRemembersOnlyAccepted(t *testing.T) {
+	c := New(Options{})
+	good, err := ParseEndpoint("https://oscar.example.org", c.policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := c.checkEndpoint("t", good); err != nil {
+			t.Fatalf("checkEndpoint(%s): %v", good, err)
+		}
+	}
+	if _, ok := c.checked.Get(string(good)); !ok {
+		t.Error("an accepted endpoint was not remembered")
+	}
+	for _, bad := range []Endpoint{"http://127.0.0.1:8080", "https://169.254.169.254", "https://OSCAR.example.org/", "https://oscar.example.org/?x=1"} {
+		for range 2 {
+			var oe *Error
+			if err := c.checkEndpoint("t", bad); !errors.As(err, &oe) || oe.Kind != Refused {
+				t.Fatalf("checkEndpoint(%s): %v, want Refused", bad, err)
+			}
+		}
+		if _, ok := c.checked.Get(string(bad)); ok {
+			t.Errorf("refused endpoint %s remembered", bad)
+		}
+	}
+}

@@ -143,7 +143,7 @@ func decoded[T any](op string, ep Endpoint, r *response, err error) (*T, error) 
 		return nil, err
 	}
 	var v T
-	if err := decode(op, ep.Host(), r, &v); err != nil {
+	if err := decode(op, ep, r, &v); err != nil {
 		return nil, err
 	}
 	return &v, nil

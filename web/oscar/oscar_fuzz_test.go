@@ -261,7 +261,7 @@ func FuzzDecodeService(f *testing.F) {
 			new(DeploymentStatus), new(DeploymentLogStream),
 		} {
 			r := &response{status: 200, body: data}
-			if err := decode("fuzz", "oscar.example", r, v); err != nil {
+			if err := decode("fuzz", "https://oscar.example", r, v); err != nil {
 				var oe *Error
 				if !errors.As(err, &oe) || oe.Kind != Garbage || oe.UserMessage() == "" {
 					t.Fatalf("decode error %v is not a Garbage *Error with words", err)

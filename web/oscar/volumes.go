@@ -77,7 +77,7 @@ func (c *Client) CreateVolume(ctx context.Context, ep Endpoint, cr Creds, req Vo
 		return nil, err
 	}
 	var v ManagedVolume
-	if err := decode(op, ep.Host(), r, &v); err != nil {
+	if err := decode(op, ep, r, &v); err != nil {
 		return nil, err
 	}
 	return &v, nil
