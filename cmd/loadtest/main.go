@@ -10,7 +10,8 @@
 // fake OSCAR (web/oscar/oscartest) answering after a fixed latency, both on loopback ports. With
 // -target it drives a console that is already running instead; the fake OSCAR still runs here, and
 // the users sign in to it. Everything stays on this machine: -target, -redis and the fake's address
-// must be loopback.
+// must be loopback. With -redis, the report also says how page views read their sessions: from the
+// console's client-side cache or from Redis, and how many copies were read again in the background.
 //
 // Sign-in (-login): "oidc" (the default) writes one EGI-like OIDC session per user straight through
 // the console's session Manager, with an access token shaped like an EGI Check-in JWT that the fake
