@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -352,7 +353,14 @@ func TestEveryLogLineOfARequestNamesIt(t *testing.T) {
 	if resp.Header.Get("X-Request-Id") != "req-log-1" {
 		t.Fatalf("X-Request-Id = %q", resp.Header.Get("X-Request-Id"))
 	}
-	lines := strings.Split(strings.TrimSpace(s.logs.String()[before:]), "\n")
+	// The page is sent (flushed) before the access log is written: wait for that line.
+	var lines []string
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		lines = strings.Split(strings.TrimSpace(s.logs.String()[before:]), "\n")
+		if len(lines) >= 2 || time.Now().After(deadline) {
+			break
+		}
+	}
 	if len(lines) < 2 {
 		t.Fatalf("the refused sign-in wrote %d log lines, want the handler's and the access log's:\n%s", len(lines), strings.Join(lines, "\n"))
 	}
