@@ -20,10 +20,11 @@ func (t text) Render(_ context.Context, w io.Writer) error {
 	return err
 }
 
-// badge is a state badge: <span class="badge CLASS" title="TITLE" data-testid="TESTID">LABEL</span>,
+// badgeSpan is a state badge, <span class="badge CLASS" title="TITLE" data-testid="TESTID">LABEL</span>,
 // with the class, title and test ID only when set. Every value is escaped.
 type badgeSpan struct{ class, label, title, testid string }
 
+// badge is `@badge(class, label, title, testid)` in a template.
 func badge(class, label, title, testid string) badgeSpan {
 	return badgeSpan{class: class, label: label, title: title, testid: testid}
 }
