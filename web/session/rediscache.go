@@ -38,9 +38,9 @@ type sessionCache struct {
 
 	mu      sync.Mutex
 	entries map[string]*cacheEntry // by cache key
-	byKey   map[string]map[*cacheEntry]struct{}
-	byConn  map[uint64]map[*cacheEntry]struct{}
-	lru     list.List // of *cacheEntry, most recently used first
+	byKey   map[string]entrySet    // by Redis key, for invalidations
+	byConn  map[uint64]entrySet    // by the connection that read them (cacheEntry.conn)
+	lru     list.List              // of *cacheEntry, most recently used first
 	bytes   int64
 	token   uint64
 
@@ -89,8 +89,8 @@ func newSessionCache(maxEntries int, maxBytes int64, maxStale, refreshAfter time
 		maxEntries: maxEntries, maxBytes: maxBytes, maxStale: maxStale, refreshAfter: refreshAfter,
 		refresh: refresh, now: time.Now,
 		entries: map[string]*cacheEntry{},
-		byKey:   map[string]map[*cacheEntry]struct{}{},
-		byConn:  map[uint64]map[*cacheEntry]struct{}{},
+		byKey:   map[string]entrySet{},
+		byConn:  map[uint64]entrySet{},
 	}
 }
 
@@ -194,12 +194,7 @@ func (c *sessionCache) Reserve(cacheKey string, redisKeys []string) (uint64, boo
 		e.elem = c.lru.PushFront(e)
 		c.entries[cacheKey] = e
 		for _, k := range e.redisKeys {
-			set := c.byKey[k]
-			if set == nil {
-				set = map[*cacheEntry]struct{}{}
-				c.byKey[k] = set
-			}
-			set[e] = struct{}{}
+			addTo(c.byKey, k, e)
 		}
 	}
 	c.token++
@@ -230,12 +225,7 @@ func (c *sessionCache) FulfillOwned(cacheKey string, token, ownerConnID uint64, 
 	c.unindexConnLocked(e)
 	e.conn = ownerConnID
 	if ownerConnID != 0 {
-		set := c.byConn[ownerConnID]
-		if set == nil {
-			set = map[*cacheEntry]struct{}{}
-			c.byConn[ownerConnID] = set
-		}
-		set[e] = struct{}{}
+		addTo(c.byConn, ownerConnID, e)
 	}
 	if e.wait != nil {
 		close(e.wait)
@@ -274,12 +264,7 @@ func (c *sessionCache) Cancel(cacheKey string, token uint64) bool {
 func (c *sessionCache) DeleteByRedisKey(redisKey string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n := 0
-	for e := range c.byKey[redisKey] {
-		c.removeLocked(e)
-		n++
-	}
-	return n
+	return c.removeAllLocked(c.byKey[redisKey])
 }
 
 // DeleteByCacheKey implements redis.Cache.
@@ -299,12 +284,7 @@ func (c *sessionCache) DeleteByCacheKey(cacheKey string) bool {
 func (c *sessionCache) EvictByConn(connID uint64) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n := 0
-	for e := range c.byConn[connID] {
-		c.removeLocked(e)
-		n++
-	}
-	return n
+	return c.removeAllLocked(c.byConn[connID])
 }
 
 // Flush implements redis.Cache.
@@ -326,16 +306,42 @@ func (c *sessionCache) Len() (int, int64) {
 }
 
 func (c *sessionCache) unindexConnLocked(e *cacheEntry) {
-	if e.conn == 0 {
-		return
+	if e.conn != 0 {
+		dropFrom(c.byConn, e.conn, e)
+		e.conn = 0
 	}
-	if set := c.byConn[e.conn]; set != nil {
+}
+
+// entrySet is the entries under one key of an index.
+type entrySet map[*cacheEntry]struct{}
+
+func addTo[K comparable](index map[K]entrySet, k K, e *cacheEntry) {
+	set := index[k]
+	if set == nil {
+		set = entrySet{}
+		index[k] = set
+	}
+	set[e] = struct{}{}
+}
+
+// dropFrom removes e from index[k], and the key once its set is empty.
+func dropFrom[K comparable](index map[K]entrySet, k K, e *cacheEntry) {
+	if set := index[k]; set != nil {
 		delete(set, e)
 		if len(set) == 0 {
-			delete(c.byConn, e.conn)
+			delete(index, k)
 		}
 	}
-	e.conn = 0
+}
+
+// removeAllLocked removes every entry of set (an index's set, which empties as they go).
+func (c *sessionCache) removeAllLocked(set entrySet) int {
+	n := 0
+	for e := range set {
+		c.removeLocked(e)
+		n++
+	}
+	return n
 }
 
 // removeLocked drops e and wakes its waiters; a read in progress for it can no longer publish.
@@ -347,12 +353,7 @@ func (c *sessionCache) removeLocked(e *cacheEntry) {
 	c.lru.Remove(e.elem)
 	c.bytes -= int64(len(e.value))
 	for _, k := range e.redisKeys {
-		if set := c.byKey[k]; set != nil {
-			delete(set, e)
-			if len(set) == 0 {
-				delete(c.byKey, k)
-			}
-		}
+		dropFrom(c.byKey, k, e)
 	}
 	c.unindexConnLocked(e)
 	if e.wait != nil {
