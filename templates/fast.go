@@ -30,24 +30,33 @@ func badge(class, label, title, testid string) badgeSpan {
 }
 
 func (b badgeSpan) Render(_ context.Context, w io.Writer) error {
-	parts := [...]string{`<span class="badge`, "", "", "", "", "", "", "", `>`, templ.EscapeString(b.label), `</span>`}
+	sw := stickyWriter{w: w}
+	sw.write(`<span class="badge`)
 	if b.class != "" {
-		parts[1], parts[2] = " ", templ.EscapeString(b.class)
+		sw.write(" ", templ.EscapeString(b.class))
 	}
-	parts[3] = `"`
+	sw.write(`"`)
 	if b.title != "" {
-		parts[4], parts[5] = ` title="`+templ.EscapeString(b.title), `"`
+		sw.write(` title="`, templ.EscapeString(b.title), `"`)
 	}
 	if b.testid != "" {
-		parts[6], parts[7] = ` data-testid="`+templ.EscapeString(b.testid), `"`
+		sw.write(` data-testid="`, templ.EscapeString(b.testid), `"`)
 	}
+	sw.write(`>`, templ.EscapeString(b.label), `</span>`)
+	return sw.err
+}
+
+// stickyWriter writes strings until the first error, which it keeps.
+type stickyWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stickyWriter) write(parts ...string) {
 	for _, p := range parts {
-		if p == "" {
-			continue
+		if s.err != nil {
+			return
 		}
-		if _, err := io.WriteString(w, p); err != nil {
-			return err
-		}
+		_, s.err = io.WriteString(s.w, p)
 	}
-	return nil
 }

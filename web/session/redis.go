@@ -70,10 +70,11 @@ return 0`)
 // Redis itself (SET ... PX), and Lock is a Redis lock with a bound, valid across replicas.
 type RedisBackend struct {
 	client *redis.Client
-	// cached is a second client whose GETs go through go-redis's client-side cache: Redis tracks the
-	// keys it has read (RESP3 CLIENT TRACKING) and tells it when another client changes them, so a page
+	// cached is a second client whose GETs go through go-redis's client-side caching, with the
+	// console's own cache (cache, below): Redis tracks the keys it has read (RESP3 CLIENT TRACKING)
+	// and tells it when another client changes them, so a page
 	// view usually finds the session without a round trip (issue 22). nil when the cache is off
-	// (client_cache=off, or a database other than 0, which go-redis's cache does not support).
+	// (client_cache=off, or a database other than 0, which go-redis's caching does not support).
 	cached *redis.Client
 	// cache is cached's client-side cache; refreshes carries the keys it wants read again to the
 	// refresher goroutine, which stops when done is closed (Close).
@@ -262,9 +263,9 @@ func (b *RedisBackend) Get(ctx context.Context, key string) ([]byte, error) {
 	return val, nil
 }
 
-// GetCached returns the value stored under key like Get, but from the client-side cache
-// (sessionCache) when it holds the key: no round trip. The copy may lag a change made by another client until Redis's
-// invalidation arrives (milliseconds; at most cacheMaxStaleness if one is lost), so the Store uses
+// GetCached returns the value stored under key like Get, but from the client-side cache (sessionCache)
+// when it holds the key: no round trip. The copy may lag a change made by another client until
+// Redis's invalidation arrives (milliseconds; at most cacheMaxStaleness if one is lost), so the Store uses
 // it only to confirm a value it has read or written itself, for page views (never for Reload or a
 // save's merge). Without the cache, or for cacheRetryAfter after a cached read failed, it is Get, and
 // fresh is true.
