@@ -3,6 +3,8 @@ package templates
 import (
 	"context"
 	"io"
+	"strings"
+	"sync"
 
 	"github.com/a-h/templ"
 )
@@ -16,9 +18,33 @@ import (
 type text string
 
 func (t text) Render(_ context.Context, w io.Writer) error {
-	_, err := io.WriteString(w, templ.EscapeString(string(t)))
+	return escapeTo(w, string(t))
+}
+
+// escapeTo writes s to w escaped as templ.EscapeString (html.EscapeString) escapes it, without
+// building the escaped copy: the runs between special characters go out as they are. Long text with
+// many quotes (the token page's pretty-printed JSON) is where the copy cost most.
+func escapeTo(w io.Writer, s string) error {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		e := htmlEntities[s[i]]
+		if e == "" {
+			continue
+		}
+		if _, err := io.WriteString(w, s[last:i]); err != nil {
+			return err
+		}
+		if _, err := io.WriteString(w, e); err != nil {
+			return err
+		}
+		last = i + 1
+	}
+	_, err := io.WriteString(w, s[last:])
 	return err
 }
+
+// htmlEntities gives, for each byte html.EscapeString replaces, its replacement.
+var htmlEntities = [256]string{'&': "&amp;", '\'': "&#39;", '<': "&lt;", '>': "&gt;", '"': "&#34;"}
 
 // badgeSpan is a state badge, <span class="badge CLASS" title="TITLE" data-testid="TESTID">LABEL</span>,
 // with the class, title and test ID only when set. Every value is escaped.
@@ -30,33 +56,151 @@ func badge(class, label, title, testid string) badgeSpan {
 }
 
 func (b badgeSpan) Render(_ context.Context, w io.Writer) error {
-	sw := stickyWriter{w: w}
-	sw.write(`<span class="badge`)
+	return writeBuilt(w, b.append)
+}
+
+func (b badgeSpan) append(dst []byte) []byte {
+	dst = append(dst, `<span class="badge`...)
 	if b.class != "" {
-		sw.write(" ", templ.EscapeString(b.class))
+		dst = append(dst, ' ')
+		dst = appendEscaped(dst, b.class)
 	}
-	sw.write(`"`)
+	dst = append(dst, '"')
 	if b.title != "" {
-		sw.write(` title="`, templ.EscapeString(b.title), `"`)
+		dst = append(dst, ` title="`...)
+		dst = appendEscaped(dst, b.title)
+		dst = append(dst, '"')
 	}
 	if b.testid != "" {
-		sw.write(` data-testid="`, templ.EscapeString(b.testid), `"`)
+		dst = append(dst, ` data-testid="`...)
+		dst = appendEscaped(dst, b.testid)
+		dst = append(dst, '"')
 	}
-	sw.write(`>`, templ.EscapeString(b.label), `</span>`)
-	return sw.err
+	dst = append(dst, '>')
+	dst = appendEscaped(dst, b.label)
+	return append(dst, `</span>`...)
 }
 
-// stickyWriter writes strings until the first error, which it keeps.
-type stickyWriter struct {
-	w   io.Writer
-	err error
-}
+// serviceRows are the rows of the services list, written directly: the same HTML as the rows'
+// markup in templ would give, without templ's per-attribute boxing and per-text copies, gathered in
+// one buffer and written at once (25 rows a view). Each row's URL is a path the handler built
+// (templ.SafeURL in the markup): escaped, not sanitised.
+type serviceRows []ServiceRow
 
-func (s *stickyWriter) write(parts ...string) {
-	for _, p := range parts {
-		if s.err != nil {
-			return
+func (rows serviceRows) Render(_ context.Context, w io.Writer) error {
+	return writeBuilt(w, func(b []byte) []byte {
+		for i := range rows {
+			b = appendServiceRow(b, &rows[i])
 		}
-		_, s.err = io.WriteString(s.w, p)
-	}
+		return b
+	})
 }
+
+// writeBuilt builds HTML with build in a pooled buffer and writes it to w at once.
+func writeBuilt(w io.Writer, build func([]byte) []byte) error {
+	bp := htmlBuffers.Get().(*[]byte)
+	b := build((*bp)[:0])
+	_, err := w.Write(b)
+	if cap(b) <= maxPooledHTML {
+		*bp = b
+		htmlBuffers.Put(bp)
+	}
+	return err
+}
+
+// htmlBuffers keep the buffers writeBuilt builds in; one grown past maxPooledHTML (a very long
+// page) is left to the garbage collector.
+var htmlBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+const maxPooledHTML = 256 << 10
+
+func appendServiceRow(b []byte, s *ServiceRow) []byte {
+	b = append(b, `<tr data-testid="service-row"><td><input type="checkbox" name="name" value="`...)
+	b = appendEscaped(b, s.Name)
+	b = append(b, `" id="sel-`...)
+	b = appendEscaped(b, s.Name)
+	b = append(b, `" aria-label="Select `...)
+	b = appendEscaped(b, s.Name)
+	b = append(b, `"></td><th scope="row"><a href="`...)
+	b = appendEscaped(b, s.URL)
+	b = append(b, `" data-testid="service-name">`...)
+	b = appendEscaped(b, s.Name)
+	b = append(b, `</a> `...)
+	if s.Kind != "" {
+		b = append(b, `<span class="badge" data-testid="service-kind">`...)
+		b = appendEscaped(b, s.Kind)
+		b = append(b, `</span> `...)
+	}
+	if s.App != "" {
+		b = append(b, `<a class="badge" href="/apps" data-testid="service-app">`...)
+		b = appendEscaped(b, s.App)
+		b = append(b, `</a>`...)
+	}
+	b = append(b, `</th><td class="op-code">`...)
+	b = appendEscaped(b, s.Image)
+	b = append(b, `</td><td>`...)
+	b = appendEscaped(b, dash(s.CPU))
+	b = append(b, `</td><td>`...)
+	b = appendEscaped(b, dash(s.Memory))
+	b = append(b, `</td><td>`...)
+	b = appendEscaped(b, s.Visibility)
+	b = append(b, `</td><td>`...)
+	b = appendEscaped(b, dash(s.Owner))
+	if s.Mine {
+		b = append(b, ` <span class="badge">you</span>`...)
+	}
+	b = append(b, `</td><td>`...)
+	if s.State != "" {
+		b = badge(s.StateClass, s.State, s.Reason, "").append(b)
+	} else {
+		b = append(b, `<span class="muted">—</span>`...)
+	}
+	return append(b, `</td></tr>`...)
+}
+
+// appendEscaped appends s HTML-escaped as templ.EscapeString would escape it.
+func appendEscaped(b []byte, s string) []byte {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		if e := htmlEntities[s[i]]; e != "" {
+			b = append(b, s[last:i]...)
+			b = append(b, e...)
+			last = i + 1
+		}
+	}
+	return append(b, s[last:]...)
+}
+
+// mainNav is the main navigation of a signed-in page. It depends only on the page's section and on
+// which optional sections the cluster has, so each variant is rendered once (mainNavMarkup) and kept:
+// a few dozen variants at most, since a section the navigation does not know counts as none.
+func mainNav(l Layout) templ.Component {
+	k := navKey{hub: l.Hub, volumes: l.Volumes, admin: l.Admin}
+	if navSections[l.Nav] {
+		k.nav = l.Nav
+	}
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		if html, ok := navCache.Load(k); ok {
+			_, err := io.WriteString(w, html.(string))
+			return err
+		}
+		var b strings.Builder
+		if err := mainNavMarkup(Layout{Nav: k.nav, Hub: k.hub, Volumes: k.volumes, Admin: k.admin}).Render(ctx, &b); err != nil {
+			return err
+		}
+		navCache.Store(k, b.String())
+		_, err := io.WriteString(w, b.String())
+		return err
+	})
+}
+
+type navKey struct {
+	nav                 string
+	hub, volumes, admin bool
+}
+
+// navSections are the sections mainNavMarkup links (and marks as the current page).
+var navSections = map[string]bool{"services": true, "hub": true, "buckets": true, "volumes": true, "apps": true,
+	"token": true, "cluster": true, "usage": true, "admin": true}
+
+var navCache sync.Map // navKey → string
