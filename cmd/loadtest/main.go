@@ -45,6 +45,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strings"
 	"syscall"
@@ -97,6 +98,7 @@ type config struct {
 	weight         bool
 	floor          bool // -floor: measure the bare floor handler in place of the console
 	cpuprofile     string
+	traceFile      string
 	oscar          string // a real OSCAR's base URL (read-only load through the console)
 	oscarUser      string
 	passwordFile   string
@@ -137,6 +139,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.concurrency, "concurrency", 100, "memory mode: concurrent page loads while activating the sessions")
 	fs.BoolVar(&c.floor, "floor", false, "in-process console: after learning the OSCAR calls and page size of every page, measure a bare handler that makes the same calls and writes pages of the same size in its place: what this machine costs a page before the console's own work")
 	fs.BoolVar(&c.weight, "weight", true, "report the page weight of the services page (first view, empty cache)")
+	fs.StringVar(&c.traceFile, "trace", "", "write an execution trace of the measured load, for go tool trace (-pprof=sched|syscall|sync|net: where page views wait)")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the measured load (in-process console: the console's code is in it)")
 	fs.StringVar(&c.oscar, "oscar", "", "a real OSCAR's base URL: the console in this process calls it (read-only: GET only) with -user's account, and the report gives OSCAR's own latency per call beside the pages'")
 	fs.StringVar(&c.oscarUser, "user", "", "-oscar: OSCAR basic-auth user")
@@ -241,6 +244,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if c.floor && (c.target != "" || c.sessions > 0 || c.oscar != "") {
 		problems = append(problems, "-floor replaces the console in this process in front of the fake OSCAR: no -target, -sessions or -oscar")
+	}
+	if c.traceFile != "" && c.cpuprofile != "" {
+		problems = append(problems, "-trace and -cpuprofile: one at a time (each would skew the other)")
 	}
 	if c.redis != "" {
 		if _, err := checkLoopbackURL("-redis", c.redis, "redis"); err != nil {
@@ -422,6 +428,15 @@ func runLoad(ctx context.Context, c *config, out io.Writer) error {
 		// Only the measured part: the warm-up's first connections and cold caches stay out.
 		d.onMeasure = func() error { return pprof.StartCPUProfile(f) }
 		d.onMeasured = pprof.StopCPUProfile
+	}
+	if c.traceFile != "" {
+		f, err := os.Create(c.traceFile)
+		if err != nil {
+			return fmt.Errorf("loadtest: -trace: %w", err)
+		}
+		defer f.Close()
+		d.onMeasure = func() error { return trace.Start(f) }
+		d.onMeasured = trace.Stop
 	}
 	res, err := d.run(ctx, c.warmup, c.duration, c.requests, observed)
 	if err != nil {

@@ -130,6 +130,7 @@ func TestParseFlagsRefuses(t *testing.T) {
 		{"user without oscar", []string{"-user", "x"}, "-oscar"},
 		{"floor with target", []string{"-floor", "-target", "http://127.0.0.1:8080", "-login", "form"}, "-floor"},
 		{"floor in memory mode", []string{"-floor", "-sessions", "10"}, "-floor"},
+		{"trace and profile", []string{"-trace", "t.out", "-cpuprofile", "c.out"}, "-trace"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -546,5 +547,28 @@ func TestLoadWithRedisReportsSessionReads(t *testing.T) {
 	}
 	if hits, _ := strconv.Atoi(m[1]); hits < 10 || m[2] != "0" {
 		t.Errorf("session reads: %s from the copy, %s from Redis; want every page view's from the copy", m[1], m[2])
+	}
+}
+
+// -trace writes an execution trace of the measured part that go tool trace reads: it holds the
+// console's handler goroutines (its page views ran while tracing).
+func TestTraceOfTheMeasuredLoad(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "trace.out")
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"-trace", path, "-users", "2", "-services", "3", "-jobs", "1",
+		"-latency", "1ms", "-think", "10ms", "-warmup", "100ms", "-duration", "500ms", "-weight=false"}, &out, io.Discard)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The trace's header names the format; its string table names every function on a traced stack.
+	if !bytes.HasPrefix(data, []byte("go 1.")) || !bytes.Contains(data[:16], []byte(" trace")) {
+		t.Fatalf("not an execution trace: %q", data[:min(len(data), 16)])
+	}
+	if !bytes.Contains(data, []byte("oscar-console/handlers.(*Pages)")) {
+		t.Error("the trace holds no frame of the console's handlers")
 	}
 }
