@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -155,10 +156,9 @@ func (p *Pages) showService(w http.ResponseWriter, r *http.Request) error {
 	)
 	g, ctx := errgroup.WithContext(r.Context())
 	g.Go(func() (err error) {
-		s, err = p.oscar.Service(ctx, ep, cr, name, false)
+		s, st, stErr, err = p.serviceWithDeployment(ctx, ep, cr, name)
 		return err
 	})
-	g.Go(func() error { st, stErr = p.oscar.Deployment(ctx, ep, cr, name); return nil })
 	g.Go(func() error { f, fErr = p.oscar.Features(ctx, ep, cr); return nil })
 	g.Go(func() error { jobs, jbErr = p.oscar.Jobs(ctx, ep, cr, name, ""); return nil })
 	g.Go(func() error { fed, fedErr = p.oscar.Federation(ctx, ep, cr, name); return nil })
@@ -188,6 +188,41 @@ func (p *Pages) showService(w http.ResponseWriter, r *http.Request) error {
 		p.log.InfoContext(r.Context(), "job summary unavailable", "service", name, "err", jbErr)
 	}
 	return p.render(w, r, http.StatusOK, templates.ServicePage(p.layout(r, "Service "+name, "services"), props))
+}
+
+// serviceWithDeployment reads a service and its deployment state for the service page: in one call,
+// GET /system/services/{name}?include=deployment, which OSCAR answers with the state's summary
+// (the fields of GET .../deployment but the name and namespace, computed the same way without
+// listing pods). The state's own call is made only when that one cannot give it:
+//
+//   - OSCAR answers 5xx when it cannot read the state (pkg/handlers/read.go fails the whole GET).
+//     The service and its state are then asked for apart, at once, so that a failing state does
+//     not hide the service (stErr says why it is missing).
+//   - An OSCAR that does not know ?include=deployment answers without the summary; the state is
+//     then asked for on its own.
+//
+// err is the service's error; stErr the state's, when the service could be read.
+func (p *Pages) serviceWithDeployment(ctx context.Context, ep oscar.Endpoint, cr oscar.Creds, name string) (s *oscar.Service, st *oscar.DeploymentStatus, stErr, err error) {
+	s, err = p.oscar.Service(ctx, ep, cr, name, true)
+	var oe *oscar.Error
+	switch {
+	case err == nil && s.Deployment != nil:
+		d := s.Deployment
+		return s, &oscar.DeploymentStatus{ServiceName: name, State: d.State, Reason: d.Reason, LastTransitionTime: d.LastTransitionTime,
+			ActiveInstances: d.ActiveInstances, AffectedInstances: d.AffectedInstances, ResourceKind: d.ResourceKind}, nil, nil
+	case err == nil:
+		st, stErr = p.oscar.Deployment(ctx, ep, cr, name)
+		return s, st, stErr, nil
+	case errors.As(err, &oe) && oe.Kind == oscar.Server:
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() (err error) { s, err = p.oscar.Service(gctx, ep, cr, name, false); return err })
+		g.Go(func() error { st, stErr = p.oscar.Deployment(gctx, ep, cr, name); return nil })
+		if err := g.Wait(); err != nil {
+			return nil, nil, nil, err
+		}
+		return s, st, stErr, nil
+	}
+	return nil, nil, nil, err
 }
 
 // buildServiceProps lays a service out in sections. Credentials of storage providers and federated

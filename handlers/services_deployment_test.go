@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,14 +59,12 @@ func TestServicePageShowsDeployment(t *testing.T) {
 	if poll, _ := pg.Doc.Find("#deployment").Attr("data-poll"); poll != "/services/nb/deployment" {
 		t.Errorf("data-poll = %q", poll)
 	}
-	// One call for the state: /deployment, and the service read without ?include=deployment.
-	if n := len(e.requests("GET", "/system/services/nb/deployment")); n != 1 {
-		t.Errorf("%d deployment calls, want 1", n)
+	// One call for the service and its state: the service read with ?include=deployment.
+	if n := len(e.requests("GET", "/system/services/nb/deployment")); n != 0 {
+		t.Errorf("%d deployment calls, want none", n)
 	}
-	for _, r := range e.requests("GET", "/system/services/nb") {
-		if strings.Contains(r.Query, "include") {
-			t.Errorf("service read with %q: the state comes from /deployment", r.Query)
-		}
+	if reads := e.requests("GET", "/system/services/nb"); len(reads) != 1 || reads[0].Query != "include=deployment" {
+		t.Errorf("service reads %+v, want one with include=deployment", reads)
 	}
 
 	// An event-driven service has no deployment panel.
@@ -75,7 +74,7 @@ func TestServicePageShowsDeployment(t *testing.T) {
 	}
 }
 
-// TestServicePageCallsRunConcurrently holds every OSCAR call of the service page until all four
+// TestServicePageCallsRunConcurrently holds every OSCAR call of the service page until all of them
 // have arrived: run one after the other, they never would, and the page would fail.
 func TestServicePageCallsRunConcurrently(t *testing.T) {
 	var (
@@ -83,7 +82,8 @@ func TestServicePageCallsRunConcurrently(t *testing.T) {
 		arrived = map[string]bool{}
 		all     = make(chan struct{})
 	)
-	watch := map[string]bool{"/system/services/nb": true, "/system/services/nb/deployment": true, "/system/logs/nb": true, "/system/config": true}
+	// The deployment state comes with the service (?include=deployment): no call of its own.
+	watch := map[string]bool{"/system/services/nb": true, "/system/logs/nb": true, "/system/config": true}
 	fault := func(w http.ResponseWriter, r *http.Request) bool {
 		if !watch[r.URL.Path] {
 			return false
@@ -109,11 +109,18 @@ func TestServicePageCallsRunConcurrently(t *testing.T) {
 	}
 }
 
+// When OSCAR cannot read the deployment's state, it fails GET .../deployment and, as the real
+// server's read handler does, the service's GET with ?include=deployment too: the page asks for the
+// service alone and shows it, saying the state is not available.
 func TestServicePageWithoutDeploymentState(t *testing.T) {
+	var plain atomic.Int32
 	fault := func(w http.ResponseWriter, r *http.Request) bool {
-		if strings.HasSuffix(r.URL.Path, "/deployment") {
+		if strings.HasSuffix(r.URL.Path, "/deployment") || r.URL.Query().Get("include") == "deployment" {
 			http.Error(w, "kubernetes is down", http.StatusInternalServerError)
 			return true
+		}
+		if r.URL.Path == "/system/services/nb" {
+			plain.Add(1)
 		}
 		return false
 	}
@@ -127,6 +134,41 @@ func TestServicePageWithoutDeploymentState(t *testing.T) {
 	}
 	if pg.Doc.Find(`[data-testid="stop"]`).Length() != 0 {
 		t.Error("actions offered without a known state")
+	}
+	if plain.Load() == 0 {
+		t.Error("the service was not asked for without ?include=deployment")
+	}
+}
+
+// The service page takes the deployment state from the service's own GET, in one call; an OSCAR
+// that answers that GET without the summary (one from before ?include=deployment) gets the state's
+// call of its own.
+func TestServicePageTakesTheStateWithTheService(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		include   bool // OSCAR honours ?include=deployment
+		wantCalls int32
+	}{{"with the service", true, 0}, {"OSCAR without include", false, 1}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stateCalls atomic.Int32
+			fault := func(w http.ResponseWriter, r *http.Request) bool {
+				if strings.HasSuffix(r.URL.Path, "/nb/deployment") {
+					stateCalls.Add(1)
+				}
+				if !tt.include && r.URL.Query().Has("include") {
+					r.URL.RawQuery = "" // as an OSCAR that ignores the parameter
+				}
+				return false
+			}
+			e := newLifecycleEnv(t, oscartest.Options{Fault: fault})
+			pg := e.get("/services/nb")
+			if pg.StatusCode != http.StatusOK || pg.text(`[data-testid="deployment-state"]`) != "ready" {
+				t.Fatalf("status %d, state %q", pg.StatusCode, pg.text(`[data-testid="deployment-state"]`))
+			}
+			if got := stateCalls.Load(); got != tt.wantCalls {
+				t.Errorf("GET .../deployment made %d times, want %d", got, tt.wantCalls)
+			}
+		})
 	}
 }
 
