@@ -25,22 +25,31 @@ func (t text) Render(_ context.Context, w io.Writer) error {
 // building the escaped copy: the runs between special characters go out as they are. Long text with
 // many quotes (the token page's pretty-printed JSON) is where the copy cost most.
 func escapeTo(w io.Writer, s string) error {
-	last := 0
-	for i := 0; i < len(s); i++ {
-		e := htmlEntities[s[i]]
-		if e == "" {
-			continue
+	for {
+		i, e := nextEntity(s)
+		if i < 0 {
+			_, err := io.WriteString(w, s)
+			return err
 		}
-		if _, err := io.WriteString(w, s[last:i]); err != nil {
+		if _, err := io.WriteString(w, s[:i]); err != nil {
 			return err
 		}
 		if _, err := io.WriteString(w, e); err != nil {
 			return err
 		}
-		last = i + 1
+		s = s[i+1:]
 	}
-	_, err := io.WriteString(w, s[last:])
-	return err
+}
+
+// nextEntity finds the first byte of s that HTML escaping replaces: its index and replacement, or
+// -1 when there is none.
+func nextEntity(s string) (int, string) {
+	for i := 0; i < len(s); i++ {
+		if e := htmlEntities[s[i]]; e != "" {
+			return i, e
+		}
+	}
+	return -1, ""
 }
 
 // htmlEntities gives, for each byte html.EscapeString replaces, its replacement.
@@ -160,15 +169,14 @@ func appendServiceRow(b []byte, s *ServiceRow) []byte {
 
 // appendEscaped appends s HTML-escaped as templ.EscapeString would escape it.
 func appendEscaped(b []byte, s string) []byte {
-	last := 0
-	for i := 0; i < len(s); i++ {
-		if e := htmlEntities[s[i]]; e != "" {
-			b = append(b, s[last:i]...)
-			b = append(b, e...)
-			last = i + 1
+	for {
+		i, e := nextEntity(s)
+		if i < 0 {
+			return append(b, s...)
 		}
+		b = append(append(b, s[:i]...), e...)
+		s = s[i+1:]
 	}
-	return append(b, s[last:]...)
 }
 
 // mainNav is the main navigation of a signed-in page. It depends only on the page's section and on
