@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/a-h/templ"
 )
@@ -180,13 +181,10 @@ func appendEscaped(b []byte, s string) []byte {
 }
 
 // mainNav is the main navigation of a signed-in page. It depends only on the page's section and on
-// which optional sections the cluster has, so each variant is rendered once (mainNavMarkup) and kept:
-// a few dozen variants at most, since a section the navigation does not know counts as none.
+// which optional sections the cluster has, so each variant is rendered once (mainNavMarkup) and kept.
+// Sections are the handlers' constants, a handful; navCacheMax bounds the kept variants all the same.
 func mainNav(l Layout) templ.Component {
-	k := navKey{hub: l.Hub, volumes: l.Volumes, admin: l.Admin}
-	if navSections[l.Nav] {
-		k.nav = l.Nav
-	}
+	k := navKey{nav: l.Nav, hub: l.Hub, volumes: l.Volumes, admin: l.Admin}
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
 		if html, ok := navCache.Load(k); ok {
 			_, err := io.WriteString(w, html.(string))
@@ -196,7 +194,9 @@ func mainNav(l Layout) templ.Component {
 		if err := mainNavMarkup(Layout{Nav: k.nav, Hub: k.hub, Volumes: k.volumes, Admin: k.admin}).Render(ctx, &b); err != nil {
 			return err
 		}
-		navCache.Store(k, b.String())
+		if navCached.Add(1) <= navCacheMax {
+			navCache.Store(k, b.String())
+		}
 		_, err := io.WriteString(w, b.String())
 		return err
 	})
@@ -207,8 +207,9 @@ type navKey struct {
 	hub, volumes, admin bool
 }
 
-// navSections are the sections mainNavMarkup links (and marks as the current page).
-var navSections = map[string]bool{"services": true, "hub": true, "buckets": true, "volumes": true, "apps": true,
-	"token": true, "cluster": true, "usage": true, "admin": true}
+const navCacheMax = 256
 
-var navCache sync.Map // navKey → string
+var (
+	navCache  sync.Map     // navKey → string
+	navCached atomic.Int64 // variants stored (or refused) so far
+)
