@@ -419,24 +419,23 @@ func runLoad(ctx context.Context, c *config, out io.Writer) error {
 			d.sessionCache = rb.CacheStats
 		}
 	}
-	if c.cpuprofile != "" {
-		f, err := os.Create(c.cpuprofile)
+	// Only the measured part is recorded: the warm-up's first connections and cold caches stay out.
+	// parseFlags lets through one of the two at most.
+	for _, rec := range []struct {
+		flag, path string
+		start      func(io.Writer) error
+		stop       func()
+	}{{"-cpuprofile", c.cpuprofile, pprof.StartCPUProfile, pprof.StopCPUProfile}, {"-trace", c.traceFile, trace.Start, trace.Stop}} {
+		if rec.path == "" {
+			continue
+		}
+		f, err := os.Create(rec.path)
 		if err != nil {
-			return fmt.Errorf("loadtest: -cpuprofile: %w", err)
+			return fmt.Errorf("loadtest: %s: %w", rec.flag, err)
 		}
 		defer f.Close()
-		// Only the measured part: the warm-up's first connections and cold caches stay out.
-		d.onMeasure = func() error { return pprof.StartCPUProfile(f) }
-		d.onMeasured = pprof.StopCPUProfile
-	}
-	if c.traceFile != "" {
-		f, err := os.Create(c.traceFile)
-		if err != nil {
-			return fmt.Errorf("loadtest: -trace: %w", err)
-		}
-		defer f.Close()
-		d.onMeasure = func() error { return trace.Start(f) }
-		d.onMeasured = trace.Stop
+		d.onMeasure = func() error { return rec.start(f) }
+		d.onMeasured = rec.stop
 	}
 	res, err := d.run(ctx, c.warmup, c.duration, c.requests, observed)
 	if err != nil {
