@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/admin"
 	"github.com/oscarconsole/oscar-console/web/oscar"
@@ -43,7 +41,7 @@ func (p *Pages) listQuotas(w http.ResponseWriter, r *http.Request) error {
 		byUser   *oscar.MetricsBreakdown
 		services []oscar.ServiceSummary
 	)
-	eg, ctx := errgroup.WithContext(r.Context())
+	eg, ctx := newCalls(r.Context())
 	eg.Go(func() (err error) {
 		now := p.now()
 		byUser, err = p.oscar.MetricsBreakdown(ctx, ep, cr, oscar.GroupByUser, now.Add(-quotaUsersWindow), now)
@@ -63,7 +61,7 @@ func (p *Pages) listQuotas(w http.ResponseWriter, r *http.Request) error {
 	}
 	props.Rows = make([]templates.QuotaRow, len(users))
 	var mu sync.Mutex
-	eg, ctx = errgroup.WithContext(r.Context())
+	eg, ctx = newCalls(r.Context())
 	eg.SetLimit(maxUpstreamPerSession)
 	for i, u := range users {
 		eg.Go(func() error {

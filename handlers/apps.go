@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/apps"
 	"github.com/oscarconsole/oscar-console/web/oscar"
@@ -55,7 +53,7 @@ func (p *Pages) loadAppTemplate(ctx context.Context, k apps.Kind) appTemplate {
 		return t
 	}
 	var fdlFile, script remote.File
-	g, gctx := errgroup.WithContext(ctx)
+	g, gctx := newCalls(ctx)
 	g.Go(func() (err error) { fdlFile, err = p.remote.Get(gctx, src, k.FDL); return err })
 	g.Go(func() (err error) { script, err = p.remote.Get(gctx, src, apps.ScriptFile); return err })
 	if err := g.Wait(); err != nil {
@@ -95,7 +93,7 @@ func (p *Pages) listApps(w http.ResponseWriter, r *http.Request) error {
 	kinds := p.appKinds()
 	tmpls := make([]appTemplate, len(kinds))
 	var all []oscar.ServiceSummary
-	g, ctx := errgroup.WithContext(r.Context())
+	g, ctx := newCalls(r.Context())
 	g.Go(func() (err error) { all, err = p.oscar.ServiceSummaries(ctx, ep, cr, true); return err })
 	for i, k := range kinds {
 		g.Go(func() error { tmpls[i] = p.loadAppTemplate(ctx, k); return nil })
@@ -120,7 +118,7 @@ func (p *Pages) listApps(w http.ResponseWriter, r *http.Request) error {
 			mine = append(mine, a)
 		}
 	}
-	sg, sctx := errgroup.WithContext(r.Context())
+	sg, sctx := newCalls(r.Context())
 	sg.SetLimit(maxStateCalls)
 	for i := range mine {
 		a := &mine[i]

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"slices"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/apps"
 	"github.com/oscarconsole/oscar-console/web/oscar"
@@ -47,7 +45,7 @@ func (p *Pages) loadAppForm(r *http.Request, k apps.Kind) appForm {
 		vols     []oscar.ManagedVolume
 		bErr, vE error
 	)
-	g, ctx := errgroup.WithContext(r.Context())
+	g, ctx := newCalls(r.Context())
 	g.Go(func() error { af.tmpl = p.loadAppTemplate(ctx, k); return nil })
 	g.Go(func() error { f, fErr = p.oscar.Features(ctx, ep, cr); return nil })
 	g.Go(func() error { buckets, bErr = p.oscar.Buckets(ctx, ep, cr); return nil })

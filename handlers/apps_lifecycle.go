@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/apps"
 	"github.com/oscarconsole/oscar-console/web/oscar"
@@ -46,7 +44,7 @@ func (p *Pages) showApp(w http.ResponseWriter, r *http.Request) error {
 		s      *oscar.Service
 		st     *oscar.DeploymentStatus
 		stErr  error
-		g, ctx = errgroup.WithContext(r.Context())
+		g, ctx = newCalls(r.Context())
 	)
 	g.Go(func() (err error) { s, err = p.oscar.Service(ctx, ep, cr, name, false); return err })
 	g.Go(func() error { st, stErr = p.oscar.Deployment(ctx, ep, cr, name); return nil })

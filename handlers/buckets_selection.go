@@ -225,7 +225,7 @@ func (p *Pages) deleteObjects(w http.ResponseWriter, r *http.Request) error {
 	var mu sync.Mutex
 	var failed []string
 	var firstErr error
-	g := new(errgroup.Group)
+	g := calls{new(errgroup.Group)}
 	g.SetLimit(deleteWorkers)
 	for _, key := range sel.Keys {
 		g.Go(func() error {

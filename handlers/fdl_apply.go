@@ -13,8 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/fdl"
 	"github.com/oscarconsole/oscar-console/web/oscar"
@@ -51,7 +49,7 @@ func (p *Pages) filePlan(r *http.Request) (pendingImport, *fdl.Plan, error) {
 	ep, cr := p.creds(r)
 	var services []oscar.Service
 	var buckets []oscar.Bucket
-	g, ctx := errgroup.WithContext(r.Context())
+	g, ctx := newCalls(r.Context())
 	g.Go(func() (err error) {
 		services, err = p.oscar.Services(ctx, ep, cr, false)
 		return err

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/fdl"
 	"github.com/oscarconsole/oscar-console/web/oscar"
@@ -78,7 +76,7 @@ func (p *Pages) exportCompleteServices(w http.ResponseWriter, r *http.Request) e
 func (p *Pages) sendWorkflow(w http.ResponseWriter, r *http.Request, names []string, complete bool) error {
 	ep, cr := p.creds(r)
 	services := make([]*oscar.Service, len(names))
-	g, ctx := errgroup.WithContext(r.Context())
+	g, ctx := newCalls(r.Context())
 	for i, name := range names {
 		g.Go(func() (err error) {
 			services[i], err = p.oscar.Service(ctx, ep, cr, name, false)

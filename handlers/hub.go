@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/hub"
 	"github.com/oscarconsole/oscar-console/web/oscar"
@@ -87,7 +85,7 @@ func (p *Pages) readCatalogue(ctx context.Context, s hubSource) catalogue {
 	}
 	dirs := hub.CrateDirs(l.Paths)
 	crates := make([]*hub.Crate, len(dirs))
-	g, gctx := errgroup.WithContext(ctx)
+	g, gctx := newCalls(ctx)
 	g.SetLimit(maxConcurrentFetches)
 	for i, dir := range dirs {
 		g.Go(func() error {
@@ -126,7 +124,7 @@ func (p *Pages) listHub(w http.ResponseWriter, r *http.Request) error {
 		typ = ""
 	}
 	cats := make([]catalogue, len(p.hub))
-	g, ctx := errgroup.WithContext(r.Context())
+	g, ctx := newCalls(r.Context())
 	for i, s := range p.hub {
 		g.Go(func() error {
 			cats[i] = p.readCatalogue(ctx, s)
@@ -285,7 +283,7 @@ func (p *Pages) crateProps(r *http.Request, lc *loadedCrate) (templates.CratePro
 	c, slug := lc.crate, lc.src.slug
 	var readme, fdlText, script []byte
 	var services []oscar.ServiceSummary
-	g, ctx := errgroup.WithContext(r.Context())
+	g, ctx := newCalls(r.Context())
 	if c.Readme == "" {
 		// Crates often leave their README out of hasPart.
 		for _, name := range []string{"README.md", "readme.md", "Readme.md"} {

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/bucket"
 	"github.com/oscarconsole/oscar-console/web/oscar"
@@ -154,7 +152,7 @@ func (p *Pages) showService(w http.ResponseWriter, r *http.Request) error {
 		stErr, fErr, jbErr error
 		fedErr             error
 	)
-	g, ctx := errgroup.WithContext(r.Context())
+	g, ctx := newCalls(r.Context())
 	g.Go(func() (err error) {
 		s, st, stErr, err = p.serviceWithDeployment(ctx, ep, cr, name)
 		return err
@@ -214,7 +212,7 @@ func (p *Pages) serviceWithDeployment(ctx context.Context, ep oscar.Endpoint, cr
 		st, stErr = p.oscar.Deployment(ctx, ep, cr, name)
 		return s, st, stErr, nil
 	case errors.As(err, &oe) && oe.Kind == oscar.Server:
-		g, gctx := errgroup.WithContext(ctx)
+		g, gctx := newCalls(ctx)
 		g.Go(func() (err error) { s, err = p.oscar.Service(gctx, ep, cr, name, false); return err })
 		g.Go(func() error { st, stErr = p.oscar.Deployment(gctx, ep, cr, name); return nil })
 		if err := g.Wait(); err != nil {

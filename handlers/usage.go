@@ -10,8 +10,6 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/admin"
 	"github.com/oscarconsole/oscar-console/web/oscar"
@@ -41,7 +39,7 @@ func (p *Pages) readUsage(r *http.Request, g usage.Granularity) (*usageData, err
 	start, end := periods[0].Start, periods[len(periods)-1].End
 	d := &usageData{g: g, rows: make([]usage.Row, len(periods))}
 	var mu sync.Mutex
-	eg, ctx := errgroup.WithContext(r.Context())
+	eg, ctx := newCalls(r.Context())
 	eg.SetLimit(maxUpstreamPerSession)
 	for i, per := range periods {
 		eg.Go(func() error {

@@ -8,8 +8,6 @@ import (
 	"net/url"
 	"strings"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/oscarconsole/oscar-console/templates"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/volume"
@@ -59,7 +57,7 @@ type volumeData struct {
 func (p *Pages) readVolumes(r *http.Request, name string, wantQuota bool) (*volumeData, error) {
 	ep, cr := p.creds(r)
 	d := &volumeData{}
-	g, ctx := errgroup.WithContext(r.Context())
+	g, ctx := newCalls(r.Context())
 	g.Go(func() error {
 		var err error
 		if name == "" {
