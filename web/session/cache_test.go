@@ -275,3 +275,58 @@ func TestFileStoreGenerationsUnderConcurrentWrites(t *testing.T) {
 		}
 	}
 }
+
+// sameAs compares every field of Data, deep down: a change to any one of them, even inside a list or
+// map, makes the session be saved.
+func TestSameAsSeesEveryField(t *testing.T) {
+	d := fullData()
+	if !d.sameAs(d.clone()) {
+		t.Fatal("a session differs from its clone")
+	}
+	v := reflect.ValueOf(d).Elem()
+	for i := range v.NumField() {
+		c := d.clone()
+		f, name := reflect.ValueOf(c).Elem().Field(i), v.Type().Field(i).Name
+		switch {
+		case f.Kind() == reflect.String:
+			f.SetString(f.String() + "x")
+		case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.String:
+			f.Index(0).SetString(f.Index(0).String() + "x")
+		case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.Uint8:
+			f.Index(1).SetUint(f.Index(1).Uint() ^ 1)
+		case f.Kind() == reflect.Map:
+			k := f.MapKeys()[0]
+			e := f.MapIndex(k)
+			switch e.Kind() {
+			case reflect.String:
+				f.SetMapIndex(k, reflect.ValueOf(e.String()+"x"))
+			case reflect.Slice: // a draft: one byte inside it changes
+				e.Index(1).SetUint(e.Index(1).Uint() ^ 1)
+			default:
+				t.Fatalf("%s: teach sameAs and this test about maps of %s", name, e.Kind())
+			}
+		case f.Type() == reflect.TypeFor[time.Time]():
+			f.Set(reflect.ValueOf(f.Interface().(time.Time).Add(time.Second)))
+		default:
+			t.Fatalf("%s is a %s: teach sameAs and this test about it", name, f.Type())
+		}
+		if reflect.DeepEqual(c, d) {
+			t.Fatalf("%s: the change did not change the session", name)
+		}
+		if c.sameAs(d) || d.sameAs(c) {
+			t.Errorf("sameAs misses a change to %s", name)
+		}
+	}
+
+	// A time at the same instant in another zone is stored differently.
+	c := d.clone()
+	c.Expiry = d.Expiry.In(time.FixedZone("CET", 3600))
+	if c.sameAs(d) {
+		t.Error("sameAs misses a time moved to another zone")
+	}
+	// A nil and an empty list or map are stored alike.
+	a, b := &Data{}, &Data{VOs: []string{}, Drafts: map[string]json.RawMessage{}, Reveal: map[string]string{}, UserInfo: json.RawMessage{}}
+	if !a.sameAs(b) {
+		t.Error("a nil and an empty list or map differ")
+	}
+}
