@@ -91,7 +91,7 @@ func TestCallsStartWithAGrownStack(t *testing.T) {
 	const n = 256
 	plain := stackGrowth(n, func(f func()) { go f() })
 	grown := stackGrowth(n, func(f func()) {
-		var g calls = calls{new(errgroup.Group)}
+		g := calls{new(errgroup.Group)}
 		g.Go(func() error { f(); return nil })
 	})
 	t.Logf("%d goroutines hold %d KB of stack started plainly, %d KB started by calls", n, plain>>10, grown>>10)
