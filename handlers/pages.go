@@ -24,6 +24,7 @@ import (
 	"github.com/oscarconsole/oscar-console/web/admin"
 	"github.com/oscarconsole/oscar-console/web/apps"
 	"github.com/oscarconsole/oscar-console/web/auth"
+	"github.com/oscarconsole/oscar-console/web/lru"
 	"github.com/oscarconsole/oscar-console/web/oscar"
 	"github.com/oscarconsole/oscar-console/web/remote"
 	"github.com/oscarconsole/oscar-console/web/session"
@@ -97,7 +98,13 @@ type Pages struct {
 	applies   *applyRuns    // whole-file FDL applies in progress (fdl_apply.go)
 	hub       []hubSource   // the OSCAR Hub's catalogues with their URL names (hub.go)
 	zipLimit  int64         // the largest zip of a selection (buckets_selection.go; tests shrink it)
+	// unfederated holds the services (endpoint and name) last seen without federation members,
+	// whose page does not ask the federation API (showService); a bounded count, no user data.
+	unfederated *lru.Cache[struct{}]
 }
+
+// unfederatedServices bounds Pages.unfederated.
+const unfederatedServices = 4096
 
 // New builds the pages. Zero-valued optional dependencies get their defaults.
 func New(d Deps) *Pages {
@@ -114,20 +121,21 @@ func New(d Deps) *Pages {
 		d.FormLimit = DefaultFormLimit
 	}
 	return &Pages{
-		log:       requestid.Logger(d.Log),
-		sessions:  d.Sessions,
-		oscar:     d.OSCAR,
-		providers: d.Providers,
-		remote:    d.Remote,
-		cfg:       d.Settings,
-		now:       d.Now,
-		limits:    newLimiter(d.LoginRate, time.Minute, d.Now),
-		gate:      newUpstreamGate(maxUpstreamPerSession, upstreamWait),
-		uploads:   newUploadBudget(d.UploadBuffer),
-		partSize:  UploadPartSize,
-		zipLimit:  defaultZipLimit,
-		applies:   newApplyRuns(),
-		hub:       hubSources(d.HubSources),
+		log:         requestid.Logger(d.Log),
+		sessions:    d.Sessions,
+		oscar:       d.OSCAR,
+		providers:   d.Providers,
+		remote:      d.Remote,
+		cfg:         d.Settings,
+		now:         d.Now,
+		limits:      newLimiter(d.LoginRate, time.Minute, d.Now),
+		gate:        newUpstreamGate(maxUpstreamPerSession, upstreamWait),
+		uploads:     newUploadBudget(d.UploadBuffer),
+		partSize:    UploadPartSize,
+		zipLimit:    defaultZipLimit,
+		applies:     newApplyRuns(),
+		unfederated: lru.New[struct{}](unfederatedServices, unfederatedServices),
+		hub:         hubSources(d.HubSources),
 	}
 }
 

@@ -159,9 +159,25 @@ func (p *Pages) showService(w http.ResponseWriter, r *http.Request) error {
 	})
 	g.Go(func() error { f, fErr = p.oscar.Features(ctx, ep, cr); return nil })
 	g.Go(func() error { jobs, jbErr = p.oscar.Jobs(ctx, ep, cr, name, ""); return nil })
-	g.Go(func() error { fed, fedErr = p.oscar.Federation(ctx, ep, cr, name); return nil })
+	// OSCAR's federation API answers the federation of the stored definition (its GET handler
+	// reads the same service): for a service without members the answer adds nothing to the
+	// definition's own (topology "none" or the definition's, no members). A service seen last
+	// time without members is not asked about again unless its definition now has some.
+	key := string(ep) + "\x00" + name
+	_, plain := p.unfederated.Get(key)
+	if !plain {
+		g.Go(func() error { fed, fedErr = p.oscar.Federation(ctx, ep, cr, name); return nil })
+	}
 	if err := g.Wait(); err != nil {
 		return fmt.Errorf("handlers: get service %q: %w", name, err)
+	}
+	if s.Federation != nil && len(s.Federation.Members) > 0 {
+		p.unfederated.Drop(key)
+		if plain { // members since the last view: the federation API's view of them, now
+			fed, fedErr = p.oscar.Federation(r.Context(), ep, cr, name)
+		}
+	} else {
+		p.unfederated.Put(key, struct{}{}, 1)
 	}
 	props := buildServiceProps(s, ep)
 	props.ShowToken = r.URL.Query().Get("show") == "token"

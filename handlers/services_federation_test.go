@@ -88,3 +88,33 @@ func TestServicePageFederationAPIFails(t *testing.T) {
 		t.Errorf("state = %q, want unknown", got)
 	}
 }
+
+// The federation API answers the stored definition's federation, so the page asks it about a
+// service only while the service has federation members: once seen without members, a service is
+// not asked about again until its definition has some, and then the same view shows them.
+func TestServicePageAsksTheFederationAPIOnlyForMembers(t *testing.T) {
+	e := newOpEnv(t, oscartest.Options{}, nil)
+	e.putService(svcJSON("plain", "img", "1", "1Gi", "private", "cluster_admin"))
+	view := func(step string, wantCalls, wantRows int) {
+		t.Helper()
+		e.fake.ResetRequests()
+		p := e.get("/services/plain")
+		if p.StatusCode != http.StatusOK {
+			t.Fatalf("%s: status %d", step, p.StatusCode)
+		}
+		if n := len(e.requests(http.MethodGet, "/system/federation/plain")); n != wantCalls {
+			t.Errorf("%s: federation API calls = %d, want %d", step, n, wantCalls)
+		}
+		if n := p.Doc.Find("[data-testid=federation-members] tbody tr").Length(); n != wantRows {
+			t.Errorf("%s: member rows = %d, want %d", step, n, wantRows)
+		}
+	}
+	view("first view, nothing known", 1, 0)
+	view("second view, no members last time", 0, 0)
+	e.putService(strings.Replace(fedService, `"name":"fed"`, `"name":"plain"`, 1))
+	view("members since the last view", 1, 2)
+	view("a federated service", 1, 2)
+	e.putService(svcJSON("plain", "img", "1", "1Gi", "private", "cluster_admin"))
+	view("members gone", 1, 0)
+	view("without members again", 0, 0)
+}
