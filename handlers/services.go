@@ -171,12 +171,12 @@ func (p *Pages) showService(w http.ResponseWriter, r *http.Request) error {
 	if err := g.Wait(); err != nil {
 		return fmt.Errorf("handlers: get service %q: %w", name, err)
 	}
-	if s.Federation != nil && len(s.Federation.Members) > 0 {
+	// The memory changes only when the service did: Get has already kept a known one recent.
+	switch members := s.Federation != nil && len(s.Federation.Members) > 0; {
+	case plain && members: // members since the last view: the federation API's view of them, now
 		p.unfederated.Drop(key)
-		if plain { // members since the last view: the federation API's view of them, now
-			fed, fedErr = p.oscar.Federation(r.Context(), ep, cr, name)
-		}
-	} else {
+		fed, fedErr = p.oscar.Federation(r.Context(), ep, cr, name)
+	case !plain && !members:
 		p.unfederated.Put(key, struct{}{}, 1)
 	}
 	props := buildServiceProps(s, ep)
